@@ -1,0 +1,236 @@
+"""The engine: one resident base model, a bank of per-operation LoRA adapters, generation with a
+prompt cache per adapter, all on the single MLX worker thread."""
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import memlora_mlx  # noqa: F401  (BLAS preload)
+
+from . import paths, worker
+from .adapters import OPS, AdapterBank, AdapterError
+
+log = logging.getLogger(__name__)
+
+
+class GenerationError(RuntimeError):
+    pass
+
+
+class _PromptCache:
+    """KV cache + the tokens it holds, for one adapter (a cache built under one adapter is wrong under another)."""
+
+    def __init__(self, model):
+        from mlx_lm.models.cache import make_prompt_cache
+
+        self.cache = make_prompt_cache(model)
+        self.tokens: list[int] = []
+
+    def reuse(self, prompt: list[int]) -> list[int]:
+        """Trim the cache to the longest common prefix with `prompt`; return the tokens still to feed."""
+        from mlx_lm.models.cache import trim_prompt_cache
+
+        n = 0
+        for a, b in zip(self.tokens, prompt):
+            if a != b:
+                break
+            n += 1
+        n = min(n, len(prompt) - 1)  # always feed at least one token to get logits
+        held = self.cache[0].offset
+        if held > n:
+            trim_prompt_cache(self.cache, held - n)
+        self.tokens = prompt[:n]
+        return prompt[n:]
+
+
+class Engine:
+    def __init__(self, model: str | None = None, *, adapters: str | Path | None = "default", compute: str = "auto",
+                 max_cache_tokens: int = 4096):
+        self._listeners: list[Callable[[dict], None]] = []
+        self._warned: set = set()
+        self.max_cache_tokens = max_cache_tokens
+        self.last_stats: dict = {}
+        self._caches: dict = {}
+        self._lock = threading.Lock()
+        worker.run(self._load, model, compute)
+        if adapters not in (None, "none"):
+            self.load_adapter_dir(self.default_adapter_dir() if adapters == "default" else Path(adapters))
+
+    # --- loading -------------------------------------------------------------------------------
+    def _load(self, model, compute):
+        from .models import load_model
+
+        self.model, self.tokenizer, resolved, self.compute = load_model(model, compute)
+        self.model_id, self.model_path = resolved.model_id, resolved.path
+        self.bank = AdapterBank(self.model, self.model_id)
+        cfg = getattr(self.model, "args", None)
+        self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or 2048)
+
+    def default_adapter_dir(self) -> Path:
+        return paths.repo_adapters_dir() / self.model_id
+
+    def load_adapter_dir(self, root: Path) -> list[str]:
+        """Load every `<root>/<name>/` that holds an adapter (extract, update, answer, vqa, or user-trained)."""
+        root = Path(root)
+        loaded = []
+        if not root.is_dir():
+            return loaded
+        for sub in sorted(root.iterdir()):
+            if (sub / "adapters.safetensors").is_file():
+                try:
+                    self.load_adapter(sub.name, sub)
+                    loaded.append(sub.name)
+                except AdapterError as e:
+                    log.warning("skipping adapter %s: %s", sub, e)
+        return loaded
+
+    def load_adapter(self, name: str, path: str | Path) -> dict:
+        cfg = worker.run(self.bank.load, name, Path(path))
+        self._caches.pop(name, None)
+        return cfg
+
+    @property
+    def adapter_names(self) -> list[str]:
+        return sorted(self.bank.adapters)
+
+    @property
+    def active_adapter(self) -> str | None:
+        return self.bank.active
+
+    def use(self, name: str | None) -> None:
+        worker.run(self._use, name)
+
+    def _use(self, name):
+        if name is not None and name not in self.bank.adapters:
+            if name not in self._warned:
+                log.info("adapter %r not installed; using the bare base", name)
+                self._warned.add(name)
+            name = None
+        if name != self.bank.active:
+            self.bank.use(name)
+            self._emit({"type": "adapter", "name": name})
+        return name
+
+    # --- listeners -----------------------------------------------------------------------------
+    def add_listener(self, cb: Callable[[dict], None]) -> None:
+        self._listeners.append(cb)
+
+    def _emit(self, event: dict) -> None:
+        for cb in list(self._listeners):
+            try:
+                cb(event)
+            except Exception:  # noqa: BLE001 - a listener never breaks generation
+                log.exception("engine listener failed")
+
+    # --- tokens --------------------------------------------------------------------------------
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        try:
+            return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+        except Exception as e:  # noqa: BLE001
+            raise GenerationError(f"cannot apply the chat template: {e}") from e
+
+    # --- generation ----------------------------------------------------------------------------
+    def _steps(self, messages, adapter, max_tokens, temperature, stop):
+        """Generator on the MLX thread: yields (text_delta, response)."""
+        from mlx_lm.generate import stream_generate
+        from mlx_lm.sample_utils import make_sampler
+        import mlx.core as mx
+
+        name = self._use(adapter)
+        prompt = self.prompt_tokens(messages)
+        if len(prompt) >= self.context_length:
+            raise GenerationError(f"prompt has {len(prompt)} tokens; the model's context is {self.context_length}")
+        pc = self._caches.get(name)
+        if pc is None or pc.cache[0].offset > self.max_cache_tokens:
+            pc = self._caches[name] = _PromptCache(self.model)
+        rest = pc.reuse(prompt)
+        sampler = make_sampler(temp=temperature)
+        out_tokens: list[int] = []
+        text = ""
+        resp = None
+        t0 = time.perf_counter()
+        try:
+            for resp in stream_generate(self.model, self.tokenizer, mx.array(rest), max_tokens=max_tokens,
+                                        sampler=sampler, prompt_cache=pc.cache, stream=worker.stream()):
+                if resp.finish_reason != "stop" or resp.token not in self.tokenizer.eos_token_ids:
+                    out_tokens.append(resp.token)
+                delta = resp.text
+                if stop:
+                    cut = _find_stop(text + delta, stop)
+                    if cut is not None:
+                        yield (text + delta)[len(text):cut], resp
+                        break
+                text += delta
+                yield delta, resp
+        except Exception as e:  # noqa: BLE001
+            self._caches.pop(name, None)  # a half-filled cache must not be reused
+            raise GenerationError(f"generation failed: {type(e).__name__}: {e}") from e
+        pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
+        if resp is not None:
+            self.last_stats = {
+                "adapter": name,
+                "prompt_tokens": len(prompt),
+                "cached_tokens": len(prompt) - len(rest),
+                "prompt_tps": resp.prompt_tps,
+                "generation_tokens": resp.generation_tokens,
+                "generation_tps": resp.generation_tps,
+                "seconds": time.perf_counter() - t0,
+            }
+            self._emit({"type": "stats", **self.last_stats})
+
+    def generate(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
+                 temperature: float = 0.0, json_schema: dict | None = None, stop: list[str] | None = None) -> str:
+        """Complete a chat. `json_schema` is accepted for API stability; decoding is unconstrained and
+        callers parse leniently (ops/parsing.py)."""
+        def run():
+            return "".join(d for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop))
+
+        return worker.run(run)
+
+    def stream(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
+               temperature: float = 0.0, stop: list[str] | None = None) -> Iterator[str]:
+        """Yield text deltas as they are generated (MLX work stays on the worker thread)."""
+        if worker.on_worker():
+            for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop):
+                yield d
+            return
+        q: queue.Queue = queue.Queue()
+        cancel = threading.Event()
+        _END = object()
+
+        def run():
+            try:
+                for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop):
+                    q.put(d)
+                    if cancel.is_set():
+                        break
+            except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+                q.put(e)
+            finally:
+                q.put(_END)
+
+        worker.submit(run)
+        try:
+            while (item := q.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()
+
+    def close(self) -> None:
+        self._caches.clear()
+
+
+def _find_stop(text: str, stops: list[str]) -> int | None:
+    hits = [text.find(s) for s in stops if s and s in text]
+    return min(hits) if hits else None
+
+
+__all__ = ["Engine", "GenerationError", "OPS"]
