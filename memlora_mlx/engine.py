@@ -68,6 +68,7 @@ class Engine:
         self.bank = AdapterBank(self.model, self.model_id)
         cfg = getattr(self.model, "args", None)
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or 2048)
+        self.vocab_size = int(getattr(cfg, "vocab_size", 0) or len(self.tokenizer.vocab))
 
     def default_adapter_dir(self) -> Path:
         return paths.repo_adapters_dir() / self.model_id
@@ -136,7 +137,7 @@ class Engine:
             raise GenerationError(f"cannot apply the chat template: {e}") from e
 
     # --- generation ----------------------------------------------------------------------------
-    def _steps(self, messages, adapter, max_tokens, temperature, stop):
+    def _steps(self, messages, adapter, max_tokens, temperature, stop, json_schema=None):
         """Generator on the MLX thread: yields (text_delta, response)."""
         from mlx_lm.generate import stream_generate
         from mlx_lm.sample_utils import make_sampler
@@ -151,13 +152,19 @@ class Engine:
             pc = self._caches[name] = _PromptCache(self.model)
         rest = pc.reuse(prompt)
         sampler = make_sampler(temp=temperature)
+        procs = None
+        if json_schema is not None:
+            from .constrained import JsonSchemaProcessor
+
+            procs = [JsonSchemaProcessor(self.tokenizer, json_schema, self.vocab_size)]
         out_tokens: list[int] = []
         text = ""
         resp = None
         t0 = time.perf_counter()
         try:
             for resp in stream_generate(self.model, self.tokenizer, mx.array(rest), max_tokens=max_tokens,
-                                        sampler=sampler, prompt_cache=pc.cache, stream=worker.stream()):
+                                        sampler=sampler, prompt_cache=pc.cache, stream=worker.stream(),
+                                        logits_processors=procs):
                 if resp.finish_reason != "stop" or resp.token not in self.tokenizer.eos_token_ids:
                     out_tokens.append(resp.token)
                 delta = resp.text
@@ -186,10 +193,9 @@ class Engine:
 
     def generate(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
                  temperature: float = 0.0, json_schema: dict | None = None, stop: list[str] | None = None) -> str:
-        """Complete a chat. `json_schema` is accepted for API stability; decoding is unconstrained and
-        callers parse leniently (ops/parsing.py)."""
+        """Complete a chat. With `json_schema`, decoding is constrained to JSON matching it (llguidance)."""
         def run():
-            return "".join(d for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop))
+            return "".join(d for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema))
 
         return worker.run(run)
 
