@@ -119,6 +119,10 @@ class Engine:
     def add_listener(self, cb: Callable[[dict], None]) -> None:
         self._listeners.append(cb)
 
+    def remove_listener(self, cb: Callable[[dict], None]) -> None:
+        if cb in self._listeners:
+            self._listeners.remove(cb)
+
     def _emit(self, event: dict) -> None:
         for cb in list(self._listeners):
             try:
@@ -175,12 +179,17 @@ class Engine:
                         break
                 text += delta
                 yield delta, resp
+        except GeneratorExit:
+            raise  # the consumer stopped early: the cache is still consistent (see finally)
         except Exception as e:  # noqa: BLE001
             self._caches.pop(name, None)  # a half-filled cache must not be reused
             raise GenerationError(f"generation failed: {type(e).__name__}: {e}") from e
-        pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
+        finally:
+            if name in self._caches:
+                pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
         if resp is not None:
             self.last_stats = {
+                "requested": adapter,
                 "adapter": name,
                 "prompt_tokens": len(prompt),
                 "cached_tokens": len(prompt) - len(rest),
@@ -200,10 +209,12 @@ class Engine:
         return worker.run(run)
 
     def stream(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
-               temperature: float = 0.0, stop: list[str] | None = None) -> Iterator[str]:
-        """Yield text deltas as they are generated (MLX work stays on the worker thread)."""
+               temperature: float = 0.0, stop: list[str] | None = None,
+               json_schema: dict | None = None) -> Iterator[str]:
+        """Yield text deltas as they are generated (MLX work stays on the worker thread).
+        Closing the iterator early stops generation after the current token."""
         if worker.on_worker():
-            for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop):
+            for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema):
                 yield d
             return
         q: queue.Queue = queue.Queue()
@@ -212,7 +223,7 @@ class Engine:
 
         def run():
             try:
-                for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop):
+                for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema):
                     q.put(d)
                     if cancel.is_set():
                         break

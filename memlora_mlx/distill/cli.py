@@ -1,0 +1,139 @@
+"""`memlora distill`: per-operation training data (train/valid/test JSONL) from LoCoMo or a teacher endpoint."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import OPS, DistillError, label_counts, parse_split_spec, read_jsonl, write_splits
+
+
+def add_parser(sub, name="distill"):
+    p = sub.add_parser(name, help="build per-operation training data from a teacher",
+                       description="Write mlx-lm chat JSONL (train/valid/test) for one memory operation.")
+    add_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def add_arguments(p):
+    p.add_argument("--op", required=True, choices=OPS)
+    p.add_argument("--source", default="locomo", choices=("locomo", "teacher"),
+                   help="locomo: the dataset's own GPT annotations; teacher: an OpenAI-compatible endpoint")
+    p.add_argument("--inputs", nargs="+", required=True, help="LoCoMo JSON files/globs, or JSONL transcripts")
+    p.add_argument("--out", required=True, help="output dir (train.jsonl, valid.jsonl, test.jsonl, stats.json)")
+    p.add_argument("--split", nargs="*", default=None, metavar="IDS:ROLE",
+                   help="by conversation, e.g. conv-26,conv-30:train conv-42:test (unnamed -> train)")
+    p.add_argument("--valid-sessions", type=int, default=2,
+                   help="if no conversation is 'valid': hold out the last N sessions of each training conversation")
+    p.add_argument("--window", type=int, default=4, help="turns per extraction window")
+    p.add_argument("--empty-ratio", type=float, default=0.25, help="fraction of fact-less windows kept")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--teacher-url", default=None, help="OpenAI-compatible base URL, e.g. http://localhost:8080/v1")
+    p.add_argument("--teacher-model", default=None)
+    p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    p.add_argument("--teacher-cache", default=None, help="response cache dir (default: cache_dir()/teacher)")
+
+
+def load_inputs(inputs: list[str]):
+    """LoCoMo JSON via memlora_mlx.locomo; `.jsonl` transcripts (one turn per line) as one conversation per file."""
+    from ..locomo import load_conversations
+
+    json_in = [i for i in inputs if not i.endswith(".jsonl")]
+    convs = load_conversations(json_in) if json_in else []
+    convs += [load_jsonl_conversation(Path(i)) for i in inputs if i.endswith(".jsonl")]
+    if not convs:
+        raise DistillError("no conversations found in --inputs")
+    return convs
+
+
+def load_jsonl_conversation(path: Path):
+    """Lines `{"speaker", "text", "session"?: int|str, "date"?: str}` -> a LoCoMo-shaped Conversation (no QA)."""
+    from ..locomo import Conversation, Session, parse_date
+    from ..types import Turn
+
+    sessions: dict = {}
+    for i, r in enumerate(read_jsonl(path), 1):
+        speaker = r.get("speaker") or r.get("role")
+        text = r.get("text") if "text" in r else r.get("content")
+        if not isinstance(speaker, str) or not isinstance(text, str):
+            raise DistillError(f"{path}:{i}: expected string fields 'speaker' and 'text'")
+        key = str(r.get("session", r.get("date", 1)))
+        s = sessions.setdefault(key, {"date": r.get("date") or r.get("timestamp"), "turns": []})
+        n = len(sessions)
+        s["turns"].append(Turn(speaker=speaker, text=text, dia_id=f"D{n}:{len(s['turns']) + 1}", timestamp=s["date"]))
+    out = [Session(index=k, date_time=s["date"] or "", date=parse_date(s["date"] or ""), turns=s["turns"])
+           for k, s in enumerate(sessions.values(), 1)]
+    speakers = list(dict.fromkeys(t.speaker for s in out for t in s.turns)) + ["", ""]
+    return Conversation(sample_id=path.stem, speaker_a=speakers[0], speaker_b=speakers[1], sessions=out, qa=[], path=path)
+
+
+def _teacher_splits(args, convs, split_map, embedder):
+    from tqdm import tqdm
+
+    from .locomo_source import session_of
+    from .teacher import label_answer, label_extract, label_update, teacher_from_args
+
+    teacher = teacher_from_args(args)
+    out = {"train": [], "valid": [], "test": []}
+    has_valid = "valid" in split_map.values()
+    with tqdm(desc=f"teacher {args.op}", unit="req") as bar:
+        for c in convs:
+            role = split_map.get(c.sample_id, "train")
+            idx = sorted(s.index for s in c.sessions if s.turns)
+            parts = {role: set(idx)}
+            if role == "train" and not has_valid and args.valid_sessions > 0 and len(idx) > args.valid_sessions:
+                parts = {"train": set(idx[: -args.valid_sessions]), "valid": set(idx[-args.valid_sessions :])}
+            for split, sess in parts.items():
+                if args.op == "extract":
+                    rows = label_extract(teacher, c, sess, window=args.window, progress=bar)
+                elif args.op == "update":
+                    rows = label_update(teacher, c, sess, embedder, seed=args.seed, progress=bar)
+                else:
+                    qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
+                    rows = label_answer(teacher, c, qas, embedder, progress=bar)
+                out[split].extend(rows)
+    return out, dict(teacher.stats)
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    try:
+        convs = load_inputs(args.inputs)
+        split_map = parse_split_spec(args.split)
+        embedder = None
+        if args.op in ("update", "answer"):
+            from ..embedder import load_embedder
+
+            embedder = load_embedder()
+        if args.source == "locomo":
+            from .locomo_source import build
+
+            missing = [c.sample_id for c in convs if not any(s.observations for s in c.sessions)]
+            if missing:
+                raise DistillError(f"--source locomo needs session observations; none in: {', '.join(missing)} "
+                                   "(use --source teacher for your own conversations)")
+            splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
+                           empty_ratio=args.empty_ratio, seed=args.seed, embedder=embedder)
+            teacher_stats = None
+        else:
+            splits, teacher_stats = _teacher_splits(args, convs, split_map, embedder)
+    except (DistillError, ValueError, OSError) as e:
+        print(f"memlora distill: {e}", file=sys.stderr)
+        return 2
+    counts = write_splits(args.out, splits)
+    stats = {"op": args.op, "source": args.source, "inputs": [str(i) for i in args.inputs],
+             "split": {c.sample_id: split_map.get(c.sample_id, "train") for c in convs},
+             "valid_sessions": args.valid_sessions, "counts": counts,
+             "labels": {k: label_counts(v) for k, v in splits.items() if v},
+             "seconds": round(time.perf_counter() - t0, 1)}
+    if teacher_stats is not None:
+        stats["teacher"] = teacher_stats
+    Path(args.out, "stats.json").write_text(json.dumps(stats, indent=2))
+    print(json.dumps(stats, indent=2))
+    if not counts.get("train"):
+        print("memlora distill: no training examples produced", file=sys.stderr)
+        return 1
+    return 0

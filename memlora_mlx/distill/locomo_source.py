@@ -1,0 +1,286 @@
+"""LoCoMo as the teacher: its GPT observations, QA gold answers, and update cases labelled by construction.
+
+extract: windows of a few turns; target = the session observations whose evidence turn is in the window.
+answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories = the evidence turns' facts
+         plus embedder-retrieved distractors from the same conversation, shuffled.
+update:  (new fact, stored memories) pairs with ground truth by construction:
+         NONE = fact already stored; ADD = unseen fact; UPDATE = a stored fact with a year/month/weekday/number/
+         name swapped for another of the same kind from the corpus; DELETE = "X no longer ..." retraction.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import DistillError, chat_example
+
+_DIA = re.compile(r"D(\d+):(\d+)")
+MONTHS = "January February March April May June July August September October November December".split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+NUM_WORDS = "two three four five six seven eight nine ten twelve twenty".split()
+_KINDS = {
+    "year": re.compile(r"\b(?:19|20)\d{2}\b"),
+    "month": re.compile(r"\b(?:%s)\b" % "|".join(MONTHS)),
+    "weekday": re.compile(r"\b(?:%s)\b" % "|".join(WEEKDAYS)),
+    "number": re.compile(r"\b(?:\d{1,3}|%s)\b" % "|".join(NUM_WORDS)),
+    "name": re.compile(r"(?<=[a-z,] )[A-Z][a-z]{2,}\b"),  # capitalised word not at sentence start
+}
+_STOP_NAMES = set(MONTHS) | set(WEEKDAYS) | {"The", "She", "He", "They", "His", "Her", "Their", "This", "That"}
+
+
+@dataclass
+class Fact:
+    speaker: str
+    text: str
+    dia_ids: tuple[str, ...]
+    session: int
+    date: str | None
+
+
+def dia_ids(value) -> tuple[str, ...]:
+    """Evidence ids as written in LoCoMo ("D1:3", "D1:3; D1:5", lists) -> ("D1:3", "D1:5")."""
+    if isinstance(value, (list, tuple)):
+        return tuple(x for v in value for x in dia_ids(v))
+    return tuple(f"D{a}:{b}" for a, b in _DIA.findall(str(value or "")))
+
+
+def session_of(dia_id: str) -> int | None:
+    m = _DIA.match(dia_id or "")
+    return int(m.group(1)) if m else None
+
+
+def conversation_facts(conv) -> list[Fact]:
+    facts = []
+    for s in conv.sessions:
+        for speaker, items in (s.observations or {}).items():
+            for item in items:
+                fact, ev = item[0], item[1] if len(item) > 1 else None
+                if isinstance(fact, str) and fact.strip():
+                    facts.append(Fact(speaker, fact.strip(), dia_ids(ev), s.index, s.date_time))
+    return facts
+
+
+# ---- extract ---------------------------------------------------------------------------------------
+
+
+def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, rng: random.Random) -> list[dict]:
+    from ..ops import extract as op
+
+    by_turn: dict[str, list[Fact]] = {}
+    for f in conversation_facts(conv):
+        for d in f.dia_ids:
+            by_turn.setdefault(d, []).append(f)
+    rows = []
+    for s in conv.sessions:
+        if s.index not in sessions:
+            continue
+        for i in range(0, len(s.turns), window):
+            turns = s.turns[i : i + window]
+            ids = {t.dia_id for t in turns}
+            facts, seen = [], set()
+            for t in turns:
+                for f in by_turn.get(t.dia_id, []):
+                    if f.text not in seen and all(d in ids for d in f.dia_ids[:1]):
+                        seen.add(f.text)
+                        facts.append(f.text)
+            if not facts and rng.random() >= empty_ratio:
+                continue
+            target = json.dumps({"facts": facts}, ensure_ascii=False)
+            msgs = op.build_messages(turns, s.date_time)
+            rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
+                                     dia_ids=sorted(ids), n_facts=len(facts), facts=facts))
+    return rows
+
+
+# ---- answer ----------------------------------------------------------------------------------------
+
+
+def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, rng: random.Random) -> list[dict]:
+    from ..ops import answer as op
+
+    facts = conversation_facts(conv)
+    if not facts:
+        return []
+    fvec = embedder.embed([f.text for f in facts])
+    by_turn: dict[str, list[int]] = {}
+    for i, f in enumerate(facts):
+        for d in f.dia_ids:
+            by_turn.setdefault(d, []).append(i)
+    turn_text = {t.dia_id: (t.speaker, t.text, s.date_time) for s in conv.sessions for t in s.turns}
+    qvecs = embedder.embed([q.question for q in qas]) if qas else np.zeros((0, fvec.shape[1]))
+    rows = []
+    for q, qv in zip(qas, qvecs):
+        gold_idx = list(dict.fromkeys(i for d in q.evidence for i in by_turn.get(d, [])))[:max_gold]
+        mems = [_mem(facts[i]) for i in gold_idx]
+        if not gold_idx:  # evidence turn without an observation: the turn itself is the memory
+            for d in q.evidence[:max_gold]:
+                if d in turn_text:
+                    sp, tx, dt = turn_text[d]
+                    mems.append({"text": f"{sp} said: {tx}", "date": dt, "speaker": sp})
+        order = np.argsort(-(fvec @ qv))
+        for i in order:
+            if len(mems) >= n_memories:
+                break
+            if int(i) not in gold_idx:
+                mems.append(_mem(facts[int(i)]))
+        rng.shuffle(mems)
+        if q.category == 5:
+            target = op.UNKNOWN_ANSWER
+        elif q.answer is None or not str(q.answer).strip():
+            continue
+        else:
+            target = str(q.answer).strip()
+        rows.append(chat_example(op.build_messages(q.question, mems), target, op="answer", conv=conv.sample_id,
+                                 category=q.category, evidence=list(q.evidence), answer=target))
+    return rows
+
+
+def _mem(f: Fact) -> dict:
+    return {"text": f.text, "date": f.date, "speaker": f.speaker}
+
+
+# ---- update ----------------------------------------------------------------------------------------
+
+
+def entity_pools(convs) -> dict[str, list[str]]:
+    pools: dict[str, set] = {k: set() for k in _KINDS}
+    for c in convs:
+        speakers = {c.speaker_a, c.speaker_b}
+        for f in conversation_facts(c):
+            for kind, rx in _KINDS.items():
+                for m in rx.findall(f.text):
+                    if kind != "name" or (m not in _STOP_NAMES and m not in speakers):
+                        pools[kind].add(m)
+    return {k: sorted(v) for k, v in pools.items()}
+
+
+def replace_entity(text: str, pools: dict, speakers: set, rng: random.Random) -> str | None:
+    """Swap one year/month/weekday/number/name for another of the same kind; None if nothing to swap."""
+    options = []
+    for kind, rx in _KINDS.items():
+        for m in rx.finditer(text):
+            if kind == "name" and (m.group() in _STOP_NAMES or m.group() in speakers):
+                continue
+            if len(pools.get(kind, [])) > 1:
+                options.append((kind, m))
+    if not options:
+        return None
+    kind, m = rng.choice(options)
+    new = rng.choice([v for v in pools[kind] if v != m.group()])
+    return text[: m.start()] + new + text[m.end() :]
+
+
+def retraction(fact: str, speaker: str) -> str | None:
+    """"Caroline loves painting." -> "Caroline no longer loves painting." (None unless the fact opens with the speaker)."""
+    if not fact.startswith(speaker + " "):
+        return None
+    words = fact[len(speaker) + 1 :].split(" ", 1)
+    if len(words) < 2:
+        return None
+    verb, rest = words
+    if verb in ("is", "are", "was", "were"):
+        out = f"{speaker} {'is' if verb in ('is', 'was') else 'are'} no longer {rest}"
+    elif verb.endswith("s") and verb.isalpha():
+        out = f"{speaker} no longer {verb} {rest}"
+    else:
+        return None
+    return out if out.endswith(".") else out + "."
+
+
+def decision_json(event: str, index: int | None = None, text: str | None = None) -> str:
+    """Target in ops/update.py's schema order (all three keys, as constrained decoding emits them)."""
+    return json.dumps({"event": event, "id": index, "text": text}, ensure_ascii=False)
+
+
+_FILLERS = re.compile(r"\b(?:recently|also|really|currently|very|just|actually|now) ", re.I)
+
+
+def restate(text: str, rng: random.Random) -> str:
+    """A light rewording of a stored fact (runtime catches exact duplicates without the model)."""
+    out = _FILLERS.sub("", text, count=1)
+    if out == text:
+        out = rng.choice(["As mentioned before, ", "Again, ", "It is known that "]) + text[0].lower() + text[1:] \
+            if not text.split(" ", 1)[0].istitle() else rng.choice(["As mentioned, ", "Again, "]) + text
+    return out
+
+
+def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memories=(2, 5), rng: random.Random) -> list[dict]:
+    from ..ops import update as op
+
+    facts = conversation_facts(conv)
+    if len(facts) < 3:
+        return []
+    vec = embedder.embed([f.text for f in facts])
+    sims = vec @ vec.T
+    speakers = {conv.speaker_a, conv.speaker_b}
+    rows, counts = [], {e: 0 for e in ("NONE", "ADD", "UPDATE", "DELETE")}
+    for s in sorted(sessions):
+        cand = [i for i, f in enumerate(facts) if f.session == s]
+        rng.shuffle(cand)
+        for i in cand[:per_session]:
+            f = facts[i]
+            kmem = rng.randint(*n_memories)
+            near = [int(j) for j in np.argsort(-sims[i]) if int(j) != i and sims[i, j] < 0.85][: kmem]
+            new = {"UPDATE": replace_entity(f.text, pools, speakers, rng), "DELETE": retraction(f.text, f.speaker)}
+            feasible = [e for e in counts if e in ("NONE", "ADD") or new[e] is not None]
+            # UPDATE is the rarest feasible case: take it whenever possible, else keep the classes balanced.
+            event = "UPDATE" if "UPDATE" in feasible else min(feasible, key=lambda e: (counts[e], rng.random()))
+            counts[event] += 1
+            new = new.get(event)
+            mems = [facts[j].text for j in near[: kmem - 1]]
+            if event == "ADD":
+                mems = [facts[j].text for j in near[:kmem]]
+                fact, target = f.text, decision_json("ADD")  # runtime stores the fact itself (ops/update.py example)
+            else:
+                pos = rng.randint(0, len(mems))
+                mems.insert(pos, f.text)
+                if event == "NONE":
+                    fact, target = restate(f.text, rng), decision_json("NONE", pos)
+                elif event == "UPDATE":
+                    fact, target = new, decision_json("UPDATE", pos, new)
+                else:
+                    fact, target = new, decision_json("DELETE", pos)
+            rows.append(chat_example(op.build_messages(fact, mems), target, op="update", conv=conv.sample_id,
+                                     session=s, event=event, fact=fact, memories=mems, gold=target))
+    return rows
+
+
+# ---- assembly --------------------------------------------------------------------------------------
+
+
+def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
+          seed=0, embedder=None) -> dict[str, list[dict]]:
+    """Examples per split. Conversations go to the split named in `split_map` (default train); when no
+    conversation is a validation one, the last `valid_sessions` sessions of each training conversation are."""
+    rng = random.Random(seed)
+    unknown = set(split_map) - {c.sample_id for c in convs}
+    if unknown:
+        raise DistillError(f"--split names conversations not in the inputs: {', '.join(sorted(unknown))}")
+    has_valid = "valid" in split_map.values()
+    pools = entity_pools(convs) if op == "update" else None
+    out: dict[str, list[dict]] = {"train": [], "valid": [], "test": []}
+    for c in convs:
+        role = split_map.get(c.sample_id, "train")
+        idx = sorted(s.index for s in c.sessions if s.turns)
+        parts = {role: set(idx)}
+        if role == "train" and not has_valid and valid_sessions > 0 and len(idx) > valid_sessions:
+            parts = {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
+        for split, sess in parts.items():
+            if op == "extract":
+                rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng)
+            elif op == "answer":
+                qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
+                rows = answer_examples(c, qas, embedder, rng=rng)
+            elif op == "update":
+                rows = update_examples(c, sess, embedder, pools, rng=rng)
+            else:
+                raise DistillError(f"unknown op {op!r}")
+            out[split].extend(rows)
+    for rows in out.values():
+        rng.shuffle(rows)
+    return out

@@ -1,0 +1,1 @@
+"""Evaluation: LoCoMo end to end (`locomo_eval`), per-operation (`ops`), VQA (`vqa`); metrics and reports."""

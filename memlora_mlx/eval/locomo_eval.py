@@ -1,0 +1,316 @@
+"""LoCoMo end to end: ingest each conversation through the Memory API, answer its questions, score them.
+
+Protocol (as Mem0's `evaluation/src/memzero`): each speaker's memories live under their own user id, a
+session is added in time order with its date; a question is answered from the top-k memories of BOTH
+speakers. Mem0 sends every session to both users with roles flipped and tells its extractor to use only
+the "user" (own) turns; here `--speakers own` (default) passes each speaker only their own turns (same
+facts, half the extraction work) and `--speakers both` passes the whole session to each speaker.
+
+Layout under --out (one configuration per directory):
+  config.json  results.jsonl (one row per question, appended)  summary.json  summary.md
+  stores/<sample_id>/ (LanceDB)  stores/<sample_id>.ingest.json (sessions done; "done": true when complete)
+Reruns skip finished questions and finished ingestion; --mode full-context / no-memory need no store.
+"""
+
+import json
+import logging
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..locomo import Conversation, load_conversations
+from ..ops import answer as answer_op
+from . import report
+from .metrics import score_answer
+
+log = logging.getLogger(__name__)
+
+MODES = ("memory", "full-context", "no-memory")
+QUESTION_ROOM = 96  # full-context: prompt tokens kept free for the question
+_KEYS = ("mode", "model", "adapters", "top_k", "speakers", "max_tokens", "context_tokens", "extract_max_tokens")  # a run dir holds one of these
+
+
+@dataclass
+class EvalConfig:
+    files: list[str]
+    out: str
+    mode: str = "memory"
+    model: str | None = None
+    adapters: str = "default"
+    categories: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    max_questions: int | None = None  # per conversation
+    top_k: int = 5  # per speaker
+    speakers: str = "own"
+    max_tokens: int = 24  # answer length cap
+    context_tokens: int | None = None  # full-context: prompt budget (default: the model's context)
+    extract_max_tokens: int | None = None  # cap on the extract op's output (default: Memory's)
+    judge: str | None = None
+
+    @property
+    def name(self) -> str:
+        ad = Path(self.adapters).name if self.adapters not in ("default", "none") else self.adapters
+        return f"{self.mode}/{ad}-adapters"
+
+
+class Run:
+    """One configuration over a set of conversations. `engine` / `memory_factory` may be injected (tests)."""
+
+    def __init__(self, cfg: EvalConfig, engine=None, memory_factory=None, embedder=None):
+        if cfg.mode not in MODES:
+            raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
+        self.cfg, self.out = cfg, Path(cfg.out)
+        self._engine, self._memory_factory, self._embedder = engine, memory_factory, embedder
+        self.model_calls = 0
+        self.truncation: dict = {}
+
+    # --- setup -----------------------------------------------------------------------------
+    @property
+    def engine(self):
+        if self._engine is None:
+            from ..engine import Engine
+
+            # full-context reuses the conversation prefix across questions: let the KV cache hold it
+            self._engine = Engine(self.cfg.model, adapters=self.cfg.adapters, max_cache_tokens=1 << 15)
+        return self._engine
+
+    def _check_config(self):
+        self.out.mkdir(parents=True, exist_ok=True)
+        p = self.out / "config.json"
+        mine = {k: getattr(self.cfg, k) for k in _KEYS}
+        if p.exists():
+            old = json.loads(p.read_text())
+            diff = {k: (old.get(k), v) for k, v in mine.items() if old.get(k) != v}
+            if diff:
+                raise SystemExit(f"{self.out} holds a run with other settings {diff} (old, new); use another --out")
+        p.write_text(json.dumps({**mine, "name": self.cfg.name}, indent=2))
+
+    def _open_memory(self, conv: Conversation):
+        path = self.out / "stores" / conv.sample_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self._memory_factory is not None:
+            return self._memory_factory(path)
+        from ..memory import Memory
+
+        if self._embedder is None:
+            from ..embedder import load_embedder
+
+            self._embedder = load_embedder()
+        mt = {"extract": self.cfg.extract_max_tokens} if self.cfg.extract_max_tokens else None
+        return Memory(engine=self.engine, store=path, embedder=self._embedder, max_tokens=mt)
+
+    # --- ingest ----------------------------------------------------------------------------
+    def ingest(self, conv: Conversation, mem) -> dict:
+        marker = self.out / "stores" / f"{conv.sample_id}.ingest.json"
+        state = json.loads(marker.read_text()) if marker.exists() else {}
+        if state.get("done"):
+            return state
+        done = set(state.get("sessions_done", []))
+        state.setdefault("seconds", 0.0)
+        state.setdefault("turns", 0)
+        state.setdefault("events", {})
+        todo = [s for s in sorted(conv.sessions, key=lambda s: (s.date is None, s.date, s.index)) if s.index not in done]
+        bar = tqdm(total=sum(len(s.turns) for s in todo), desc=f"ingest {conv.sample_id}", unit="turn",
+                   dynamic_ncols=True, file=sys.stderr)
+        usage = _Usage(self.engine)
+        for s in todo:
+            t0, c0, u0 = time.perf_counter(), time.process_time(), usage.snapshot()
+            for speaker in conv.speakers:
+                turns = s.turns if self.cfg.speakers == "both" else [t for t in s.turns if t.speaker == speaker]
+                if not turns:
+                    continue
+                res = mem.add(turns, user_id=speaker, session_date=s.date_time)
+                if self.cfg.speakers == "own":
+                    bar.update(len(turns))
+                for r in (res or {}).get("results", []):
+                    ev = r.get("event", "?")
+                    state["events"][ev] = state["events"].get(ev, 0) + 1
+            secs = time.perf_counter() - t0
+            state["seconds"] += secs
+            state["turns"] += len(s.turns)
+            state.setdefault("per_session", []).append(
+                {"session": s.index, "turns": len(s.turns), "seconds": round(secs, 2),
+                 "cpu_s": round(time.process_time() - c0, 2), **usage.since(u0)})
+            bar.set_postfix(calls=usage.calls, gen_tok=usage.gen)
+            state["sessions_done"] = sorted(done | {s.index})
+            done.add(s.index)
+            marker.write_text(json.dumps(state, indent=2))  # resumable per session
+            if self.cfg.speakers != "own":
+                bar.update(len(s.turns))
+        bar.close()
+        usage.close()
+        state["done"] = True
+        marker.write_text(json.dumps(state, indent=2))
+        return state
+
+    # --- answer ----------------------------------------------------------------------------
+    def _generate(self, messages) -> tuple[str, dict]:
+        eng = self.engine
+        eng.last_stats = {}
+        self.model_calls += 1
+        out = eng.generate(messages, adapter="answer", max_tokens=self.cfg.max_tokens, temperature=0.0)
+        return answer_op.clean_answer(out), dict(eng.last_stats)
+
+    def _retrieve(self, mem, conv, question) -> list[dict]:
+        found = []
+        for speaker in conv.speakers:
+            for r in mem.search(question, user_id=speaker, limit=self.cfg.top_k).get("results", []):
+                found.append(_memory_view(r, speaker))
+        found.sort(key=lambda m: -(m.get("score") or 0.0))
+        return found
+
+    def _full_context(self, conv: Conversation) -> list[dict]:
+        """All turns as dated memories, oldest dropped first until the prompt fits the context."""
+        turns = [{"text": t.text + (f" [shares a photo: {t.caption}]" if t.caption else ""), "date": t.timestamp,
+                  "speaker": t.speaker} for t in conv.turns]
+        eng = self.engine
+        limit = min(eng.context_length, self.cfg.context_tokens or eng.context_length)
+        budget = limit - self.cfg.max_tokens - QUESTION_ROOM
+        cost = [eng.count_tokens(answer_op.format_memory(m)) + 1 for m in turns]
+        base = len(eng.prompt_tokens(answer_op.build_messages("", [])))
+        total, start = base + sum(cost), 0
+        while total > budget and start < len(turns):
+            total -= cost[start]
+            start += 1
+        self.truncation[conv.sample_id] = {"turns": len(turns), "turns_cut": start, "tokens_cut": sum(cost[:start]),
+                                           "budget_tokens": budget}
+        return turns[start:]
+
+    def answer(self, conv: Conversation, mem=None, done: set | None = None, results=None) -> int:
+        qs = [(i, q) for i, q in enumerate(conv.qa) if q.category in self.cfg.categories]
+        if self.cfg.max_questions is not None:
+            qs = qs[: self.cfg.max_questions]
+        todo = [(i, q) for i, q in qs if f"{conv.sample_id}:{i}" not in (done or set())]
+        context = self._full_context(conv) if self.cfg.mode == "full-context" and todo else None
+        n = 0
+        for i, q in tqdm(todo, desc=f"answer {conv.sample_id}", unit="q", dynamic_ncols=True, file=sys.stderr):
+            t0 = time.perf_counter()
+            memories, stats = [], {}
+            if self.cfg.mode == "memory":
+                memories = self._retrieve(mem, conv, q.question)
+                if memories:
+                    ans, stats = self._generate(answer_op.build_messages(q.question, memories))
+                else:
+                    ans = answer_op.UNKNOWN_ANSWER
+            else:
+                ans, stats = self._generate(answer_op.build_messages(q.question, context or []))
+            latency = time.perf_counter() - t0
+            gold = q.answer if q.category != 5 else None
+            row = {
+                "qid": f"{conv.sample_id}:{i}", "sample_id": conv.sample_id, "index": i, "category": q.category,
+                "question": q.question, "gold": gold, "adversarial_answer": q.adversarial_answer, "answer": ans,
+                **score_answer(ans, gold, q.category), "judge": None,
+                "retrieved": [m.get("id") for m in memories], "latency_s": round(latency, 4),
+                "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
+                "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode,
+            }
+            if self.cfg.judge and q.category != 5:
+                from .judge import JudgeError, judge_answer
+
+                try:
+                    row["judge"] = judge_answer(self.cfg.judge, q.question, gold or "", ans)
+                except JudgeError as e:
+                    log.warning("%s", e)
+            results.write(json.dumps(row) + "\n")
+            results.flush()
+            n += 1
+        return n
+
+    # --- driver ----------------------------------------------------------------------------
+    def run(self) -> dict:
+        self._check_config()
+        convs = load_conversations(self.cfg.files)
+        path = self.out / "results.jsonl"
+        done = {r["qid"] for r in report.read_results(path)}
+        ingest = {"turns": 0, "seconds": 0.0, "memory_events": 0}
+        with open(path, "a", encoding="utf-8") as results:
+            for conv in convs:
+                mem = None
+                try:
+                    if self.cfg.mode == "memory":
+                        mem = self._open_memory(conv)
+                        st = self.ingest(conv, mem)
+                        ingest["turns"] += st["turns"]
+                        ingest["seconds"] += st["seconds"]
+                        ingest["memory_events"] += sum(st["events"].values())
+                        for ps in st.get("per_session", []):
+                            for k in ("model_calls", "prompt_tokens", "cached_tokens", "generated_tokens",
+                                      "decode_s", "cpu_s"):
+                                ingest[k] = round(ingest.get(k, 0) + ps.get(k, 0), 2)
+                    self.answer(conv, mem, done, results)
+                finally:
+                    if mem is not None and hasattr(mem, "close"):
+                        mem.close()
+        extra = {"config": {"name": self.cfg.name, **{k: getattr(self.cfg, k) for k in _KEYS},
+                            "categories": self.cfg.categories, "files": [str(f) for f in self.cfg.files]},
+                 "peak_rss_mb": _peak_rss_mb(), "machine": _machine()}
+        if self.cfg.mode == "memory" and ingest["turns"]:
+            ingest["turns_per_s"] = ingest["turns"] / max(ingest["seconds"], 1e-9)
+            extra["ingest"] = ingest
+        if self.truncation:
+            tr = list(self.truncation.values())
+            extra["truncation"] = {k: sum(t[k] for t in tr) for k in ("turns", "turns_cut", "tokens_cut")}
+            extra["truncation"]["budget_tokens"] = tr[0]["budget_tokens"]
+        return report.write_summary(self.out, extra)
+
+
+class _Usage:
+    """Model calls and tokens seen through the engine's stats events (what bounds ingest speed)."""
+
+    def __init__(self, engine):
+        self.engine, self.calls, self.prompt, self.cached, self.gen, self.gen_s = engine, 0, 0, 0, 0, 0.0
+        engine.add_listener(self._on)
+
+    def _on(self, e):
+        if e.get("type") == "stats":
+            self.calls += 1
+            self.prompt += e.get("prompt_tokens") or 0
+            self.cached += e.get("cached_tokens") or 0
+            self.gen += e.get("generation_tokens") or 0
+            tps = e.get("generation_tps") or 0
+            self.gen_s += (e.get("generation_tokens") or 0) / tps if tps else 0.0
+
+    def snapshot(self):
+        return (self.calls, self.prompt, self.cached, self.gen, self.gen_s)
+
+    def since(self, snap) -> dict:
+        c, p, k, g, gs = (a - b for a, b in zip(self.snapshot(), snap))
+        return {"model_calls": c, "prompt_tokens": p, "cached_tokens": k, "generated_tokens": g,
+                "decode_s": round(gs, 2)}
+
+    def close(self):
+        try:
+            self.engine.remove_listener(self._on)
+        except (AttributeError, ValueError):
+            pass
+
+
+def _memory_view(r: dict, speaker: str) -> dict:
+    """A search hit as the answer op wants it: text, session date, speaker (plus id and score)."""
+    src = r.get("source") if isinstance(r.get("source"), dict) else {}
+    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
+    date = next((d.get(k) for d in (r, src, meta) for k in ("date", "session_date") if d.get(k)), None)
+    return {"id": r.get("id"), "text": r.get("memory") or r.get("text") or "", "date": date, "speaker": speaker,
+            "score": r.get("score")}
+
+
+def _peak_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1 << 20) if sys.platform == "darwin" else rss / 1024
+
+
+def _machine() -> str:
+    import os
+
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def run_eval(cfg: EvalConfig, **kw) -> dict:
+    return Run(cfg, **kw).run()
+
+
+__all__ = ["EvalConfig", "Run", "run_eval", "MODES"]

@@ -1,0 +1,240 @@
+"""`memlora eval ops`: per-operation scores, bare base vs base + adapter, same prompts (the distilled test split).
+
+extract: fact precision / recall / F1 against the teacher's facts; a predicted fact matches a teacher fact when
+         their embedding cosine >= --threshold (greedy one-to-one matching); JSON-validity rate.
+update:  event accuracy, strict accuracy (event + id), macro-F1 over ADD/UPDATE/DELETE/NONE; JSON-validity rate.
+answer:  LoCoMo token F1 and BLEU-1 (`eval.metrics.score_answer`; category 5 scores a refusal).
+Writes `<out>/ops_eval.json` and `<out>/ops_eval.md`; `--write-card` adds the scores to each adapter's card.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
+# Calibrated on 14 hand-checked LoCoMo pairs with all-MiniLM-L6-v2 (docs/distillation.md): the same fact reworded
+# scored 0.79-0.95, different facts about the same speaker 0.37-0.60. Number swaps ("two kids"/"three kids", 0.96)
+# are not separable by embeddings: fact F1 does not check numbers.
+DEFAULT_THRESHOLD = 0.7
+MAX_TOKENS = {"extract": 128, "update": 80, "answer": 24}
+
+
+def add_arguments(p):
+    p.add_argument("--adapters", required=True, help="dir with <op>/ adapters (e.g. adapters/SmolLM2-135M-Instruct)")
+    p.add_argument("--data", required=True, help="dir with <op>/test.jsonl (from `memlora distill`), or one op's dir")
+    p.add_argument("--ops", default="extract,update,answer")
+    p.add_argument("--split", default="test")
+    p.add_argument("--limit", type=int, default=None, help="examples per op (update: balanced over events)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="extract fact-match cosine")
+    p.add_argument("--constrained", action="store_true", help="JSON-schema constrained decoding, as at runtime")
+    p.add_argument("--out", default="runs/eval_ops")
+    p.add_argument("--write-card", action="store_true", help="store the scores in each adapter's card.json")
+    p.add_argument("--model", dest="eval_model", default=None, help="base model (default: embedded SmolLM2-135M)")
+
+
+def select(rows: list[dict], op: str, limit: int | None) -> list[dict]:
+    """First `limit` rows; for update round-robin over gold events so every class is scored."""
+    if not limit or len(rows) <= limit:
+        return rows
+    if op != "update":
+        return rows[:limit]
+    by = defaultdict(list)
+    for r in rows:
+        by[r.get("meta", {}).get("event", "?")].append(r)
+    out, i = [], 0
+    while len(out) < limit:
+        for e in sorted(by):
+            if i < len(by[e]) and len(out) < limit:
+                out.append(by[e][i])
+        i += 1
+    return out
+
+
+# ---- scoring ---------------------------------------------------------------------------------------
+
+
+def match_facts(pred: list[str], gold: list[str], embedder, threshold: float) -> int:
+    """Greedy one-to-one matches with cosine >= threshold."""
+    if not pred or not gold:
+        return 0
+    sims = embedder.embed(pred) @ embedder.embed(gold).T
+    pairs = sorted(((sims[i, j], i, j) for i in range(len(pred)) for j in range(len(gold))), reverse=True)
+    used_p, used_g, n = set(), set(), 0
+    for s, i, j in pairs:
+        if s < threshold:
+            break
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            n += 1
+    return n
+
+
+def score_extract(outputs: list[str], rows: list[dict], embedder, threshold: float) -> dict:
+    from ..ops.extract import parse_facts
+    from ..ops.parsing import parse_json_object
+
+    n_pred = n_gold = n_match = valid = 0
+    for text, r in zip(outputs, rows):
+        obj = parse_json_object(text)
+        valid += isinstance(obj, dict) and isinstance(obj.get("facts"), list)
+        pred, _ = parse_facts(text)
+        gold = r["meta"].get("facts") or parse_facts(r["messages"][-1]["content"])[0]
+        n_pred, n_gold = n_pred + len(pred), n_gold + len(gold)
+        n_match += match_facts(pred, gold, embedder, threshold)
+    p = n_match / n_pred if n_pred else 0.0
+    rc = n_match / n_gold if n_gold else 0.0
+    return {"n": len(rows), "fact_precision": p, "fact_recall": rc, "fact_f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
+            "json_valid_rate": valid / len(rows) if rows else 0.0, "pred_facts": n_pred, "gold_facts": n_gold}
+
+
+def macro_f1(gold: list[str], pred: list[str], labels=EVENTS) -> tuple[float, dict]:
+    per = {}
+    for lab in labels:
+        tp = sum(g == lab and p == lab for g, p in zip(gold, pred))
+        fp = sum(g != lab and p == lab for g, p in zip(gold, pred))
+        fn = sum(g == lab and p != lab for g, p in zip(gold, pred))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        per[lab] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    present = [lab for lab in labels if lab in gold]
+    return (sum(per[lab] for lab in present) / len(present) if present else 0.0), per
+
+
+def score_update(outputs: list[str], rows: list[dict]) -> dict:
+    from ..ops.update import parse_decision
+
+    golds, preds, strict = [], [], 0
+    for text, r in zip(outputs, rows):
+        n = len(r["meta"].get("memories", [])) or r["messages"][-2]["content"].count("\n")
+        g = parse_decision(r["messages"][-1]["content"], n)
+        d = parse_decision(text, n)
+        golds.append(g.event)
+        preds.append(d.event if d else "INVALID")
+        strict += d is not None and d.event == g.event and (g.event not in ("UPDATE", "DELETE") or d.index == g.index)
+    m, per = macro_f1(golds, preds)
+    return {"n": len(rows), "accuracy": sum(g == p for g, p in zip(golds, preds)) / len(rows) if rows else 0.0,
+            "strict_accuracy": strict / len(rows) if rows else 0.0, "macro_f1": m, "f1_per_event": per,
+            "json_valid_rate": sum(p != "INVALID" for p in preds) / len(rows) if rows else 0.0,
+            "gold_events": dict(Counter(golds)), "pred_events": dict(Counter(preds))}
+
+
+def score_answers(outputs: list[str], rows: list[dict]) -> dict:
+    from ..ops.answer import clean_answer
+    from .metrics import score_answer
+
+    f1 = b1 = 0.0
+    per_cat: dict = defaultdict(list)
+    for text, r in zip(outputs, rows):
+        s = score_answer(clean_answer(text), r["meta"].get("answer") or r["messages"][-1]["content"],
+                         int(r["meta"].get("category", 4)))
+        f1, b1 = f1 + s["f1"], b1 + s["bleu1"]
+        per_cat[r["meta"].get("category", 0)].append(s["f1"])
+    n = max(len(rows), 1)
+    return {"n": len(rows), "token_f1": f1 / n, "bleu1": b1 / n,
+            "token_f1_per_category": {str(k): sum(v) / len(v) for k, v in sorted(per_cat.items())}}
+
+
+# ---- running ---------------------------------------------------------------------------------------
+
+
+def generate_all(engine, rows, op, adapter, constrained: bool) -> tuple[list[str], float]:
+    from tqdm import tqdm
+
+    import importlib
+
+    mod = importlib.import_module(f"memlora_mlx.ops.{op}")
+    schema = getattr(mod, "JSON_SCHEMA", None) if constrained else None
+    stop = getattr(mod, "STOP", None)  # the runtime's stop strings: same decoding as the app
+    outs, t0 = [], time.perf_counter()
+    for r in tqdm(rows, desc=f"{op} {'adapter' if adapter else 'base'}", unit="ex"):
+        outs.append(engine.generate(r["messages"][:-1], adapter=adapter, max_tokens=MAX_TOKENS[op],
+                                    temperature=0.0, json_schema=schema, stop=stop))
+    return outs, time.perf_counter() - t0
+
+
+def _test_file(data: Path, op: str, split: str) -> Path:
+    for p in (data / op / f"{split}.jsonl", data / f"{split}.jsonl"):
+        if p.exists():
+            return p
+    raise FileNotFoundError(f"no {split}.jsonl for {op} under {data} (run `memlora distill --op {op}` first)")
+
+
+def markdown(results: dict) -> str:
+    keys = {"extract": ["fact_precision", "fact_recall", "fact_f1", "json_valid_rate"],
+            "update": ["accuracy", "strict_accuracy", "macro_f1", "json_valid_rate"],
+            "answer": ["token_f1", "bleu1"]}
+    lines = ["| op | n | metric | base | base + adapter |", "|---|---|---|---|---|"]
+    for op, r in results["ops"].items():
+        for k in keys.get(op, []):
+            lines.append(f"| {op} | {r['adapter']['n']} | {k} | {r['base'][k]:.3f} | {r['adapter'][k]:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(args) -> int:
+    from ..distill import read_jsonl
+    from ..embedder import load_embedder
+    from ..engine import Engine
+
+    adapters, data, out = Path(args.adapters), Path(args.data), Path(args.out)
+    ops = [o.strip() for o in args.ops.split(",") if o.strip()]
+    bad = [o for o in ops if o not in MAX_TOKENS]
+    if bad:
+        print(f"memlora eval ops: unknown op(s) {', '.join(bad)} (extract, update, answer)", file=sys.stderr)
+        return 2
+    try:
+        files = {op: _test_file(data, op, args.split) for op in ops}
+        adir = {op: adapters / op if (adapters / op / "adapters.safetensors").exists() else adapters for op in ops}
+        for op, d in adir.items():
+            if not (d / "adapters.safetensors").exists():
+                raise FileNotFoundError(f"no adapter for {op} in {adapters} (expected {adapters / op}/adapters.safetensors)")
+    except FileNotFoundError as e:
+        print(f"memlora eval ops: {e}", file=sys.stderr)
+        return 2
+    engine = Engine(model=args.eval_model or getattr(args, "model", None), adapters="none")
+    embedder = load_embedder() if "extract" in ops else None
+    results = {"model": engine.model_id, "adapters": str(adapters), "data": str(data), "split": args.split,
+               "limit": args.limit, "threshold": args.threshold, "constrained": args.constrained, "ops": {}}
+    for op in ops:
+        rows = select(read_jsonl(files[op]), op, args.limit)
+        engine.load_adapter(op, adir[op])
+        res = {"test_file": str(files[op])}
+        for name, adapter in (("base", None), ("adapter", op)):
+            outs, secs = generate_all(engine, rows, op, adapter, args.constrained)
+            if op == "extract":
+                res[name] = score_extract(outs, rows, embedder, args.threshold)
+            elif op == "update":
+                res[name] = score_update(outs, rows)
+            else:
+                res[name] = score_answers(outs, rows)
+            res[name]["seconds"] = round(secs, 1)
+            res[name]["samples"] = [{"gold": r["messages"][-1]["content"], "output": o} for r, o in zip(rows[:3], outs)]
+        results["ops"][op] = res
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "ops_eval.json").write_text(json.dumps(results, indent=2))
+        (out / "ops_eval.md").write_text(markdown(results))
+        if args.write_card:
+            write_card_eval(adir[op] / "card.json", results, op)
+    print(markdown(results))
+    print(f"written {out / 'ops_eval.json'} and {out / 'ops_eval.md'}")
+    return 0
+
+
+def write_card_eval(card_path: Path, results: dict, op: str) -> None:
+    keep = {"extract": ("fact_precision", "fact_recall", "fact_f1", "json_valid_rate"),
+            "update": ("accuracy", "macro_f1", "json_valid_rate"), "answer": ("token_f1", "bleu1")}[op]
+    r = results["ops"][op]
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep} for k in ("base", "adapter")}
+    card["eval"].update(n=r["adapter"]["n"], test_file=r["test_file"], split=results["split"],
+                        limit=results["limit"], threshold=results["threshold"] if op == "extract" else None,
+                        constrained=results["constrained"], date=time.strftime("%Y-%m-%d"))
+    stats = Path(r["test_file"]).parent / "stats.json"
+    if stats.exists():  # which conversations the scored split holds
+        split = json.loads(stats.read_text()).get("split", {})
+        card["eval"]["conversations"] = sorted(c for c, role in split.items() if role == results["split"])
+    card_path.write_text(json.dumps(card, indent=2))

@@ -1,0 +1,67 @@
+"""Answer: question + retrieved memories (with date and speaker) -> a short answer, or a fixed refusal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .parsing import format_date
+
+UNKNOWN_ANSWER = "I don't know"
+
+SYSTEM_PROMPT = (
+    "Answer the question using only the memories, in a few words, no explanation. Use the memory "
+    f"dates for questions about time. If the memories do not answer it, reply: {UNKNOWN_ANSWER}"
+)
+# Worked examples as chat turns (static, cached with the system prompt): one answer, one refusal.
+EXAMPLE = [
+    {"role": "user", "content": "Memories:\n- 8 May 2023: John moved to Paris.\n- Anna loves hiking.\n\n"
+                                "Question: Where does John live?"},
+    {"role": "assistant", "content": "Paris"},
+    {"role": "user", "content": "Memories:\n- Anna loves hiking.\n\nQuestion: What is Anna's job?"},
+    {"role": "assistant", "content": UNKNOWN_ANSWER},
+]
+STOP = ["\n"]
+
+_PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
+
+
+def format_memory(m: dict | str) -> str:
+    """'- 8 May 2023, Caroline: text' (date and speaker only when known)."""
+    if isinstance(m, str):
+        return f"- {' '.join(m.split())}"
+    text = " ".join(str(m.get("text") or m.get("memory") or "").split())
+    head = ", ".join(x for x in (format_date(m.get("date")), m.get("speaker")) if x)
+    return f"- {head}: {text}" if head else f"- {text}"
+
+
+def build_messages(question: str, memories: list[dict]) -> list[dict]:
+    """Chat messages for the answer adapter (shared with distillation: same text)."""
+    shown = "\n".join(format_memory(m) for m in memories) or "(none)"
+    user = f"Memories:\n{shown}\n\nQuestion: {' '.join(question.split())}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": user}]
+
+
+def clean_answer(text: str) -> str:
+    """First non-empty line, without 'Answer:' prefixes or wrapping quotes; empty -> UNKNOWN_ANSWER."""
+    line = next((ln for ln in str(text or "").splitlines() if ln.strip()), "")
+    line = _PREFIX.sub("", line).strip().strip('"\'`').strip()
+    return line or UNKNOWN_ANSWER
+
+
+def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32) -> str:
+    """Short answer from `memories`; no memories -> UNKNOWN_ANSWER without a model call."""
+    if not memories:
+        return UNKNOWN_ANSWER
+    out = engine.generate(build_messages(question, memories), adapter="answer", max_tokens=max_tokens,
+                          temperature=0.0, stop=STOP)
+    return clean_answer(out)
+
+
+def stream_answer(engine, question: str, memories: list[dict], *, max_tokens: int = 32) -> Iterator[str]:
+    """Raw text deltas of the answer (for live display); pass the joined text to `clean_answer`."""
+    if not memories:
+        yield UNKNOWN_ANSWER
+        return
+    yield from engine.stream(build_messages(question, memories), adapter="answer", max_tokens=max_tokens,
+                             temperature=0.0, stop=STOP)

@@ -1,0 +1,134 @@
+"""Extract: recent conversation turns -> short, self-contained third-person facts.
+
+Target output: {"facts": ["Caroline moved to Paris the week before 8 May 2023.", ...]}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from ..types import Turn
+from .parsing import as_text, format_date, get_key, normalize_text, parse_json
+
+log = logging.getLogger(__name__)
+
+# Static prefix (system prompt + one worked example as chat turns) so the engine caches its KV; kept
+# short since every token costs CPU time. The example turns teach the format even to the bare base model.
+SYSTEM_PROMPT = (
+    "Extract facts worth remembering about the speakers from the conversation: their life, plans, "
+    "preferences, relationships and events. Write each fact as one short sentence that starts with "
+    "the speaker's name. Turn relative dates into absolute ones using the session date. Skip "
+    "greetings and small talk. Reply with JSON only."
+)
+EXAMPLE = [
+    {"role": "user", "content": "Session date: 8 May 2023\n\nJohn: I started a pottery class last week!\n"
+                                "Anna: Nice, I love hiking."},
+    {"role": "assistant", "content": '{"facts": ["John started a pottery class the week before 8 May 2023.", '
+                                     '"Anna loves hiking."]}'},
+]
+STOP = ["]}"]  # end of the facts list; the parser repairs the missing brackets
+
+JSON_SCHEMA = {
+    "type": "object",
+    "properties": {"facts": {"type": "array", "items": {"type": "string"}}},
+    "required": ["facts"],
+}
+
+MAX_FACT_CHARS = 300
+MAX_FACTS = 50
+_FACT_KEYS = ("facts", "fact", "memories", "memory", "items", "results")
+_ITEM_KEYS = ("fact", "text", "memory", "content")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.+)$")
+
+
+def format_turn(turn: Turn) -> str:
+    text = " ".join((turn.text or "").split())
+    if turn.caption:
+        text = f"{text} [shares a photo: {' '.join(turn.caption.split())}]".strip()
+    return f"{turn.speaker}: {text}"
+
+
+def build_messages(turns: list[Turn], session_date: str | None) -> list[dict]:
+    """Chat messages for the extract adapter (shared with distillation: same text)."""
+    lines = [format_turn(t) for t in turns]
+    date = format_date(session_date)
+    head = f"Session date: {date}\n\n" if date else ""
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": head + "\n".join(lines)}]
+
+
+def _items(value) -> list | None:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        found = get_key(value, *_FACT_KEYS)
+        if found is not None:
+            return _items(found)
+        lists = [v for v in value.values() if isinstance(v, list)]
+        if len(lists) == 1:  # wrong key, but one obvious list
+            return lists[0]
+    return None
+
+
+def parse_facts(text) -> tuple[list[str], list[str]]:
+    """(facts, rejects): each item is judged alone, so one bad item never loses the others. Never raises."""
+    rejects: list[str] = []
+    items = _items(parse_json(text))
+    if not items:
+        # No usable JSON: accept a bullet / numbered list, a common small-model habit.
+        bullets = [m.group(1) for line in str(text or "").splitlines() if (m := _BULLET.match(line))]
+        if bullets:
+            items = bullets
+        elif items is None:
+            if str(text or "").strip():
+                rejects.append(f"no JSON facts list in output: {str(text)[:80]!r}")
+            return [], rejects
+    facts: list[str] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            item = get_key(item, *_ITEM_KEYS)
+        fact = as_text(item)
+        if fact is None:
+            rejects.append(f"item {i}: not a non-empty string ({type(item).__name__})")
+        elif len(fact) < 3:
+            rejects.append(f"item {i}: too short: {fact!r}")
+        elif len(fact) > MAX_FACT_CHARS:
+            rejects.append(f"item {i}: longer than {MAX_FACT_CHARS} chars")
+        elif normalize_text(fact) in seen:
+            rejects.append(f"item {i}: duplicate: {fact!r}")
+        elif len(facts) >= MAX_FACTS:
+            rejects.append(f"item {i}: more than {MAX_FACTS} facts")
+        else:
+            seen.add(normalize_text(fact))
+            facts.append(fact)
+    return facts, rejects
+
+
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*[,\]]')
+
+
+def _repeats(text: str) -> bool:
+    """True once the output lists a fact it already listed (small models loop under greedy decoding)."""
+    items = [normalize_text(m) for m in _QUOTED.findall(text.split("[", 1)[-1])] if "[" in text else []
+    return len(items) != len(set(items))
+
+
+def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256) -> list[str]:
+    """Run the extract adapter on `turns`; stops early on a repeated fact; rejects are logged, never raised."""
+    if not turns:
+        return []
+    out = ""
+    for delta in engine.stream(build_messages(turns, session_date), adapter="extract", max_tokens=max_tokens,
+                               temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP):
+        out += delta
+        if any(c in delta for c in '",]'):
+            if _repeats(out):
+                log.info("extract: stopped a repeating list after %d chars", len(out))
+                break
+    facts, rejects = parse_facts(out)
+    for r in rejects:
+        log.info("extract: rejected %s", r)
+    return facts

@@ -1,0 +1,148 @@
+"""Update: one new fact + similar stored memories (temporary ids 0..k-1) -> ADD / UPDATE / DELETE / NONE.
+
+Target output: {"event": "UPDATE", "id": 2, "text": "merged text"}
+Semantics (mem0's): ADD stores the fact as a new memory; UPDATE replaces memory `id` with `text`
+(the merged memory); DELETE removes memory `id`, which the fact shows is no longer true (the fact
+itself is not stored); NONE changes nothing. Temporary ids are mapped back to real ids by memory.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .parsing import as_text, get_key, normalize_text, parse_json_object
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = (
+    "You keep a memory list up to date. Compare the new fact with the memories and pick one event: "
+    "ADD if the fact is new information; UPDATE if it changes or adds detail to memory id (text = the "
+    "new memory); DELETE if it shows memory id is no longer true; NONE if it is already known. "
+    "Reply with JSON only."
+)
+# Worked examples as chat turns (static, cached with the system prompt): one UPDATE, one ADD.
+EXAMPLE = [
+    {"role": "user", "content": "Memories:\n0: John lives in Rome.\n1: John likes tea.\n\nNew fact: John moved to Paris."},
+    {"role": "assistant", "content": '{"event": "UPDATE", "id": 0, "text": "John lives in Paris."}'},
+    {"role": "user", "content": "Memories:\n0: Anna is a nurse.\n\nNew fact: Anna has a cat named Max."},
+    {"role": "assistant", "content": '{"event": "ADD", "id": null, "text": null}'},
+]
+STOP = ["}"]  # end of the decision object; the parser repairs the missing brace
+
+EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
+JSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "event": {"enum": list(EVENTS)},
+        "id": {"type": ["integer", "null"]},
+        "text": {"type": ["string", "null"]},
+    },
+    "required": ["event", "id", "text"],
+}
+_SYNONYMS = {
+    "INSERT": "ADD", "CREATE": "ADD", "NEW": "ADD", "APPEND": "ADD",
+    "MODIFY": "UPDATE", "EDIT": "UPDATE", "MERGE": "UPDATE", "REPLACE": "UPDATE", "CHANGE": "UPDATE",
+    "REMOVE": "DELETE", "DEL": "DELETE",
+    "NOOP": "NONE", "NO_OP": "NONE", "NOTHING": "NONE", "SKIP": "NONE", "NO_CHANGE": "NONE", "KEEP": "NONE",
+    "NULL": "NONE",
+}
+
+
+@dataclass
+class Decision:
+    event: str  # "ADD" | "UPDATE" | "DELETE" | "NONE"
+    index: int | None = None  # temporary id (position in the memories shown), never a real id
+    text: str | None = None
+
+
+def build_messages(fact: str, memories: list[str]) -> list[dict]:
+    """Chat messages for the update adapter; memories shown with temporary ids 0..k-1."""
+    shown = "\n".join(f"{i}: {' '.join(m.split())}" for i, m in enumerate(memories)) or "(none)"
+    user = f"Memories:\n{shown}\n\nNew fact: {' '.join(fact.split())}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": user}]
+
+
+def _event(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    e = value.strip().upper().replace("-", "_").replace(" ", "_")
+    return e if e in EVENTS else _SYNONYMS.get(e)
+
+
+def _index(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("#").isdigit():
+        return int(value.strip().lstrip("#"))
+    return None
+
+
+def parse_decision(text, n_memories: int, errors: list[str] | None = None) -> Decision | None:
+    """A valid Decision or None (reason logged and appended to `errors`). Never raises.
+
+    UPDATE/DELETE need an id in 0..n_memories-1; a NONE with a bad id keeps event NONE, id None."""
+
+    def reject(reason: str) -> None:
+        log.info("update: rejected decision: %s", reason)
+        if errors is not None:
+            errors.append(reason)
+
+    obj = parse_json_object(text)
+    if obj is None:
+        reject(f"no JSON object in output: {str(text)[:80]!r}")
+        return None
+    inner = get_key(obj, "memory", "memories", "decision", "result")
+    if isinstance(inner, list):  # mem0-style {"memory": [{"id", "text", "event"}, ...]}
+        inner = next((m for m in inner if isinstance(m, dict) and _event(get_key(m, "event")) != "NONE"),
+                     next((m for m in inner if isinstance(m, dict)), None))
+    if isinstance(inner, dict) and get_key(obj, "event", "action", "operation") is None:
+        obj = inner
+    raw_event = get_key(obj, "event", "action", "operation", "op", "type")
+    event = _event(raw_event)
+    if event is None:
+        reject(f"unknown event {raw_event!r}")
+        return None
+    raw_id = get_key(obj, "id", "index", "memory_id", "target")
+    index = _index(raw_id)
+    if index is not None and not 0 <= index < n_memories:
+        if event in ("UPDATE", "DELETE"):
+            reject(f"{event} of unknown id {raw_id!r} (memories shown: {n_memories})")
+            return None
+        index = None
+    if event in ("UPDATE", "DELETE") and index is None:
+        reject(f"{event} without a valid id (got {raw_id!r})")
+        return None
+    new_text = as_text(get_key(obj, "text", "memory", "new_text", "new_memory", "content", "fact"))
+    return Decision(event, index if event != "ADD" else None, new_text)
+
+
+def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> Decision:
+    """Decision for one fact against `memories`. Always returns a Decision with `text` set for ADD/UPDATE.
+
+    Fast paths (no model call): no memories -> ADD; an exact duplicate (case/space/punctuation-insensitive)
+    -> NONE. Unparseable or invalid model output -> ADD (losing a fact is worse than a duplicate)."""
+    if not memories:
+        return Decision("ADD", None, fact)
+    key = normalize_text(fact)
+    for i, m in enumerate(memories):
+        if normalize_text(m) == key:
+            return Decision("NONE", i, None)
+    out = engine.generate(
+        build_messages(fact, memories), adapter="update", max_tokens=max_tokens,
+        temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP,
+    )
+    d = parse_decision(out, len(memories))
+    if d is None:
+        return Decision("ADD", None, fact)
+    if d.event == "ADD":
+        d.text = fact  # the fact itself is what gets stored; never a model rewrite of it
+    elif d.event == "UPDATE" and not d.text:
+        d.text = fact
+    elif d.event in ("DELETE", "NONE"):
+        d.text = None
+    return d

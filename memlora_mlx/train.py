@@ -1,0 +1,339 @@
+"""`memlora train`: one per-operation LoRA adapter through mlx-lm's trainer.
+
+Base = fp32-dequantized on CPU (same function as the 4-bit weights, so the adapter stays valid for 4-bit),
+4-bit (QLoRA) on Metal/CUDA. LoRA structure = `adapters.DEFAULT_LORA` for every op (one hot-swap bank).
+Prompt tokens are masked (only the assistant reply is learned). Keeps the best validation checkpoint as
+`adapters.safetensors`; `--resume` continues from the last checkpoint (weights, optimizer state, step).
+Output: mlx-lm adapter dir (adapter_config.json + adapters.safetensors) + card.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import worker
+
+CONFIG_DEFAULTS = {  # mlx_lm.lora-style keys; a YAML --config overrides these, CLI flags override YAML
+    "batch_size": 4,
+    "iters": 300,
+    "learning_rate": 3e-4,
+    "max_seq_length": 512,
+    "steps_per_report": 5,
+    "steps_per_eval": 50,
+    "val_batches": -1,
+    "grad_accumulation_steps": 1,
+    "grad_checkpoint": False,
+    "optimizer": "adam",
+    "lr_schedule": None,
+    "seed": 0,
+    "compute": "auto",
+    "time_limit": None,  # minutes; stop cleanly (best checkpoint + card kept) when reached
+}
+
+
+class TrainError(ValueError):
+    pass
+
+
+class _TimeUp(Exception):
+    pass
+
+
+@dataclass
+class TrainConfig:
+    op: str
+    data: str
+    out: str
+    base: str | None = None
+    resume: bool = False
+    hp: dict = field(default_factory=lambda: dict(CONFIG_DEFAULTS))
+
+
+def load_split(data_dir: Path, name: str) -> list[dict]:
+    from .distill import read_jsonl
+
+    p = Path(data_dir) / f"{name}.jsonl"
+    if not p.exists():
+        return []
+    rows = read_jsonl(p)
+    for i, r in enumerate(rows, 1):
+        msgs = r.get("messages")
+        if not isinstance(msgs, list) or not msgs or msgs[-1].get("role") != "assistant":
+            raise TrainError(f"{p}:{i}: expected {{'messages': [..., {{'role': 'assistant', ...}}]}}")
+    return rows
+
+
+class _QuietUI:
+    """Stands in for mlx-lm's rich TrainUI: progress comes from our tqdm callback instead."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def advance(self):
+        pass
+
+    def report_train(self, *a):
+        pass
+
+    def report_val(self, *a):
+        pass
+
+    def report_save(self, *a):
+        pass
+
+    def val_task(self, total):
+        from contextlib import nullcontext
+
+        return nullcontext(lambda: None)
+
+
+def _progress_callback(model, optimizer, out: Path, start: int, total: int, state: dict, deadline=None):
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.tuner.trainer import TrainingCallback
+    from tqdm import tqdm
+
+    from .adapters import lora_params
+
+    class Progress(TrainingCallback):
+        def __init__(self):
+            self.bar = tqdm(total=total, initial=start, desc="train", unit="it", dynamic_ncols=True)
+            self.done = start
+
+        def on_train_loss_report(self, info):
+            it = start + info["iteration"]
+            self.bar.update(it - self.done)
+            self.done = it
+            state["train_loss"] = info["train_loss"]
+            state["trained_tokens"] = state.get("tokens_before", 0) + info["trained_tokens"]
+            state["tokens_per_sec"] = info["tokens_per_second"]
+            self.bar.set_postfix(loss=f"{info['train_loss']:.3f}", tok_s=f"{info['tokens_per_second']:.0f}",
+                                 val=f"{state.get('best_val', float('nan')):.3f}")
+            if deadline is not None and time.monotonic() > deadline:
+                state["stopped_at"] = it
+                raise _TimeUp
+
+        def on_val_loss_report(self, info):
+            it = start + info["iteration"]
+            val = info["val_loss"]
+            state.setdefault("val_history", []).append([it, round(val, 4)])
+            if val < state.get("best_val", float("inf")):
+                state.update(best_val=val, best_iter=it)
+                mx.save_safetensors(str(out / "adapters.safetensors"), lora_params(model))
+            # resume point: weights, optimizer state and step (written atomically enough: state file last)
+            mx.save_safetensors(str(out / "last.safetensors"), lora_params(model))
+            mx.save_safetensors(str(out / "optimizer.safetensors"), dict(tree_flatten(optimizer.state)))
+            (out / "train_state.json").write_text(json.dumps({**state, "iteration": it}, indent=2))
+            self.bar.write(f"iter {it}: val_loss {val:.4f}" + (" (best)" if state.get("best_iter") == it else ""))
+
+    return Progress()
+
+
+def train_adapter(cfg: TrainConfig) -> dict:
+    """Train on the MLX thread; returns the card written to `<out>/card.json`."""
+    return worker.run(_train, cfg)
+
+
+def _train(cfg: TrainConfig) -> dict:
+    import mlx.core as mx
+    import mlx.optimizers as optim
+    from mlx.utils import tree_unflatten
+    from mlx_lm.tuner import trainer as mlx_trainer
+    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+    from mlx_lm.tuner.utils import build_schedule
+
+    from .adapters import DEFAULT_LORA, adapter_config, apply_lora, lora_params
+    from .models import load_model
+
+    hp = cfg.hp
+    out = Path(cfg.out)
+    train_rows, valid_rows = load_split(Path(cfg.data), "train"), load_split(Path(cfg.data), "valid")
+    if len(train_rows) < hp["batch_size"]:
+        raise TrainError(f"{cfg.data}/train.jsonl: {len(train_rows)} examples, need at least batch_size={hp['batch_size']}")
+    mx.random.seed(hp["seed"])
+    model, tok, resolved, compute = load_model(cfg.base, hp["compute"])
+    apply_lora(model, DEFAULT_LORA)
+
+    def dataset(rows):
+        ds = ChatDataset(rows, tok, mask_prompt=True)
+        return CacheDataset(ds)
+
+    train_set = dataset(train_rows)
+    valid_set = dataset(valid_rows) if len(valid_rows) >= hp["batch_size"] else None
+    lens = [len(train_set[i][0]) for i in range(len(train_set))]
+    too_long = sum(n > hp["max_seq_length"] for n in lens)
+    if too_long:
+        print(f"warning: {too_long} training examples exceed max_seq_length={hp['max_seq_length']} (truncated)",
+              file=sys.stderr)
+
+    lr = build_schedule(hp["lr_schedule"]) if hp.get("lr_schedule") else hp["learning_rate"]
+    opt_cls = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "adafactor": optim.Adafactor}
+    if hp["optimizer"] not in opt_cls:
+        raise TrainError(f"unknown optimizer {hp['optimizer']!r} (one of {', '.join(opt_cls)})")
+    optimizer = opt_cls[hp["optimizer"]](learning_rate=lr)
+
+    out.mkdir(parents=True, exist_ok=True)
+    state: dict = {}
+    start = 0
+    if cfg.resume and (out / "train_state.json").exists():
+        state = json.loads((out / "train_state.json").read_text())
+        start = int(state.pop("iteration"))
+        model.load_weights(str(out / "last.safetensors"), strict=False)
+        optimizer.init(model.trainable_parameters())
+        optimizer.state = tree_unflatten(list(mx.load(str(out / "optimizer.safetensors")).items()))
+        state["tokens_before"] = state.get("trained_tokens", 0)
+        print(f"resuming {out} at iteration {start}", file=sys.stderr)
+    elif cfg.resume:
+        print(f"nothing to resume in {out}; starting fresh", file=sys.stderr)
+    remaining = hp["iters"] - start
+    config = adapter_config(model, resolved.model_id, op=cfg.op, compute=compute, data=str(cfg.data),
+                            **{k: v for k, v in hp.items() if k != "compute"})
+    (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
+
+    t0 = time.perf_counter()
+    if remaining > 0:
+        args = mlx_trainer.TrainingArgs(
+            batch_size=hp["batch_size"], iters=remaining, val_batches=hp["val_batches"],
+            steps_per_report=hp["steps_per_report"], steps_per_eval=hp["steps_per_eval"],
+            steps_per_save=10**9, adapter_file=str(out / "last.safetensors"),
+            max_seq_length=hp["max_seq_length"], grad_checkpoint=hp["grad_checkpoint"],
+            grad_accumulation_steps=hp["grad_accumulation_steps"])
+        deadline = time.monotonic() + 60 * hp["time_limit"] if hp.get("time_limit") else None
+        cb = _progress_callback(model, optimizer, out, start, hp["iters"], state, deadline)
+        ui, mlx_trainer.TrainUI = mlx_trainer.TrainUI, _QuietUI
+        try:
+            mlx_trainer.train(model=model, optimizer=optimizer, train_dataset=train_set, val_dataset=valid_set,
+                              args=args, training_callback=cb)
+        except _TimeUp:
+            cb.bar.write(f"time limit {hp['time_limit']} min reached at iteration {state['stopped_at']}")
+            mx.save_safetensors(str(out / "last.safetensors"), lora_params(model))
+        finally:
+            mlx_trainer.TrainUI = ui
+            cb.bar.close()
+        if valid_set is not None:  # the trainer validates before the last step; score the final weights too
+            cb.on_val_loss_report({"iteration": cb.done - start, "val_loss": mlx_trainer.evaluate(
+                model, valid_set, hp["batch_size"], hp["val_batches"], hp["max_seq_length"])})
+    if valid_set is None or not (out / "adapters.safetensors").exists():
+        (out / "adapters.safetensors").write_bytes((out / "last.safetensors").read_bytes())
+    stats_path = Path(cfg.data) / "stats.json"
+    card = {
+        "op": cfg.op,
+        "base_model": resolved.model_id,
+        "base_path": str(resolved.path),
+        "compute": compute,
+        "lora": DEFAULT_LORA,
+        "data": {"dir": str(cfg.data), "train": len(train_rows), "valid": len(valid_rows),
+                 "mean_tokens": round(sum(lens) / len(lens), 1), "max_tokens": max(lens),
+                 "source": json.loads(stats_path.read_text()) if stats_path.exists() else None},
+        "hyperparameters": {k: v for k, v in hp.items()},
+        "steps": state.get("stopped_at", hp["iters"]),
+        "planned_steps": hp["iters"],
+        "final_train_loss": state.get("train_loss"),
+        "best_val_loss": state.get("best_val"),
+        "best_iter": state.get("best_iter"),
+        "val_history": state.get("val_history", []),
+        "trained_tokens": state.get("trained_tokens"),
+        "train_seconds_this_run": round(time.perf_counter() - t0, 1),
+        "tokens_per_sec_last": state.get("tokens_per_sec"),
+        "date": dt.date.today().isoformat(),
+    }
+    old = json.loads((out / "card.json").read_text()) if (out / "card.json").exists() else {}
+    if "eval" in old and cfg.resume:
+        card["eval"] = old["eval"]
+    (out / "card.json").write_text(json.dumps(card, indent=2))
+    return card
+
+
+# ---- CLI -------------------------------------------------------------------------------------------
+
+
+def add_parser(sub, name="train"):
+    p = sub.add_parser(name, help="train a per-operation LoRA adapter",
+                       description="LoRA-train one memory operation's adapter (mlx-lm trainer, prompt masked).")
+    p.add_argument("--op", required=True, help="operation name: extract, update, answer (or your own)")
+    p.add_argument("--data", required=True, help="dir with train.jsonl / valid.jsonl (from `memlora distill`)")
+    p.add_argument("--out", default=None, help="adapter dir (default: data_dir()/adapters/<model-id>/<op>)")
+    p.add_argument("--base", default=None, help="base model (default: --model or the embedded SmolLM2-135M)")
+    p.add_argument("--config", default=None, help="YAML with mlx_lm.lora-style keys (batch_size, iters, ...)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--iters", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--max-seq-length", type=int)
+    p.add_argument("--steps-per-eval", type=int)
+    p.add_argument("--val-batches", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--compute", choices=("auto", "fp32", "4bit"))
+    p.add_argument("--time-limit", type=float, help="minutes; stop cleanly when reached")
+    p.add_argument("--steps-per-report", type=int)
+    p.set_defaults(func=run)
+    return p
+
+
+def config_from_args(args) -> TrainConfig:
+    hp = dict(CONFIG_DEFAULTS)
+    if args.config:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise TrainError(f"--config {args.config}: {e}") from None
+        unknown = set(loaded) - set(CONFIG_DEFAULTS) - {"model", "data", "adapter_path", "lora_parameters", "num_layers",
+                                                        "fine_tune_type", "mask_prompt"}
+        if unknown:
+            raise TrainError(f"--config {args.config}: unknown keys {', '.join(sorted(unknown))}")
+        for k, v in loaded.items():
+            if k not in CONFIG_DEFAULTS:
+                continue
+            if isinstance(v, str) and k in ("learning_rate", "iters", "batch_size", "max_seq_length", "time_limit"):
+                try:  # PyYAML reads 1e-4 as a string
+                    v = float(v) if k in ("learning_rate", "time_limit") else int(v)
+                except ValueError:
+                    raise TrainError(f"--config {args.config}: {k}: expected a number, got {v!r}") from None
+            hp[k] = v
+    for k in CONFIG_DEFAULTS:
+        v = getattr(args, k, None)
+        if v is not None:
+            hp[k] = v
+    base = args.base or getattr(args, "model", None)
+    out = args.out
+    if out is None:
+        from .models import DEFAULT_MODEL_ID
+        from .paths import data_dir
+
+        model_id = Path(base).name if base else DEFAULT_MODEL_ID
+        out = str(data_dir() / "adapters" / model_id / args.op)
+    return TrainConfig(op=args.op, data=args.data, out=out, base=base, resume=args.resume, hp=hp)
+
+
+def run(args) -> int:
+    try:
+        cfg = config_from_args(args)
+        card = train_adapter(cfg)
+    except (TrainError, FileNotFoundError) as e:
+        print(f"memlora train: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: card[k] for k in ("op", "steps", "final_train_loss", "best_val_loss", "best_iter")}, indent=2))
+    print(f"adapter written to {cfg.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers()
+    add_parser(sub)
+    a = ap.parse_args(["train", *sys.argv[1:]])
+    sys.exit(a.func(a))

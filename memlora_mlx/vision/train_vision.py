@@ -1,0 +1,253 @@
+"""Train the demo vision model (tiny encoder + projector) and the `vqa` LoRA on synthetic scenes.
+
+    uv run python -m memlora_mlx.vision.train_vision --out runs/vision --steps 300
+
+Stage A: pretrain the encoder with cheap attribute heads (kind, colours, shapes, counts, sign word, tallest bar).
+Stage B: soft tokens into SmolLM2 (fp32 base), train projector + `vqa` LoRA (DEFAULT_LORA) on one-word answers.
+Training scenes use keys "train:<i>" and seeds disjoint from evaluation (evaluation keys are "<conv>:<dia_id>").
+Resumable: re-running with the same --out continues from the last checkpoint.
+"""
+
+import argparse
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx import worker
+from memlora_mlx.vision import synth
+from memlora_mlx.vision.tiny_vision import HEADS
+
+TRAIN_SEED = 7  # evaluation uses other seeds (make_locomo_vqa --seed 1000 in docs/vision.md)
+_COL, _SH = list(synth.COLORS), list(synth.SHAPES)
+
+
+def scene_labels(s: synth.Scene) -> dict:
+    lab = {k: -1 for k in HEADS}
+    lab["kind"] = synth.KINDS.index(s.kind)
+    if s.kind == "shapes":
+        lab.update(color=_COL.index(s.items[0].color), shape=_SH.index(s.items[0].shape), count=len(s.items) - 1)
+    elif s.kind == "sign":
+        lab.update(color=_COL.index(s.items[0].color), word=synth.WORDS.index(s.text))
+    elif s.kind == "chart":
+        tall = max(s.items, key=lambda b: b.box[3] - b.box[1])
+        lab.update(tall=_COL.index(tall.color), count=len(s.items) - 1)
+    else:
+        left, right = s.items
+        lab.update(lc=_COL.index(left.color), rc=_COL.index(right.color), ls=_SH.index(left.shape), rs=_SH.index(right.shape))
+    return lab
+
+
+def train_scene(i: int, seed: int = TRAIN_SEED):
+    return synth.scene_for(f"train:{i}", seed)
+
+
+def locomo_prefixes(paths) -> list[tuple[str, str]]:
+    """(speaker, text) of turns from training conversations, to build linked questions."""
+    out = []
+    for p in paths:
+        raw = json.loads(Path(p).read_text())
+        for k, v in raw.items():
+            if re.fullmatch(r"session_\d+", k):
+                out += [(t["speaker"], t["text"]) for t in v if t.get("text")]
+    return out
+
+
+def sample_qa(rng: random.Random, scene: synth.Scene, prefixes) -> tuple[str, str]:
+    if rng.random() < 0.1:
+        return "Describe the photo.", scene.caption
+    q = rng.choice(scene.questions)
+    if prefixes and rng.random() < 0.3:
+        sp, text = rng.choice(prefixes)
+        return synth.linked_question(sp, text, q["question"]), q["answer"]
+    return q["question"], q["answer"]
+
+
+def stage_a(vision, n_images: int, steps: int, batch: int, log):
+    import mlx.core as mx
+    import mlx.nn as nn
+    import mlx.optimizers as optim
+
+    from .tiny_vision import load_pixels
+
+    scenes = [train_scene(i) for i in range(n_images)]
+    pix = load_pixels([im for _, im in scenes], vision.cfg.image_size)
+    labels = {k: mx.array([scene_labels(s)[k] for s, _ in scenes]) for k in HEADS}
+    vision.freeze(keys=["vocab"])
+
+    def loss_fn(v, x, lab):
+        total, accs = 0.0, {}
+        for k, logits in v.head_logits(x).items():
+            y = lab[k]
+            mask = y >= 0
+            ce = nn.losses.cross_entropy(logits, mx.maximum(y, 0), reduction="none")
+            total = total + (ce * mask).sum() / mx.maximum(mask.sum(), 1)
+            accs[k] = ((mx.argmax(logits, -1) == y) * mask).sum() / mx.maximum(mask.sum(), 1)
+        return total, accs
+
+    opt = optim.AdamW(learning_rate=optim.cosine_decay(2e-3, steps), weight_decay=0.01)
+    step_fn = nn.value_and_grad(vision, lambda v, x, lab: loss_fn(v, x, lab)[0])
+    rng = np.random.default_rng(0)
+    for step in range(steps):
+        idx = mx.array(rng.choice(n_images, batch, replace=False))
+        loss, g = step_fn(vision, pix[idx], {k: v[idx] for k, v in labels.items()})
+        opt.update(vision, g)
+        mx.eval(vision.parameters(), opt.state)
+        if step % 50 == 0 or step == steps - 1:
+            log(f"stage A step {step} loss {loss.item():.3f}")
+    held = [train_scene(i, TRAIN_SEED + 1) for i in range(512)]  # unseen scenes
+    hpix = load_pixels([im for _, im in held], vision.cfg.image_size)
+    hlab = {k: mx.array([scene_labels(s)[k] for s, _ in held]) for k in HEADS}
+    _, accs = loss_fn(vision, hpix, hlab)
+    log("stage A held-out acc " + " ".join(f"{k}={v.item():.2f}" for k, v in accs.items()))
+    return {k: round(v.item(), 3) for k, v in accs.items()}
+
+
+def build_batch(lm, tok, vision, items):
+    """items: [(image, question, answer)] -> (ids, embeddings, loss mask) padded to one length."""
+    import mlx.core as mx
+
+    from .tiny_vision import load_pixels, prompt_parts
+
+    soft = vision(load_pixels([it[0] for it in items], vision.cfg.image_size))
+    embs, masks, seqs = [], [], []
+    emb = lm.model.embed_tokens
+    for j, (_, q, a) in enumerate(items):
+        pre, post_q = prompt_parts(tok, q)
+        _, post = prompt_parts(tok, q, a)
+        embs.append(mx.concatenate([emb(mx.array(pre)), soft[j], emb(mx.array(post))], axis=0))
+        seqs.append(pre + [0] * soft.shape[1] + post)
+        n_ans = len(post) - len(post_q)  # answer + end token are the only supervised positions
+        masks.append([0] * (len(seqs[-1]) - n_ans) + [1] * n_ans)
+    L, D = max(len(s) for s in seqs), embs[0].shape[-1]
+    h = mx.stack([mx.concatenate([e, mx.zeros((L - e.shape[0], D))]) if e.shape[0] < L else e for e in embs])
+    ids = mx.array([s + [0] * (L - len(s)) for s in seqs])
+    mask = mx.array([m + [0] * (L - len(m)) for m in masks])
+    return ids, h, mask
+
+
+def answer_loss(lm, tok, vision, items):
+    """Mean cross-entropy on the answer tokens only; the vocab projection runs on those positions alone."""
+    import mlx.core as mx
+    import mlx.nn as nn
+
+    ids, h, mask = build_batch(lm, tok, vision, list(items))
+    hid = lm.model(ids, input_embeddings=h)[:, :-1]
+    pos = mx.array(np.nonzero(np.array(mask[:, 1:]).reshape(-1))[0])
+    sel = hid.reshape(-1, hid.shape[-1])[pos]
+    head = lm.model.embed_tokens.as_linear if getattr(lm.args, "tie_word_embeddings", True) else lm.lm_head
+    return nn.losses.cross_entropy(head(sel), ids[:, 1:].reshape(-1)[pos]).mean()
+
+
+def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, start: int = 0):
+    import mlx.core as mx
+    import mlx.nn as nn
+    import mlx.optimizers as optim
+    from tqdm import tqdm
+
+    from ..adapters import adapter_config, save_adapter
+    from .tiny_vision import save_vision
+
+    class Both(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lm, self.vision = lm, vision
+
+    both = Both()
+    vision.freeze()  # stage B trains the concept tokens' residual projections (and the LoRA) only
+    for r in vision.residual.values():
+        r.unfreeze()
+
+    def loss_fn(both, items):
+        return answer_loss(both.lm, tok, both.vision, items)
+
+    vg = nn.value_and_grad(both, loss_fn)
+    opt_lm, opt_v = optim.Adam(learning_rate=3e-4), optim.Adam(learning_rate=1e-3)
+    rng = random.Random(start)
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc="vqa", mininterval=5)
+    run = []
+    for step in bar:
+        items = []
+        for _ in range(batch):
+            i = rng.randrange(10**7)
+            scene, img = train_scene(i)
+            q, a = sample_qa(rng, scene, prefixes)
+            items.append((img, q, a))
+        loss, g = vg(both, items)
+        opt_lm.update(both.lm, g["lm"])
+        opt_v.update(both.vision, g["vision"])
+        mx.eval(both.parameters(), opt_lm.state, opt_v.state)
+        run.append(loss.item())
+        bar.set_postfix(loss=f"{np.mean(run[-20:]):.3f}")
+        if (step + 1) % 25 == 0 or step + 1 == steps:
+            log(f"stage B step {step + 1} loss {np.mean(run[-25:]):.3f}")
+            save_checkpoint(lm, vision, out, step + 1, adapter_config, save_adapter, save_vision)
+
+
+def save_checkpoint(lm, vision, out, step, adapter_config, save_adapter, save_vision):
+    save_adapter(lm, out / "vqa", adapter_config(lm, "SmolLM2-135M-Instruct", op="vqa", steps=step))
+    save_vision(vision, out / "vision")
+    (out / "state.json").write_text(json.dumps({"step": step, "time": time.time()}))
+
+
+def train(args):
+    import mlx.core as mx
+
+    from ..adapters import apply_lora
+    from ..models import load_model
+    from .tiny_vision import TinyVision, VisionConfig, load_vision, save_vision
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    logf = open(out / "train.log", "a")
+
+    def log(msg):
+        print(msg, flush=True)
+        logf.write(msg + "\n")
+        logf.flush()
+
+    mx.random.seed(0)
+    state = json.loads((out / "state.json").read_text()) if (out / "state.json").exists() else {}
+    lm, tok, _, _ = load_model(None, "fp32")
+    apply_lora(lm)
+    if state.get("step"):
+        vision = load_vision(out / "vision")
+        lm.load_weights(str(out / "vqa/adapters.safetensors"), strict=False)
+        log(f"resuming at step {state['step']}")
+    else:
+        vision = TinyVision(VisionConfig(lm_dim=lm.model.embed_tokens.weight.shape[1]))
+        vision.set_vocab(lm, tok)
+        if (out / "stage_a/vision.safetensors").exists():
+            vision = load_vision(out / "stage_a")
+            log("stage A: reusing saved encoder")
+        else:
+            accs = stage_a(vision, args.images, args.steps_a, args.batch_a, log)
+            save_vision(vision, out / "stage_a")
+            (out / "stage_a.json").write_text(json.dumps(accs))
+    vision.train()
+    prefixes = locomo_prefixes(args.prefix_from) if args.prefix_from else []
+    stage_b(lm, tok, vision, out, args.steps, args.batch, prefixes, log, start=state.get("step", 0))
+    log("done")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="train the demo vision model + vqa LoRA on synthetic scenes")
+    p.add_argument("--out", default="runs/vision")
+    p.add_argument("--steps", type=int, default=300, help="stage B (LM) steps")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--steps-a", type=int, default=600, help="stage A (encoder) steps")
+    p.add_argument("--batch-a", type=int, default=32, help="stage A batch size")
+    p.add_argument("--images", type=int, default=4000, help="stage A training images")
+    p.add_argument("--prefix-from", nargs="*", default=[], help="LoCoMo files whose turns prefix linked questions "
+                   "(use conversations you do not evaluate on)")
+    args = p.parse_args(argv)
+    worker.run(train, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Deterministic stand-in for the LLM in ingestion tests (the Memory API, store and LanceDB stay real).
+
+Same `generate`/`stream` signature as `memlora_mlx.engine.Engine`. Output is JSON derived from the prompt only:
+- extract: every `Speaker: text` line of the user message becomes facts "Speaker said: <sentence piece>"
+  (pieces of at most 240 chars, at most 6 per line, so long turns yield several facts);
+- update: "New fact" containing "no longer" -> DELETE memory 0; containing "actually" -> UPDATE memory 0 with
+  the fact; otherwise ADD (the Memory API's exact-duplicate fast path still answers NONE);
+- answer / vqa / anything else: the first memory line shown, or "I don't know".
+Import from a subprocess with PYTHONPATH=<repo>/tests: `from support.scripted_engine import ScriptedEngine`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_LINE = re.compile(r"^([^:\n]{1,80}):\s*(.+)$")
+_SENT = re.compile(r"(?<=[.!?])\s+")
+PIECE = 240
+MAX_PIECES = 6
+
+
+def _pieces(text: str) -> list[str]:
+    out, cur = [], ""
+    for sent in _SENT.split(" ".join(text.split())):
+        while len(sent) > PIECE:  # a sentence longer than a piece: cut on whitespace
+            cut = sent.rfind(" ", 0, PIECE)
+            cut = cut if cut > 0 else PIECE
+            if cur:
+                out.append(cur)
+                cur = ""
+            out.append(sent[:cut].strip())
+            sent = sent[cut:].strip()
+        if cur and len(cur) + 1 + len(sent) > PIECE:
+            out.append(cur)
+            cur = ""
+        cur = f"{cur} {sent}".strip()
+    if cur:
+        out.append(cur)
+    return [p for p in out if p][:MAX_PIECES]
+
+
+def extract_json(user: str) -> str:
+    facts = []
+    for line in user.splitlines():
+        if line.startswith("Session date:"):
+            continue
+        m = _LINE.match(line.strip())
+        if m:
+            facts += [f"{m.group(1).strip()} said: {p}" for p in _pieces(m.group(2))]
+    return json.dumps({"facts": facts})
+
+
+def update_json(user: str) -> str:
+    fact = user.rsplit("New fact:", 1)[-1].strip()
+    has_memory = bool(re.search(r"^0: ", user, re.M))
+    low = fact.lower()
+    if has_memory and "no longer" in low:
+        return json.dumps({"event": "DELETE", "id": 0, "text": None})
+    if has_memory and "actually" in low:
+        return json.dumps({"event": "UPDATE", "id": 0, "text": fact})
+    return json.dumps({"event": "ADD", "id": None, "text": fact})
+
+
+def answer_text(user: str) -> str:
+    m = re.search(r"^(?:\d+: |- )(.+)$", user, re.M)
+    return m.group(1).strip() if m else "I don't know"
+
+
+class ScriptedEngine:
+    """Deterministic Engine stand-in; records calls in `calls` as (adapter, user_content)."""
+
+    model_id = "scripted"
+    context_length = 8192
+
+    def __init__(self):
+        self.active_adapter = None
+        self.adapter_names = ["extract", "update", "answer", "vqa"]
+        self.calls: list[tuple[str | None, str]] = []
+        self.last_stats = {"prompt_tokens": 0, "prompt_tps": 0.0, "generation_tokens": 0, "generation_tps": 0.0}
+        self._listeners = []
+
+    def use(self, name):
+        self.active_adapter = name
+        for cb in self._listeners:
+            cb({"type": "adapter", "name": name})
+
+    def add_listener(self, cb):
+        self._listeners.append(cb)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate(self, messages, *, adapter=None, max_tokens=256, temperature=0.0, json_schema=None, stop=None,
+                 **_) -> str:
+        self.use(adapter)
+        user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
+        self.calls.append((adapter, user))
+        if adapter == "extract":
+            out = extract_json(user)
+        elif adapter == "update":
+            out = update_json(user)
+        else:
+            out = answer_text(user)
+        self.last_stats = {"prompt_tokens": self.count_tokens(user), "prompt_tps": 0.0,
+                           "generation_tokens": self.count_tokens(out), "generation_tps": 0.0}
+        return out
+
+    def stream(self, messages, *, adapter=None, max_tokens=256, temperature=0.0, **kw):
+        out = self.generate(messages, adapter=adapter, max_tokens=max_tokens, temperature=temperature, **kw)
+        for i in range(0, len(out), 16):
+            yield out[i:i + 16]

@@ -1,0 +1,211 @@
+"""Distillation datasets: LoCoMo-derived labels and the OpenAI-compatible teacher (a real local HTTP server)."""
+
+import json
+import random
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx.distill import DistillError, parse_split_spec, read_jsonl
+from memlora_mlx.distill import locomo_source as ls
+from memlora_mlx.ops import answer as op_answer
+from memlora_mlx.ops import extract as op_extract
+from memlora_mlx.ops import update as op_update
+
+DATA = Path("/work/shared/data/locomo")
+CONV30 = DATA / "conv-30.json"
+pytestmark = pytest.mark.skipif(not CONV30.exists(), reason="LoCoMo dev data not present")
+
+
+@pytest.fixture(scope="module")
+def conv30():
+    from memlora_mlx.locomo import load_conversation
+
+    return load_conversation(CONV30)
+
+
+def test_parse_split_spec():
+    assert parse_split_spec(["conv-26,conv-30:train", "conv-42:test"]) == {
+        "conv-26": "train", "conv-30": "train", "conv-42": "test"}
+    for bad in (["conv-26"], ["conv-26:training"], [":train"]):
+        with pytest.raises(DistillError, match="IDS:ROLE"):
+            parse_split_spec(bad)
+
+
+def test_extract_targets_come_from_window_evidence(conv30):
+    splits = ls.build("extract", [conv30], {}, valid_sessions=2, window=4, seed=1)
+    assert splits["train"] and splits["valid"] and not splits["test"]
+    sess = {split: {r["meta"]["session"] for r in rows} for split, rows in splits.items() if rows}
+    assert not sess["train"] & sess["valid"]  # held out by session, never by turn
+    assert max(sess["train"]) < min(sess["valid"])
+    facts = {f.text: f for f in ls.conversation_facts(conv30)}
+    by_session = {s.index: s for s in conv30.sessions}
+    for r in splits["train"] + splits["valid"]:
+        m = r["meta"]
+        prompt, target = r["messages"][:-1], r["messages"][-1]["content"]
+        parsed, rejects = op_extract.parse_facts(target)
+        assert parsed == m["facts"] and not rejects
+        for f in parsed:  # each fact's first evidence turn lies in this window
+            assert facts[f].dia_ids[0] in m["dia_ids"]
+        turns = [t for t in by_session[m["session"]].turns if t.dia_id in m["dia_ids"]]
+        assert prompt == op_extract.build_messages(turns, by_session[m["session"]].date_time)
+
+
+def test_split_by_conversation_names_unknown_ids(conv30):
+    with pytest.raises(DistillError, match="conv-99"):
+        ls.build("extract", [conv30], {"conv-99": "test"})
+    out = ls.build("extract", [conv30], {"conv-30": "test"})
+    assert out["test"] and not out["train"] and not out["valid"]
+
+
+def test_replace_entity_and_retraction():
+    rng = random.Random(0)
+    pools = {"year": ["2019", "2022"], "month": ["May", "June"], "weekday": [], "number": ["3", "7"], "name": ["Paris", "Oslo"]}
+    new = ls.replace_entity("Jon moved to Paris in 2022.", pools, {"Jon"}, rng)
+    assert new in ("Jon moved to Oslo in 2022.", "Jon moved to Paris in 2019.")
+    assert ls.replace_entity("Jon likes dogs.", pools, {"Jon"}, rng) is None
+    assert ls.retraction("Gina loves dancing", "Gina") == "Gina no longer loves dancing."
+    assert ls.retraction("Gina is a dancer.", "Gina") == "Gina is no longer a dancer."
+    assert ls.retraction("Jon loves dancing.", "Gina") is None
+
+
+def test_update_cases_are_labelled_by_construction(conv30, embedder):
+    rows = ls.build("update", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
+    events = {r["meta"]["event"] for r in rows}
+    assert events == {"ADD", "UPDATE", "DELETE", "NONE"}
+    for r in rows:
+        m = r["meta"]
+        d = op_update.parse_decision(r["messages"][-1]["content"], len(m["memories"]))
+        assert d is not None and d.event == m["event"]
+        assert r["messages"][:-1] == op_update.build_messages(m["fact"], m["memories"])
+        if d.event == "ADD":
+            assert m["fact"] not in m["memories"] and d.text is None
+        elif d.event == "UPDATE":  # same sentence with one entity swapped
+            old = m["memories"][d.index]
+            assert d.text == m["fact"] != old and len(set(old.split()) ^ set(d.text.split())) <= 6
+        elif d.event == "DELETE":
+            assert "no longer" in m["fact"]
+            assert set(m["memories"][d.index].rstrip(".").split()) <= set(m["fact"].rstrip(".").split())
+        else:
+            assert d.index is not None and m["memories"][d.index] != m["fact"]
+
+
+def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
+    rows = ls.build("answer", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
+    assert len(rows) > 50
+    facts_by_turn = {}
+    for f in ls.conversation_facts(conv30):
+        for d in f.dia_ids:
+            facts_by_turn.setdefault(d, []).append(f.text)
+    for r in rows:
+        m, target, user = r["meta"], r["messages"][-1]["content"], r["messages"][-2]["content"]
+        if m["category"] == 5:
+            assert target == op_answer.UNKNOWN_ANSWER
+        else:
+            assert target and target != op_answer.UNKNOWN_ANSWER
+        gold = [t for d in m["evidence"] for t in facts_by_turn.get(d, [])]
+        if gold:
+            assert gold[0] in user
+        assert user.count("\n- ") == 6  # 6 memories (gold + retrieved distractors)
+
+
+def test_cli_writes_splits_and_stats(tmp_path):
+    from memlora_mlx.cli import main
+
+    out = tmp_path / "extract"
+    rc = main(["distill", "--op", "extract", "--inputs", str(CONV30), "--split", "conv-30:train", "--out", str(out)])
+    assert rc == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["counts"]["train"] == len(read_jsonl(out / "train.jsonl")) > 0
+    assert stats["labels"]["train"]["facts"] > 0
+    rc = main(["distill", "--op", "extract", "--inputs", str(tmp_path / "missing.json"), "--out", str(out)])
+    assert rc == 2
+
+
+# ---- teacher -----------------------------------------------------------------------------------
+
+
+class _Teacher(BaseHTTPRequestHandler):
+    calls: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls.append((self.path, self.headers.get("Authorization"), body))
+        user = body["messages"][-1]["content"]
+        if "broken" in user:
+            content = "Sure! Here are some facts about them, hope it helps."
+        elif "server-error" in user:
+            self.send_response(500)
+            self.end_headers()
+            return
+        else:
+            speaker = user.split("\n")[-1].split(":")[0]
+            content = json.dumps({"facts": [f"{speaker} said something memorable."]})
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture
+def teacher_server():
+    _Teacher.calls = []
+    srv = HTTPServer(("127.0.0.1", 0), _Teacher)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    yield f"http://127.0.0.1:{srv.server_port}/v1"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _transcript(path: Path) -> Path:
+    lines = [
+        {"speaker": "Ann", "text": "I adopted a cat named Miso.", "session": 1, "date": "1:00 pm on 3 May, 2023"},
+        {"speaker": "Bob", "text": "Nice!", "session": 1},
+        {"speaker": "Ann", "text": "this one is broken", "session": 2, "date": "2:00 pm on 9 May, 2023"},
+        {"speaker": "Bob", "text": "server-error please", "session": 3, "date": "2:00 pm on 19 May, 2023"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def test_teacher_labels_validates_and_caches(tmp_path, teacher_server, monkeypatch):
+    from memlora_mlx.cli import main
+
+    monkeypatch.setenv("MY_TEACHER_KEY", "sk-test")
+    src = _transcript(tmp_path / "chat.jsonl")
+    args = ["distill", "--op", "extract", "--source", "teacher", "--inputs", str(src), "--window", "2",
+            "--valid-sessions", "0", "--teacher-url", teacher_server, "--teacher-model", "big",
+            "--api-key-env", "MY_TEACHER_KEY", "--teacher-cache", str(tmp_path / "cache"), "--out", str(tmp_path / "o")]
+    assert main(args) == 0
+    rows = read_jsonl(tmp_path / "o" / "train.jsonl")
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert [r["meta"]["facts"] for r in rows] == [["Bob said something memorable."]]
+    assert rows[0]["messages"][:-1] == op_extract.build_messages(
+        [memlora_mlx.types.Turn("Ann", "I adopted a cat named Miso."), memlora_mlx.types.Turn("Bob", "Nice!")],
+        "1:00 pm on 3 May, 2023")
+    assert stats["teacher"]["dropped_invalid"] == 2  # the chatty reply and the failing server
+    assert stats["teacher"]["request_errors"] == 3  # 500, retried twice
+    paths = {c[0] for c in _Teacher.calls}
+    assert paths == {"/v1/chat/completions"} and _Teacher.calls[0][1] == "Bearer sk-test"
+    assert _Teacher.calls[0][2]["model"] == "big"
+    n = len(_Teacher.calls)
+    assert main(args) == 0  # rerun: answered from the cache (failures are retried, nothing else)
+    assert len(_Teacher.calls) - n == 3
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["teacher"]["cache_hits"] == 2
+
+
+def test_teacher_never_contacted_unless_configured(tmp_path):
+    from memlora_mlx.cli import main
+
+    src = _transcript(tmp_path / "chat.jsonl")
+    rc = main(["distill", "--op", "extract", "--source", "teacher", "--inputs", str(src), "--out", str(tmp_path / "o")])
+    assert rc == 2 and not (tmp_path / "o").exists()

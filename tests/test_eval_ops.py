@@ -1,0 +1,123 @@
+"""Per-operation evaluation: the scoring rules, and a full base-vs-adapter run on a tiny real model."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx import worker
+from memlora_mlx.distill import chat_example
+from memlora_mlx.distill.locomo_source import decision_json
+from memlora_mlx.eval import ops as ev
+from memlora_mlx.ops import answer as op_answer
+from memlora_mlx.ops import extract as op_extract
+from memlora_mlx.ops import update as op_update
+from memlora_mlx.types import Turn
+
+
+def test_fact_matching_uses_the_calibrated_threshold(embedder):
+    gold = ["Caroline attended an LGBTQ support group recently and found the transgender stories inspiring.",
+            "Melanie is going swimming with the kids after the conversation."]
+    pred = ["Caroline went to an LGBTQ support group and was inspired by transgender stories.",
+            "Melanie is currently managing kids and work and finds it overwhelming."]
+    assert ev.match_facts(pred, gold, embedder, ev.DEFAULT_THRESHOLD) == 1
+    assert ev.match_facts(pred + pred, gold, embedder, ev.DEFAULT_THRESHOLD) == 1  # one-to-one
+    assert ev.match_facts(pred, gold, embedder, 0.2) == 2
+    rows = [{"messages": [{"role": "assistant", "content": json.dumps({"facts": gold})}], "meta": {"facts": gold}}]
+    s = ev.score_extract([json.dumps({"facts": pred}), ], rows, embedder, ev.DEFAULT_THRESHOLD)
+    assert (s["fact_precision"], s["fact_recall"], s["fact_f1"], s["json_valid_rate"]) == (0.5, 0.5, 0.5, 1.0)
+    s = ev.score_extract(["- " + pred[0]], rows, embedder, ev.DEFAULT_THRESHOLD)  # bullets: facts, but not JSON
+    assert s["json_valid_rate"] == 0.0 and s["fact_precision"] == 1.0
+
+
+def test_update_scores():
+    def row(event, idx=None, text=None):
+        mems = ["Jon lives in Rome.", "Jon likes tea."]
+        return chat_example(op_update.build_messages("x", mems), decision_json(event, idx, text), memories=mems,
+                            event=event)
+
+    rows = [row("ADD"), row("UPDATE", 0, "Jon lives in Paris."), row("DELETE", 1), row("NONE", 1)]
+    outs = ['{"event": "ADD", "id": null, "text": null}', '{"event": "UPDATE", "id": 1, "text": "t"}',
+            "no idea", '{"event": "ADD", "id": null, "text": null}']
+    s = ev.score_update(outs, rows)
+    assert s["accuracy"] == 0.5 and s["strict_accuracy"] == 0.25 and s["json_valid_rate"] == 0.75
+    # ADD: p=1/2 r=1 f=2/3; UPDATE: 1; DELETE: 0; NONE: 0 -> macro (2/3 + 1) / 4
+    assert s["macro_f1"] == pytest.approx((2 / 3 + 1) / 4)
+    m, per = ev.macro_f1(["ADD", "ADD"], ["ADD", "NONE"])
+    assert m == pytest.approx(2 / 3) and per["NONE"] == 0.0  # classes absent from gold are not averaged
+
+
+def test_answer_scores_and_selection():
+    rows = [chat_example([], "7 May 2023", category=2, answer="7 May 2023"),
+            chat_example([], op_answer.UNKNOWN_ANSWER, category=5, answer=op_answer.UNKNOWN_ANSWER)]
+    s = ev.score_answers(["7 May 2023", "Paris"], rows)
+    assert s["token_f1"] == 0.5 and s["token_f1_per_category"] == {"2": 1.0, "5": 0.0}
+    upd = [{"meta": {"event": e}} for e in ["ADD"] * 6 + ["NONE", "DELETE", "UPDATE"]]
+    assert sorted(r["meta"]["event"] for r in ev.select(upd, "update", 4)) == ["ADD", "DELETE", "NONE", "UPDATE"]
+
+
+def _data(root):
+    turns = [Turn("Ann", "I adopted a cat named Miso yesterday."), Turn("Bob", "Cute!")]
+    ex = chat_example(op_extract.build_messages(turns, "1:00 pm on 3 May, 2023"),
+                      json.dumps({"facts": ["Ann adopted a cat named Miso on 2 May 2023."]}),
+                      facts=["Ann adopted a cat named Miso on 2 May 2023."], n_facts=1)
+    mems = ["Ann has a cat named Miso.", "Ann likes tea."]
+    up = chat_example(op_update.build_messages("Ann no longer has a cat named Miso.", mems), decision_json("DELETE", 0),
+                      memories=mems, event="DELETE")
+    an = chat_example(op_answer.build_messages("What is Ann's cat called?", [{"text": mems[0]}]), "Miso",
+                      category=4, answer="Miso")
+    for op, r in (("extract", ex), ("update", up), ("answer", an)):
+        (root / op).mkdir(parents=True)
+        (root / op / "test.jsonl").write_text(json.dumps(r) + "\n")
+
+
+def _random_adapters(model_dir, root):
+    def run():
+        import mlx.core as mx
+
+        from memlora_mlx.adapters import adapter_config, apply_lora, lora_params, save_adapter
+        from memlora_mlx.models import load_model
+
+        m, _, _, _ = load_model(str(model_dir), "fp32")
+        apply_lora(m)
+        for op in ("extract", "update", "answer"):
+            mx.random.seed(len(op))
+            m.update(__import__("mlx.utils", fromlist=["x"]).tree_unflatten(
+                [(k, mx.random.normal(v.shape) * 0.05) for k, v in lora_params(m).items()]))
+            save_adapter(m, root / op, adapter_config(m, model_dir.name))
+
+    worker.run(run)
+
+
+def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
+    _data(tmp_path / "data")
+    _random_adapters(tiny_model_dir, tmp_path / "adapters")
+    args = SimpleNamespace(adapters=str(tmp_path / "adapters"), data=str(tmp_path / "data"), ops="extract,update,answer",
+                           split="test", limit=1, threshold=0.7, constrained=False, out=str(tmp_path / "out"),
+                           write_card=True, eval_model=str(tiny_model_dir))
+    old = ev.MAX_TOKENS.copy()
+    ev.MAX_TOKENS.update(extract=24, update=16, answer=8)  # a random tiny model never stops on its own
+    try:
+        assert ev.run(args) == 0
+    finally:
+        ev.MAX_TOKENS.update(old)
+    res = json.loads((tmp_path / "out" / "ops_eval.json").read_text())
+    for op, key in (("extract", "fact_f1"), ("update", "macro_f1"), ("answer", "token_f1")):
+        r = res["ops"][op]
+        assert 0.0 <= r["base"][key] <= 1.0 and 0.0 <= r["adapter"][key] <= 1.0
+        # the adapter really changed the model's output (same prompt, different weights)
+        assert r["base"]["samples"][0]["output"] != r["adapter"]["samples"][0]["output"]
+        card = json.loads((tmp_path / "adapters" / op / "card.json").read_text())
+        assert set(card["eval"]) >= {"base", "adapter", "n"} and key in card["eval"]["adapter"]
+    md = (tmp_path / "out" / "ops_eval.md").read_text()
+    assert "| extract | 1 | fact_f1 |" in md and "| update | 1 | macro_f1 |" in md
+
+
+def test_run_names_missing_inputs(tmp_path, capsys):
+    args = SimpleNamespace(adapters=str(tmp_path), data=str(tmp_path), ops="extract", split="test", limit=None,
+                           threshold=0.7, constrained=False, out=str(tmp_path / "o"), write_card=False, eval_model=None)
+    assert ev.run(args) == 2
+    assert "no test.jsonl for extract" in capsys.readouterr().err
+    args.ops = "summarise"
+    assert ev.run(args) == 2

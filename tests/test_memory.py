@@ -1,0 +1,161 @@
+"""Memory API on a real LanceDB store and the real embedder. Update decisions come from a scripted
+engine stand-in (real parser + apply path), so UPDATE/DELETE are deterministic; the real model runs in test_ops."""
+
+import json
+
+import pytest
+
+from memlora_mlx.memory import Memory, to_turns
+from memlora_mlx.types import Turn
+
+
+class ScriptedEngine:
+    """Returns queued raw model outputs in order; records the messages it was given."""
+
+    def __init__(self, *outputs):
+        self.outputs, self.calls = list(outputs), []
+
+    def generate(self, messages, **kw):
+        self.calls.append((kw.get("adapter"), messages))
+        return self.outputs.pop(0)
+
+
+@pytest.fixture
+def mem(tmp_path, embedder):
+    m = Memory(engine=ScriptedEngine(), store=tmp_path / "store", embedder=embedder)
+    yield m
+    m.close()
+
+
+def test_infer_false_stores_verbatim_and_search_finds_it(mem):
+    events = []
+    mem.add_listener(events.append)
+    res = mem.add([{"role": "system", "content": "ignored"}, {"role": "user", "content": "Alice lives in Boston."},
+                   {"role": "assistant", "content": "Nice!"}], user_id="alice", infer=False, metadata={"k": 1})
+    assert [r["event"] for r in res["results"]] == ["ADD", "ADD"]
+    assert [e["memory"] for e in events] == ["Alice lives in Boston.", "Nice!"]
+    hits = mem.search("Where does Alice live?", user_id="alice", limit=1)["results"]
+    assert hits[0]["memory"] == "Alice lives in Boston." and hits[0]["metadata"] == {"k": 1}
+    assert 0.5 < hits[0]["score"] <= 1.0
+    assert mem.search("Where does Alice live?", user_id="bob")["results"] == []
+    assert mem.engine.calls == []  # infer=False never touches the model
+
+
+def test_update_and_delete_applied_and_recorded_in_history(mem):
+    first = mem.add_facts(["Alice lives in Boston.", "Alice has a dog named Rex."], user_id="alice",
+                          session_date="1:56 pm on 8 May, 2023")["results"]
+    boston, rex = first[0]["id"], first[1]["id"]
+    assert mem.get(boston)["source"]["session_date"] == "8 May 2023"
+    # The model sees temporary ids 0..k-1 ordered by similarity; decisions name them, never real ids.
+    mem._engine = ScriptedEngine('{"event": "UPDATE", "id": 0, "text": "Alice lives in Seattle."}',
+                                 '```json\n{"event": "DELETE", "id": 0, "text": null}\n```')
+    res = mem.add_facts(["Alice moved to Seattle.", "Alice's dog Rex died."], user_id="alice")["results"]
+    shown = mem.engine.calls[0][1][-1]["content"]
+    assert "0: Alice lives in Boston." in shown and boston not in shown
+    assert res[0] == {"id": boston, "memory": "Alice lives in Seattle.", "event": "UPDATE",
+                      "previous_memory": "Alice lives in Boston."}
+    assert res[1] == {"id": rex, "memory": "Alice has a dog named Rex.", "event": "DELETE"}
+    assert mem.get(boston)["memory"] == "Alice lives in Seattle." and mem.get(rex) is None
+    h = mem.history(boston)
+    assert [(x["event"], x["old_memory"], x["new_memory"]) for x in h] == [
+        ("ADD", None, "Alice lives in Boston."), ("UPDATE", "Alice lives in Boston.", "Alice lives in Seattle.")]
+    assert h[1]["cause"] == "Alice moved to Seattle."
+    assert [x["event"] for x in mem.history(rex)] == ["ADD", "DELETE"]  # model DELETE keeps an audit row
+    # The updated memory is found by its new text.
+    assert mem.search("Seattle", user_id="alice", limit=1)["results"][0]["id"] == boston
+
+
+def test_bad_decisions_never_lose_the_fact(mem):
+    mem.add_facts(["Alice lives in Boston."], user_id="alice")
+    mem._engine = ScriptedEngine('{"event": "DELETE", "id": 7}',  # unknown temp id -> rejected -> ADD
+                                 "Sorry, I can't do that.",  # no JSON -> ADD
+                                 '{"event": "UPDATE", "id": 0, "text": "Bob enjoys chess."}')  # drops the fact
+    facts = ["Alice works at a hospital in Boston.", "Alice lives in Boston and likes it.", "Alice lives in Boston now."]
+    res = mem.add_facts(facts, user_id="alice")["results"]
+    assert [r["event"] for r in res] == ["ADD", "ADD", "ADD"] and [r["memory"] for r in res] == facts
+    assert len(mem.get_all("alice")["results"]) == 4
+
+
+def test_fast_paths_skip_the_model(mem):
+    mem.add_facts(["Alice lives in Boston."], user_id="alice")  # empty store: ADD, no call
+    res = mem.add_facts(["alice lives in boston", "Quantum chromodynamics describes quarks."], user_id="alice")
+    assert [r["event"] for r in res["results"]] == ["ADD"]  # duplicate -> NONE (not reported), unrelated -> ADD
+    assert mem.engine.calls == []
+
+
+def test_manual_update_delete_and_delete_all(mem):
+    a, b = (r["id"] for r in mem.add(["Alice likes tea.", "Alice likes jazz."], user_id="alice", infer=False)["results"])
+    mem.add("Bob likes chess.", user_id="bob", infer=False)
+    assert mem.update(a, "Alice likes green tea.")["previous_memory"] == "Alice likes tea."
+    assert mem.history(a)[-1]["cause"] == "manual"
+    assert mem.delete(b)["event"] == "DELETE" and mem.get(b) is None and mem.history(b) == []  # purged
+    with pytest.raises(KeyError, match="no memory"):
+        mem.delete(b)
+    assert mem.delete_all("alice") == {"deleted": 1}
+    assert [r["memory"] for r in mem.get_all()["results"]] == ["Bob likes chess."]
+    with pytest.raises(ValueError, match="user_id"):
+        mem.add("x", user_id="")
+
+
+def test_export_reset_import_round_trip_is_lossless(mem, tmp_path):
+    mem.add_facts(["Alice lives in Boston.", "Alice has a dog named Rex."], user_id="alice", session_date="2023-05-08")
+    mem.add("Bob likes chess.", user_id="bob", infer=False, metadata={"tag": "x"})
+    mem._engine = ScriptedEngine('{"event": "UPDATE", "id": 0, "text": "Alice lives in Seattle."}')
+    mem.add_facts(["Alice moved to Seattle."], user_id="alice")
+    before = {r.id: r for r in mem.store.list_memories()}
+    hist_before = {i: mem.history(i) for i in before}
+    out = mem.export(tmp_path / "x.jsonl")
+    assert out["memories"] == 3 and out["history"] == 4
+    mem.reset()
+    assert mem.get_all()["results"] == []
+    res = mem.import_(tmp_path / "x.jsonl")
+    assert res == {"memories": 3, "history": 4, "skipped_existing": 0, "errors": []}
+    after = {r.id: r for r in mem.store.list_memories()}
+    assert after.keys() == before.keys()
+    for i, r in before.items():
+        a = after[i]
+        assert (a.user_id, a.text, a.hash, a.created_at, a.updated_at, a.source, a.metadata) == \
+               (r.user_id, r.text, r.hash, r.created_at, r.updated_at, r.source, r.metadata)
+        assert (a.vector == r.vector).all()  # bit-exact float32
+        assert mem.history(i) == hist_before[i]
+    assert mem.import_(tmp_path / "x.jsonl")["skipped_existing"] == 3  # idempotent
+
+
+def test_import_reports_bad_lines_and_keeps_the_rest(mem, tmp_path):
+    mem.add("Alice likes tea.", user_id="alice", infer=False)
+    mem.export(tmp_path / "x.jsonl")
+    lines = (tmp_path / "x.jsonl").read_text().splitlines()
+    good = json.loads(lines[1])
+    bad_vec = {**good, "id": "b1", "vector": [0.1, 0.2]}
+    bad_text = {**good, "id": "b2", "text": ""}
+    ok = {**good, "id": "c1", "text": "Alice likes cake."}
+    (tmp_path / "y.jsonl").write_text("\n".join([lines[0], json.dumps(bad_vec), "{not json", json.dumps(bad_text),
+                                                 json.dumps(ok)]) + "\n")
+    mem.reset()
+    res = mem.import_(tmp_path / "y.jsonl")
+    assert res["memories"] == 1 and len(res["errors"]) == 3
+    assert "y.jsonl:2" in res["errors"][0] and "vector shape" in res["errors"][0]
+    assert mem.get("c1")["memory"] == "Alice likes cake."
+    (tmp_path / "z.jsonl").write_text(json.dumps({"type": "header", "format": "memlora-memories", "dim": 768}) + "\n")
+    with pytest.raises(ValueError, match="768-dim"):
+        mem.import_(tmp_path / "z.jsonl")
+
+
+def test_to_turns_accepts_the_documented_shapes():
+    assert to_turns("hi there", "u") == [Turn("u", "hi there")]
+    assert to_turns([{"role": "user", "content": "a", "name": "Ann"}, {"role": "assistant", "content": "b"}], "u") == [
+        Turn("Ann", "a"), Turn("Assistant", "b")]
+    assert to_turns([Turn("X", "y")], "u") == [Turn("X", "y")]
+    with pytest.raises(TypeError, match=r"messages\[0\].content"):
+        to_turns([{"role": "user", "content": 5}], "u")
+
+
+def test_reader_sees_writer_and_search_never_loads_the_engine(tmp_path, embedder):
+    w = Memory(store=tmp_path / "s", embedder=embedder)
+    w.add("Alice likes tea.", user_id="alice", infer=False)
+    r = Memory(store=tmp_path / "s", embedder=embedder, read_only=True)
+    assert r.search("tea", user_id="alice")["results"][0]["memory"] == "Alice likes tea."
+    assert r._engine is None and w._engine is None
+    r.close(), w.close()
+    with pytest.raises(Exception, match="no store"):
+        Memory(store=tmp_path / "missing", embedder=embedder, read_only=True)

@@ -1,0 +1,111 @@
+"""LoRA training through mlx-lm's trainer on a tiny real-architecture llama: loss falls, the adapter loads back."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx import worker
+from memlora_mlx.train import CONFIG_DEFAULTS, TrainConfig, TrainError, config_from_args, train_adapter
+
+
+def _data(d, n_train=16, n_valid=4):
+    d.mkdir(parents=True, exist_ok=True)
+    words = ["apple", "river", "stone", "cloud", "maple", "tiger", "piano", "lemon"]
+
+    def row(i):
+        w = words[i % len(words)]
+        return {"messages": [{"role": "system", "content": "Repeat the word as JSON."},
+                             {"role": "user", "content": f"word: {w}"},
+                             {"role": "assistant", "content": json.dumps({"facts": [w, w]})}]}
+
+    for name, n in (("train", n_train), ("valid", n_valid)):
+        (d / f"{name}.jsonl").write_text("".join(json.dumps(row(i)) + "\n" for i in range(n)))
+    return d
+
+
+def _cfg(tmp_path, tiny_model_dir, iters, resume=False):
+    hp = dict(CONFIG_DEFAULTS, iters=iters, batch_size=2, learning_rate=1e-2, steps_per_eval=5, steps_per_report=2,
+              val_batches=-1, compute="fp32")
+    return TrainConfig(op="extract", data=str(_data(tmp_path / "data")), out=str(tmp_path / "adapter"),
+                       base=str(tiny_model_dir), resume=resume, hp=hp)
+
+
+def _loss(model_dir, adapter_dir, data_dir):
+    """Validation loss of the base with (or without) the saved adapter, loaded like mlx-lm does."""
+
+    def run():
+        import mlx.core as mx
+        from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+        from mlx_lm.tuner.trainer import evaluate
+        from mlx_lm.tuner.utils import load_adapters
+
+        from memlora_mlx.models import load_model
+        from memlora_mlx.train import load_split
+
+        model, tok, _, _ = load_model(str(model_dir), "fp32")
+        if adapter_dir is not None:
+            load_adapters(model, str(adapter_dir))
+        ds = CacheDataset(ChatDataset(load_split(data_dir, "valid"), tok, mask_prompt=True))
+        mx.random.seed(0)
+        return evaluate(model, ds, batch_size=2, num_batches=-1)
+
+    return worker.run(run)
+
+
+def test_tiny_run_lowers_loss_and_adapter_loads_back(tmp_path, tiny_model_dir):
+    card = train_adapter(_cfg(tmp_path, tiny_model_dir, iters=20))
+    out = tmp_path / "adapter"
+    cfg = json.loads((out / "adapter_config.json").read_text())
+    from memlora_mlx.adapters import DEFAULT_LORA
+
+    assert cfg["fine_tune_type"] == "lora" and cfg["lora_parameters"] == DEFAULT_LORA and cfg["num_layers"] == 2
+    hist = card["val_history"]
+    assert hist[0][0] == 0 and card["best_val_loss"] < hist[0][1] * 0.9  # learned something real
+    assert json.loads((out / "card.json").read_text())["best_iter"] == card["best_iter"]
+    base = _loss(tiny_model_dir, None, tmp_path / "data")
+    tuned = _loss(tiny_model_dir, out, tmp_path / "data")
+    assert tuned == pytest.approx(card["best_val_loss"], rel=1e-3)  # best checkpoint is what was saved
+    assert tuned < base * 0.9
+    # the same adapter on the 4-bit base (what runs on Metal): still far better than the bare base
+    def q4():
+        from mlx_lm.tuner.utils import load_adapters
+
+        from memlora_mlx.models import load_model
+
+        m, _, _, compute = load_model(str(tiny_model_dir), "4bit")
+        load_adapters(m, str(out))
+        return compute
+
+    assert worker.run(q4) == "4bit"
+
+
+def test_resume_continues_from_checkpoint(tmp_path, tiny_model_dir):
+    train_adapter(_cfg(tmp_path, tiny_model_dir, iters=8))
+    state = json.loads((tmp_path / "adapter" / "train_state.json").read_text())
+    assert state["iteration"] == 8
+    card = train_adapter(_cfg(tmp_path, tiny_model_dir, iters=12, resume=True))
+    state = json.loads((tmp_path / "adapter" / "train_state.json").read_text())
+    assert state["iteration"] == 12 and card["steps"] == 12
+    its = [it for it, _ in card["val_history"]]
+    assert its[0] == 0 and 8 in its and its[-1] == 12 and its == sorted(its)
+
+
+def test_bad_data_and_config_are_named(tmp_path, tiny_model_dir):
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    cfg = _cfg(tmp_path, tiny_model_dir, iters=2)
+    cfg.data = str(d)
+    with pytest.raises(TrainError, match=r"train.jsonl:1: expected"):
+        train_adapter(cfg)
+    (tmp_path / "c.yaml").write_text("iters: 3\nlearning_rat: 0.1\n")
+    args = SimpleNamespace(config=str(tmp_path / "c.yaml"), op="x", data="d", out="o", base=None, resume=False)
+    with pytest.raises(TrainError, match="learning_rat"):
+        config_from_args(args)
+    (tmp_path / "c.yaml").write_text("iters: 3\nlearning_rate: 1e-4\nbatch_size: 8\n")
+    args = SimpleNamespace(config=str(tmp_path / "c.yaml"), op="x", data="d", out="o", base=None, resume=False,
+                           batch_size=2)
+    hp = config_from_args(args).hp
+    assert (hp["iters"], hp["learning_rate"], hp["batch_size"]) == (3, 1e-4, 2)  # CLI beats YAML beats defaults

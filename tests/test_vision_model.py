@@ -1,0 +1,250 @@
+"""The demo vision model: soft tokens spliced into a real llama's input embeddings, training, save/load,
+image memories through VisionPipeline (real LanceDB store, real embedder), and the shipped demo model."""
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx import worker
+from memlora_mlx.vision import synth
+
+SHIPPED = Path(__file__).resolve().parent.parent / "adapters/SmolLM2-135M-Instruct"
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tiny_model_dir):
+    def run():
+        from mlx_lm import load
+
+        from memlora_mlx.adapters import apply_lora
+        from memlora_mlx.models import dequantize_model
+
+        lm, tok = load(str(tiny_model_dir))
+        dequantize_model(lm)
+        apply_lora(lm)
+        return lm, tok
+
+    return worker.run(run)
+
+
+def _vision(lm, tok, seed=0):
+    def run():
+        import mlx.core as mx
+
+        from memlora_mlx.vision.tiny_vision import TinyVision, VisionConfig
+
+        mx.random.seed(seed)
+        v = TinyVision(VisionConfig(lm_dim=lm.model.embed_tokens.weight.shape[1]))
+        v.set_vocab(lm, tok)
+        return v
+
+    return worker.run(run)
+
+
+def test_spliced_embeddings_equal_token_ids(tiny_lm):
+    """input_embeddings built from embed_tokens give the same logits as the ids: the splice path is exact."""
+    lm, tok = tiny_lm
+
+    def run():
+        import mlx.core as mx
+
+        from memlora_mlx.vision.tiny_vision import prompt_parts, splice
+
+        pre, post = prompt_parts(tok, "What colour is the sign?")
+        mid = tok.encode("red circle", add_special_tokens=False)
+        ids = mx.array(pre + mid + post)[None]
+        h = splice(lm, pre, lm.model.embed_tokens(mx.array(mid)), post)
+        return np.array(lm(ids)), np.array(lm(ids, input_embeddings=h)), tok.decode(pre), tok.decode(post)
+
+    a, b, pre, post = worker.run(run)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert pre.rstrip().endswith("user") and "What colour is the sign?" in post
+
+
+def test_concept_tokens_are_word_embeddings(tiny_lm):
+    lm, tok = tiny_lm
+    v = _vision(lm, tok)
+
+    def run():
+        import mlx.core as mx
+
+        from memlora_mlx.vision.tiny_vision import HEADS, load_pixels
+
+        h = v.heads["color"]
+        h.weight = mx.zeros_like(h.weight)
+        h.bias = mx.array([0, 0, 50.0, 0, 0, 0])  # certain: "blue"
+        _, img = synth.scene_for("c", 1)
+        soft = v(load_pixels([img, img], v.cfg.image_size))
+        blue = lm.model.embed_tokens(mx.array(tok.encode("blue", add_special_tokens=False)[:1]))[0]
+        return soft.shape, np.array(soft[0, list(HEADS).index("color")]), np.array(blue)
+
+    shape, tok_vec, blue = worker.run(run)
+    assert shape == (2, 10, v.cfg.lm_dim)
+    np.testing.assert_allclose(tok_vec, blue, atol=1e-4)
+
+
+def test_save_load_round_trip_and_vectors(tiny_lm, tmp_path):
+    lm, tok = tiny_lm
+    v = _vision(lm, tok, seed=3)
+
+    def run():
+        from memlora_mlx.vision.tiny_vision import load_pixels, load_vision, save_vision
+
+        imgs = [synth.scene_for(f"r{i}", 2)[1] for i in range(3)]
+        save_vision(v, tmp_path / "vision", card={"demo": True})
+        w = load_vision(tmp_path / "vision")
+        x = load_pixels(imgs, v.cfg.image_size)
+        return np.array(v(x)), np.array(w(x)), np.array(w.embed_vector(x))
+
+    a, b, vec = worker.run(run)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert np.allclose(np.linalg.norm(vec, axis=1), 1, atol=1e-4) and not np.allclose(vec[0], vec[1])
+    with pytest.raises(FileNotFoundError, match="not a vision model dir"):
+        worker.run(__import__("memlora_mlx.vision.tiny_vision", fromlist=["x"]).load_vision, tmp_path)
+
+
+def test_stage_b_training_lowers_loss(tiny_lm, tmp_path):
+    """A few LM steps on one fixed batch of (image, question, answer) must reduce the answer loss."""
+    lm, tok = tiny_lm
+    v = _vision(lm, tok, seed=1)
+
+    def run():
+        import mlx.core as mx
+        import mlx.nn as nn
+        import mlx.optimizers as optim
+
+        from memlora_mlx.vision.train_vision import build_batch
+
+        rng = random.Random(0)
+        items = []
+        for i in range(4):
+            scene, img = synth.scene_for(f"t{i}", 0)
+            q = rng.choice(scene.questions)
+            items.append((img, q["question"], q["answer"]))
+        v.freeze()
+        for r in v.residual.values():
+            r.unfreeze()
+
+        class Both(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lm, self.vision = lm, v
+
+        both = Both()
+
+        def loss_fn(m):
+            ids, h, mask = build_batch(m.lm, tok, m.vision, list(items))
+            ce = nn.losses.cross_entropy(m.lm(ids, input_embeddings=h)[:, :-1], ids[:, 1:], reduction="none")
+            return (ce * mask[:, 1:]).sum() / mask[:, 1:].sum()
+
+        vg, opt = nn.value_and_grad(both, loss_fn), optim.Adam(learning_rate=3e-3)
+        losses = []
+        for _ in range(12):
+            loss, g = vg(both)
+            opt.update(both, g)
+            mx.eval(both.parameters(), opt.state)
+            losses.append(loss.item())
+        ids, _, mask = build_batch(lm, tok, v, list(items))
+        answer_ids = [np.array(ids[j])[np.array(mask[j]) == 1].tolist() for j in range(len(items))]
+        return losses, answer_ids
+
+    losses, answer_ids = worker.run(run)
+    assert min(losses[-3:]) < 0.8 * losses[0], losses
+    assert tok.decode(answer_ids[0]).strip().endswith("<|im_end|>")  # supervision covers answer + end token
+
+
+def test_answer_from_pixels_runs_greedy(tiny_lm):
+    lm, tok = tiny_lm
+    v = _vision(lm, tok)
+    from memlora_mlx.vision.tiny_vision import answer_from_pixels
+
+    _, img = synth.scene_for("g", 0)
+    out = worker.run(answer_from_pixels, lm, tok, v, "What colour is the sign?", img, 3)
+    assert isinstance(out, str) and len(tok.encode(out, add_special_tokens=False)) <= 4
+
+
+def test_pipeline_image_memory(tiny_lm, tmp_path, embedder):
+    """add_image: stored once by content, vector in the images table, a linked text memory; bad input refused."""
+    from memlora_mlx.images import ImageRefused
+    from memlora_mlx.memory import Memory
+    from memlora_mlx.vision.pipeline import VisionPipeline
+    from memlora_mlx.vision.tiny_vision import save_vision
+
+    lm, tok = tiny_lm
+    worker.run(save_vision, _vision(lm, tok), tmp_path / "vision")
+    _, img = synth.scene_for("p", 0)
+    img.save(tmp_path / "a.png")
+    img.save(tmp_path / "copy.png")
+    mem = Memory(engine=None, store=tmp_path / "store", embedder=embedder)
+    vp = VisionPipeline(mode="native", vision_dir=tmp_path / "vision")
+    try:
+        r1 = vp.add_image(mem, tmp_path / "a.png", user_id="caroline", speaker="Caroline",
+                          text="Look at the sign I found!", caption="a photo of a sign", dia_id="D1:3")
+        r2 = vp.add_image(mem, tmp_path / "copy.png", user_id="caroline", speaker="Caroline", caption="a photo of a sign")
+        assert r1["path"] == r2["path"] and len(list((tmp_path / "store/images").rglob("*.png"))) == 1
+        m = mem.get(r1["memory_id"])
+        assert m["memory"] == 'Caroline shared a photo of a sign while saying: "Look at the sign I found!"'
+        assert m["metadata"]["image"] == r1["path"] and m["metadata"]["dia_id"] == "D1:3"
+        rec = mem.store.get_image(r1["image_id"])
+        assert rec.memory_id == r1["memory_id"] and rec.caption == "a photo of a sign"
+        hits = vp.search_images(mem, tmp_path / "copy.png", user_id="caroline", limit=1)
+        assert hits and hits[0][1] > 0.99
+        found = mem.retrieve("Caroline: look at the sign I found", "caroline", 3)
+        assert vp.image_hits(found)[0]["id"] == r1["memory_id"]
+        (tmp_path / "bad.png").write_bytes(b"not a png")
+        n = mem.store.count("caroline")
+        with pytest.raises(ImageRefused):
+            vp.add_image(mem, tmp_path / "bad.png", user_id="caroline", caption="x")
+        assert mem.store.count("caroline") == n
+    finally:
+        mem.close()
+    with pytest.raises(ValueError, match="mode must be"):
+        VisionPipeline(mode="pixels")
+
+
+@pytest.mark.skipif(not (SHIPPED / "vision/vision.safetensors").exists(), reason="demo vision model not shipped")
+def test_shipped_demo_model_reads_pixels_on_unseen_seeds():
+    """The shipped encoder's concept heads recognise colours/kinds on scenes from a seed never used in training."""
+    from memlora_mlx.vision.tiny_vision import load_pixels, load_vision
+
+    card = json.loads((SHIPPED / "vision/card.json").read_text())
+    assert "demo" in card["description"].lower()
+
+    def run():
+        v = load_vision(SHIPPED / "vision")
+        scenes = [synth.scene_for(f"eval:{i}", 4242) for i in range(40)]
+        got = v.describe(load_pixels([im for _, im in scenes], v.cfg.image_size))
+        kind = sum(g["kind"] == s.kind for g, (s, _) in zip(got, scenes))
+        col = [(g["color"], s.items[0].color) for g, (s, _) in zip(got, scenes) if s.kind in ("shapes", "sign")]
+        return kind, sum(a == b for a, b in col), len(col)
+
+    kind, col_ok, n_col = worker.run(run)
+    assert kind >= 32 and col_ok >= 0.7 * n_col, (kind, col_ok, n_col)
+
+
+@pytest.mark.skipif(not (SHIPPED / "vqa/adapters.safetensors").exists(), reason="vqa adapter not shipped")
+def test_shipped_vqa_answers_colours_from_pixels(default_engine, tmp_path):
+    """End to end on the real base: shipped vision model + vqa LoRA answer colour questions on unseen scenes
+    better than chance (1/6), and the answer depends on the pixels (not only on the question)."""
+    from memlora_mlx.vision.pipeline import answer_about_images
+    from memlora_mlx.vision.tiny_vision import load_vision
+
+    default_engine.load_adapter("vqa", SHIPPED / "vqa")
+    vision = worker.run(load_vision, SHIPPED / "vision")
+    qs = []
+    for i in range(60):
+        scene, img = synth.scene_for(f"colour:{i}", 9191)
+        q = next((q for q in scene.questions if q["type"] == "color"), None)
+        if q and scene.kind in ("shapes", "sign"):
+            qs.append((img, q))
+    qs = qs[:8]
+    outs = []
+    for j, (img, q) in enumerate(qs):
+        img.save(tmp_path / f"{j}.png")
+        outs.append(answer_about_images(default_engine, q["question"], [tmp_path / f"{j}.png"], vision))
+    ok = sum(synth.normalize_answer(o) == q["answer"] for o, (_, q) in zip(outs, qs))
+    assert ok >= 5 and len(set(outs)) >= 3, list(zip(outs, [q["answer"] for _, q in qs]))

@@ -1,0 +1,203 @@
+"""The thin layer between the TUI and the Memory API. Every method here blocks: call it from a
+thread worker, never from the UI thread. Model work itself runs on the MLX thread (Memory and
+Engine dispatch to `memlora_mlx.worker`)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterator
+
+ANSWER_TOP_K = 5
+ANSWER_MAX_TOKENS = 48
+FORGET_CANDIDATES = 5
+
+
+_QUESTION_START = re.compile(
+    r"^(who|whom|whose|what|when|where|why|how|which|do|does|did|is|are|was|were|am|can|could|will|would|"
+    r"should|shall|may|might|have|has|had|tell|remind|list|name|recall)\b", re.I)
+
+
+def is_question(text: str) -> bool:
+    """A question is answered from memory; a statement is only remembered (the answer op has nothing to do)."""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
+class VisionUnavailable(RuntimeError):
+    """No vision model is loaded: questions about an image cannot be answered."""
+
+
+@dataclass
+class Backend:
+    memory: object  # memlora_mlx.memory.Memory
+    engine: object | None = None  # defaults to memory.engine
+    user_id: str = "me"
+
+    def __post_init__(self):
+        if self.engine is None:
+            self.engine = getattr(self.memory, "engine", None)
+        self._pipeline_lock = threading.Lock()  # memory.add of exchanges runs in order
+
+    # -- events -------------------------------------------------------------------------------
+    def attach(self, on_memory_event: Callable[[dict], None], on_engine_event: Callable[[dict], None]):
+        """Subscribe to ADD/UPDATE/DELETE from the Memory API and adapter/stats from the Engine."""
+        mine = lambda ev: ev.get("user_id") in (None, self.user_id) and on_memory_event(ev)  # noqa: E731
+        self.memory.add_listener(mine)
+        fn = getattr(self.engine, "add_listener", None)
+        if callable(fn):
+            fn(on_engine_event)
+
+    @property
+    def model_id(self) -> str:
+        return str(getattr(self.engine, "model_id", None) or "no model")
+
+    # -- chat ---------------------------------------------------------------------------------
+    def retrieve(self, question: str, limit: int = ANSWER_TOP_K) -> list[dict]:
+        return self.memory.search(question, user_id=self.user_id, limit=limit)["results"]
+
+    def answer_stream(self, question: str, hits: list[dict]) -> Iterator[str]:
+        """Stream the answer op over retrieved memories (same prompt as `Memory.answer`)."""
+        if self.engine is None:
+            raise RuntimeError("no model loaded: start with --model DIR or check `memlora doctor`")
+        from memlora_mlx.memory import answer_context
+        from memlora_mlx.ops.answer import stream_answer
+
+        yield from stream_answer(self.engine, question, answer_context(hits), max_tokens=ANSWER_MAX_TOKENS)
+
+    @staticmethod
+    def clean_answer(text: str) -> str:
+        from memlora_mlx.ops.answer import clean_answer
+
+        return clean_answer(text)
+
+    def remember_exchange(self, user_text: str, reply: str) -> list[dict]:
+        """Run the memory pipeline (extract -> update) over one chat exchange. A refusal ("I don't
+        know") carries no fact and only invites a small extractor to invent one: it is left out."""
+        from memlora_mlx.ops.answer import UNKNOWN_ANSWER
+
+        messages = [{"role": "user", "content": user_text}]
+        if reply.strip() and not reply.strip().lower().startswith(UNKNOWN_ANSWER.lower()):
+            messages.append({"role": "assistant", "content": reply})
+        with self._pipeline_lock:
+            return self.memory.add(messages, user_id=self.user_id, session_date=date.today().isoformat())["results"]
+
+    # -- memory verbs -------------------------------------------------------------------------
+    def remember(self, text: str) -> list[dict]:
+        """Store `text` as given (no extraction): `/remember`."""
+        with self._pipeline_lock:
+            return self.memory.add(text, user_id=self.user_id, infer=False)["results"]
+
+    def search(self, query: str, limit: int = 10) -> list[dict]:
+        return self.memory.search(query, user_id=self.user_id, limit=limit)["results"]
+
+    def list_memories(self, query: str = "") -> list[dict]:
+        """The user's memories, newest first; `query` filters by search when given."""
+        if query.strip():
+            return self.search(query, limit=50)
+        rows = self.memory.get_all(user_id=self.user_id)["results"]
+        return sorted(rows, key=_recency, reverse=True)
+
+    def count(self) -> int:
+        return len(self.memory.get_all(user_id=self.user_id)["results"])
+
+    def forget_candidates(self, query: str) -> list[dict]:
+        return self.search(query, limit=FORGET_CANDIDATES)
+
+    def delete(self, memory_id: str):
+        return self.memory.delete(memory_id)
+
+    def update(self, memory_id: str, text: str):
+        return self.memory.update(memory_id, text)
+
+    def history(self, memory_id: str) -> list[dict]:
+        rows = self.memory.history(memory_id)
+        return rows["results"] if isinstance(rows, dict) else list(rows)
+
+    def export(self, path: str | Path):
+        """Write this user's memories to `path` (JSONL with history). Returns the counts."""
+        return self.memory.export(Path(path).expanduser(), user_id=self.user_id)
+
+    def ingest(self, path: str | Path, progress: Callable[[int, int | None, str], None]):
+        """Batch-ingest a transcript file/folder into this user's memories. Returns an IngestReport."""
+        from memlora_mlx.ingest import ingest, read_inputs
+
+        src = [Path(path).expanduser()]
+        sessions, _ = read_inputs(src, "auto", self.user_id)  # cheap parse, for the progress total
+        total = sum(len(s.turns) for s in sessions) or None
+        done = [0]
+
+        def on_turn(turn, _result):
+            done[0] += 1
+            progress(done[0], total, Path(turn.source).name)
+
+        progress(0, total, src[0].name)
+        return ingest(src, self.memory, user=self.user_id, progress=False, on_turn=on_turn)
+
+    # -- images -------------------------------------------------------------------------------
+    def check_image(self, path: str | Path) -> Path:
+        """Validate an image file; raises ValueError (or images.ImageRefused) naming the problem."""
+        path = Path(path).expanduser()
+        try:
+            from memlora_mlx.images import check_image
+        except ImportError:
+            check_image = _check_image_pil
+        out = check_image(path)
+        return Path(getattr(out, "path", out) or path)
+
+    def add_image(self, path: Path, caption: str | None = None) -> list[dict] | None:
+        """Store an image memory; None when the Memory API has no image verb yet."""
+        fn = getattr(self.memory, "add_image", None)
+        if not callable(fn):
+            return None
+        with self._pipeline_lock:
+            out = fn(path, user_id=self.user_id, caption=caption) if caption else fn(path, user_id=self.user_id)
+        return out.get("results", []) if isinstance(out, dict) else out
+
+    def ask_image(self, path: Path, question: str) -> Iterator[str]:
+        """Answer a question about an image with the vision path (vqa adapter)."""
+        for name in ("answer_image", "ask_image", "vqa"):
+            fn = getattr(self.memory, name, None)
+            if callable(fn):
+                out = fn(path, question, user_id=self.user_id)
+                yield out if isinstance(out, str) else str(out.get("answer", out))
+                return
+        raise VisionUnavailable(
+            "vision model not loaded: the image is kept, but questions about its content need "
+            "the vqa vision path (not installed in this build)"
+        )
+
+
+def load_backend(store: str | Path | None, model: str | None, user_id: str) -> Backend:
+    """Open the memory store, then load the engine and embedder (slow: run in a thread worker).
+    The store opens first so a locked store fails at once, before the model load."""
+    from memlora_mlx.memory import Memory
+
+    memory = Memory(store=Path(store).expanduser() if store else None, model=model)
+    try:
+        engine = memory.engine
+        memory.embedder  # noqa: B018 - load now, not on the first message
+    except BaseException:
+        memory.close()
+        raise
+    return Backend(memory=memory, engine=engine, user_id=user_id)
+
+
+def _recency(row: dict) -> str:
+    return str(row.get("updated_at") or row.get("created_at") or "")
+
+
+def _check_image_pil(path: Path) -> Path:
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        raise ValueError(f"{path}: no such image file")
+    try:
+        with Image.open(path) as im:
+            im.verify()
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"{path}: not a readable image ({e})") from None
+    return path
