@@ -7,7 +7,6 @@ Only sessions that have turns are kept (files list `session_N_date_time` for emp
 Every malformed field raises `LocomoFormatError` naming the file and the field path.
 """
 
-import glob
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .types import Turn
+from .paths import expand_inputs
 
 CATEGORY_NAMES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 
@@ -254,21 +254,20 @@ def load_conversation(path) -> Conversation:
 
 def load_conversations(paths_or_globs) -> list[Conversation]:
     """Conversations from files, directories (their *.json) or glob patterns, in the order given."""
-    if isinstance(paths_or_globs, (str, Path)):
-        paths_or_globs = [paths_or_globs]
-    files: list[Path] = []
-    for item in paths_or_globs:
-        p = Path(item)
-        if p.is_dir():
-            files += sorted(p.glob("*.json"))
-        elif p.exists():
-            files.append(p)
-        else:
-            hits = sorted(glob.glob(str(item)))
-            if not hits:
-                raise FileNotFoundError(f"no LoCoMo file matches {item}")
-            files += [Path(h) for h in hits]
+    try:
+        files = expand_inputs(paths_or_globs, (".json",))
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"no LoCoMo file matches: {e}") from e
     out = []
     for f in files:
         out += _load_file(f)
     return out
+
+
+def session_windows(conv: Conversation, window: int, sessions=None):
+    """(session, turns) for consecutive windows of `window` turns, optionally only in `sessions` (indices)."""
+    for s in conv.sessions:
+        if sessions is not None and s.index not in sessions:
+            continue
+        for i in range(0, len(s.turns), window):
+            yield s, s.turns[i : i + window]

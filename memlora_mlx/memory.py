@@ -6,9 +6,9 @@
     m.answer("Where does Alice live?", user_id="alice")
 
 Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold` -> ADD; an
-exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guard: an
-UPDATE whose merged text has cosine < `min_update_similarity` to the new fact (the model dropped the
-fact) becomes an ADD of the fact. A DELETE decided by the
+exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guards: an
+UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
+else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact. A DELETE decided by the
 update op keeps a history row (old text, cause); `delete(id)` by the user purges the memory's history too.
 """
 
@@ -134,24 +134,12 @@ class Memory:
         return self._vision
 
     def _add_images(self, turns: list[Turn], user_id: str, session_date) -> tuple[list[dict], set]:
-        """Image memories for turns that carry an image -> (results, ids of turns stored with their image).
-        A refused image never stops the text."""
-        from .images import ImageRefused
-
-        out, linked = [], set()
-        for t in (t for t in turns if t.image):
-            if self.vision is None:
-                log.warning("image %s not stored: vision model not loaded for this base", t.image)
-                continue
-            try:
-                r = self.vision.add_image(self, t.image, user_id, speaker=t.speaker, text=t.text, caption=t.caption,
-                                          session_date=session_date, dia_id=t.dia_id)
-            except (ImageRefused, OSError) as e:
-                log.warning("image %s refused: %s", t.image, e)
-                continue
-            out.append({"id": r["memory_id"], "memory": f"[image] {r['caption']}", "event": "ADD", "image": r["path"]})
-            linked.add(id(t))
-        return out, linked
+        if not any(t.image for t in turns):
+            return [], set()
+        if self.vision is None:
+            log.warning("images not stored: no vision model is loaded for this base")
+            return [], set()
+        return self.vision.add_turn_images(self, turns, user_id, session_date)
 
     def add_listener(self, cb: Callable[[dict], None]) -> None:
         self._listeners.append(cb)
@@ -204,6 +192,10 @@ class Memory:
         for fact, v in zip(facts, vecs):
             cands = self._similar(v, user_id, work, deleted)
             d = update_op.decide(_Lazy(self), fact, [c[1] for c in cands], max_tokens=self.max_tokens["update"])
+            if d.event in ("UPDATE", "DELETE") and cands[d.index][2] < self.min_update_similarity:
+                # Never overwrite or delete a memory about something else: keep the fact instead.
+                log.info("update: %s of unrelated memory %r for fact %r; ADD instead", d.event, cands[d.index][1], fact)
+                d = update_op.Decision("ADD", None, fact)
             if d.event == "UPDATE":
                 new_vec = self.embedder.embed([d.text])[0]
                 if float(np.dot(new_vec, v)) < self.min_update_similarity:

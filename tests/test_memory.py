@@ -159,3 +159,14 @@ def test_reader_sees_writer_and_search_never_loads_the_engine(tmp_path, embedder
     r.close(), w.close()
     with pytest.raises(Exception, match="no store"):
         Memory(store=tmp_path / "missing", embedder=embedder, read_only=True)
+
+
+def test_update_or_delete_of_an_unrelated_memory_becomes_add(mem):
+    """A small model may pick the wrong id; a memory about something else is never overwritten or deleted."""
+    nurse = mem.add_facts(["Alex works as a nurse in Porto."], user_id="alex")["results"][0]["id"]
+    mem._engine = ScriptedEngine('{"event": "UPDATE", "id": 0, "text": "Alex adopted a cat named Miso."}',
+                                 '{"event": "DELETE", "id": 0, "text": null}')
+    res = mem.add_facts(["Alex adopted a cat named Miso.", "Alex no longer plays the violin."], user_id="alex")
+    assert [r["event"] for r in res["results"]] == ["ADD", "ADD"]
+    assert mem.get(nurse)["memory"] == "Alex works as a nurse in Porto."
+    assert len(mem.get_all("alex")["results"]) == 3

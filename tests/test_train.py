@@ -55,7 +55,7 @@ def _loss(model_dir, adapter_dir, data_dir):
 
 
 def test_tiny_run_lowers_loss_and_adapter_loads_back(tmp_path, tiny_model_dir):
-    card = train_adapter(_cfg(tmp_path, tiny_model_dir, iters=20))
+    card = train_adapter(_cfg(tmp_path, tiny_model_dir, iters=40))
     out = tmp_path / "adapter"
     cfg = json.loads((out / "adapter_config.json").read_text())
     from memlora_mlx.adapters import DEFAULT_LORA

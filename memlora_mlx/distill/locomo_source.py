@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..locomo import session_windows
 from . import DistillError, chat_example
 
 _DIA = re.compile(r"D(\d+):(\d+)")
@@ -76,24 +77,20 @@ def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, rng: random.
         for d in f.dia_ids:
             by_turn.setdefault(d, []).append(f)
     rows = []
-    for s in conv.sessions:
-        if s.index not in sessions:
+    for s, turns in session_windows(conv, window, sessions):
+        ids = {t.dia_id for t in turns}
+        facts, seen = [], set()
+        for t in turns:
+            for f in by_turn.get(t.dia_id, []):
+                if f.text not in seen and all(d in ids for d in f.dia_ids[:1]):
+                    seen.add(f.text)
+                    facts.append(f.text)
+        if not facts and rng.random() >= empty_ratio:
             continue
-        for i in range(0, len(s.turns), window):
-            turns = s.turns[i : i + window]
-            ids = {t.dia_id for t in turns}
-            facts, seen = [], set()
-            for t in turns:
-                for f in by_turn.get(t.dia_id, []):
-                    if f.text not in seen and all(d in ids for d in f.dia_ids[:1]):
-                        seen.add(f.text)
-                        facts.append(f.text)
-            if not facts and rng.random() >= empty_ratio:
-                continue
-            target = json.dumps({"facts": facts}, ensure_ascii=False)
-            msgs = op.build_messages(turns, s.date_time)
-            rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
-                                     dia_ids=sorted(ids), n_facts=len(facts), facts=facts))
+        target = json.dumps({"facts": facts}, ensure_ascii=False)
+        msgs = op.build_messages(turns, s.date_time)
+        rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
+                                 dia_ids=sorted(ids), n_facts=len(facts), facts=facts))
     return rows
 
 

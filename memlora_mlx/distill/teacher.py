@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..locomo import session_windows
 from . import DistillError, chat_example
 from .locomo_source import Fact, conversation_facts, decision_json
 
@@ -94,22 +95,18 @@ def label_extract(teacher: Teacher, conv, sessions, *, window=4, progress=None) 
     from ..ops import extract as op
 
     rows = []
-    for s in conv.sessions:
-        if s.index not in sessions:
+    for s, turns in session_windows(conv, window, sessions):
+        msgs = op.build_messages(turns, s.date_time)
+        reply = teacher.complete(msgs)
+        if progress is not None:
+            progress.update(1)
+        facts, _rejects = op.parse_facts(reply) if reply is not None else (None, None)
+        if reply is None or facts is None or not _valid_facts_json(reply):
+            teacher.stats["dropped_invalid"] += 1
             continue
-        for i in range(0, len(s.turns), window):
-            turns = s.turns[i : i + window]
-            msgs = op.build_messages(turns, s.date_time)
-            reply = teacher.complete(msgs)
-            if progress is not None:
-                progress.update(1)
-            facts, _rejects = op.parse_facts(reply) if reply is not None else (None, None)
-            if reply is None or facts is None or not _valid_facts_json(reply):
-                teacher.stats["dropped_invalid"] += 1
-                continue
-            target = json.dumps({"facts": facts}, ensure_ascii=False)
-            rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
-                                     dia_ids=[t.dia_id for t in turns], n_facts=len(facts), facts=facts))
+        target = json.dumps({"facts": facts}, ensure_ascii=False)
+        rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
+                                 dia_ids=[t.dia_id for t in turns], n_facts=len(facts), facts=facts))
     return rows
 
 

@@ -8,13 +8,13 @@ on the next run.
 
 from __future__ import annotations
 
-import glob
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..images import ImageRefused, check_image
+from ..paths import expand_inputs
 from .formats import FORMATS, SourceSession, SourceTurn, read_file
 from .journal import Journal
 
@@ -72,26 +72,10 @@ class IngestReport:
 
 def expand_paths(paths) -> list[Path]:
     """Files, directories (their input files, sorted) and glob patterns -> existing files, in order."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    out: list[Path] = []
-    for item in paths:
-        p = Path(item).expanduser()
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES)
-        elif p.exists():
-            out.append(p)
-        else:
-            hits = sorted(glob.glob(str(item)))
-            if not hits:
-                raise IngestError(f"no such file: {item}")
-            out += [Path(h) for h in hits]
-    seen, unique = set(), []
-    for p in out:
-        if p.resolve() not in seen:
-            seen.add(p.resolve())
-            unique.append(p)
-    return unique
+    try:
+        return expand_inputs(paths, INPUT_SUFFIXES)
+    except FileNotFoundError as e:
+        raise IngestError(str(e)) from e
 
 
 def _order(sessions: list[SourceSession]) -> list[SourceSession]:

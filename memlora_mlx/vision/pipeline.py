@@ -110,6 +110,23 @@ class VisionPipeline:
         store.add_image(rec)
         return {"image_id": rec.id, "memory_id": mem_id, "caption": caption, "path": str(stored)}
 
+    def add_turn_images(self, memory, turns, user_id: str, session_date=None) -> tuple[list[dict], set]:
+        """Image memories for the turns that carry an image -> (results, ids of turns stored with their image).
+        A refused image is logged and skipped: the turn's text is still the caller's to store."""
+        from memlora_mlx.images import ImageRefused
+
+        out, linked = [], set()
+        for t in (t for t in turns if t.image):
+            try:
+                r = self.add_image(memory, t.image, user_id, speaker=t.speaker, text=t.text, caption=t.caption,
+                                   session_date=session_date, dia_id=t.dia_id)
+            except (ImageRefused, OSError) as e:
+                log.warning("image %s refused: %s", t.image, e)
+                continue
+            out.append({"id": r["memory_id"], "memory": f"[image] {r['caption']}", "event": "ADD", "image": r["path"]})
+            linked.add(id(t))
+        return out, linked
+
     def search_images(self, memory, image, user_id: str | None = None, limit: int = 5) -> list:
         """Stored images most similar to `image` (by the vision model's pooled features): [(ImageRecord, score)]."""
         return memory.store.search_images(_fit(self.image_vector(image), memory.store.image_dim), user_id, limit)
