@@ -176,3 +176,11 @@ def test_parsers_never_raise(text, n):
     d = update.parse_decision(text, n)
     assert d is None or (d.event in update.EVENTS and (d.index is None or 0 <= d.index < n))
     assert isinstance(answer.clean_answer(text), str)
+
+
+def test_json_debris_at_fact_edges_is_stripped_and_deduplicated():
+    from memlora_mlx.ops.extract import parse_facts
+
+    facts, rejects = parse_facts('{"facts": ["Alex adopted a cat named Miso.", "]Alex adopted a cat named Miso.", "\\", Bob runs."]}')
+    assert facts == ["Alex adopted a cat named Miso.", "Bob runs."]
+    assert any("duplicate" in r for r in rejects)

@@ -65,17 +65,21 @@ def get_key(obj: dict, *names: str, default=None):
     return default
 
 
+_DEBRIS = " []{}\"'`,:"
+
+
 def as_text(value) -> str | None:
-    """A clean one-line string, or None for non-strings (numbers, lists, dicts, bools) and blanks."""
+    """A clean one-line string, or None for non-strings (numbers, lists, dicts, bools) and blanks.
+    JSON debris a small model leaves at the edges (`]Alex ...`, `... ",`) is stripped."""
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split()).strip()
+    value = " ".join(value.split()).strip(_DEBRIS)
     return value or None
 
 
 def normalize_text(text: str) -> str:
     """Key for exact-duplicate checks: casefold, single spaces, no trailing punctuation."""
-    return " ".join(text.casefold().split()).rstrip(".!?;, ")
+    return " ".join(text.casefold().split()).strip(_DEBRIS).rstrip(".!?;, ")
 
 
 _DATE_FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y", "%d %B, %Y", "%d %B %Y", "%B %d, %Y",
