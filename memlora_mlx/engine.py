@@ -185,20 +185,23 @@ class Engine:
             self._caches.pop(name, None)  # a half-filled cache must not be reused
             raise GenerationError(f"generation failed: {type(e).__name__}: {e}") from e
         finally:
-            if name in self._caches:
+            if name in self._caches:  # also when the consumer stopped early: stats and cache stay right
                 pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
-        if resp is not None:
-            self.last_stats = {
-                "requested": adapter,
-                "adapter": name,
-                "prompt_tokens": len(prompt),
-                "cached_tokens": len(prompt) - len(rest),
-                "prompt_tps": resp.prompt_tps,
-                "generation_tokens": resp.generation_tokens,
-                "generation_tps": resp.generation_tps,
-                "seconds": time.perf_counter() - t0,
-            }
-            self._emit({"type": "stats", **self.last_stats})
+                if resp is not None:
+                    self._record(adapter, name, prompt, rest, resp, t0)
+
+    def _record(self, requested, name, prompt, rest, resp, t0) -> None:
+        self.last_stats = {
+            "requested": requested,
+            "adapter": name,
+            "prompt_tokens": len(prompt),
+            "cached_tokens": len(prompt) - len(rest),
+            "prompt_tps": resp.prompt_tps,
+            "generation_tokens": resp.generation_tokens,
+            "generation_tps": resp.generation_tps,
+            "seconds": time.perf_counter() - t0,
+        }
+        self._emit({"type": "stats", **self.last_stats})
 
     def generate(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
                  temperature: float = 0.0, json_schema: dict | None = None, stop: list[str] | None = None) -> str:

@@ -221,3 +221,20 @@ def test_json_schema_constrains_even_a_random_model(tiny_engine):
         json.loads(free)  # random weights babble...
     obj = json.loads(out)  # ...but constrained decoding yields the schema's language
     assert obj["event"] in schema["properties"]["event"]["enum"] and isinstance(obj["id"], int)
+
+
+def test_stream_closed_early_keeps_cache_and_stats_right(default_engine):
+    msgs = [{"role": "user", "content": "Count from one to twenty in words."}]
+    full = default_engine.generate(msgs, max_tokens=24)
+    events = []
+    default_engine.add_listener(events.append)
+    try:
+        it = default_engine.stream(msgs, max_tokens=24)
+        first = [next(it), next(it)]
+        it.close()
+        default_engine.generate([{"role": "user", "content": "hi"}], max_tokens=2)  # queued after the cut
+    finally:
+        default_engine.remove_listener(events.append)
+    assert full.startswith("".join(first))
+    assert [e["type"] for e in events].count("stats") >= 2  # the cut stream reported its stats too
+    assert default_engine.generate(msgs, max_tokens=24) == full  # the trimmed cache gives the same answer
