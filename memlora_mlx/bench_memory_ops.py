@@ -1,7 +1,6 @@
 """`memlora bench memory`: add throughput and per-operation latency on the real engine, plus store
 search latency at 1k/10k/100k memories (bench_memory.py)."""
 
-import statistics
 import tempfile
 import time
 

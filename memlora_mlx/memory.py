@@ -28,55 +28,16 @@ from .ops import extract as extract_op
 from .ops import update as update_op
 from .ops.parsing import format_date, normalize_text
 from .store import HistoryRecord, MemoryRecord, MemoryStore
+from .messages import chunk_turns, to_turns  # noqa: F401  (to_turns is public API here too)
 from .types import Turn
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DIM = 384  # all-MiniLM-L6-v2
-MAX_EXTRACT_CHARS = 3000  # turns per extract call (~750 tokens) keep prompts short on CPU
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def to_turns(messages, user_id: str) -> list[Turn]:
-    """str | list of chat dicts {role, content, name?} | list[Turn] -> turns (system messages dropped)."""
-    if isinstance(messages, str):
-        return [Turn(user_id, messages)] if messages.strip() else []
-    if isinstance(messages, (Turn, dict)):
-        messages = [messages]
-    if not isinstance(messages, list):
-        raise TypeError(f"messages must be a str, a list of chat dicts or a list of Turn, got {type(messages).__name__}")
-    turns = []
-    for i, m in enumerate(messages):
-        if isinstance(m, Turn):
-            turns.append(m)
-        elif isinstance(m, dict):
-            role, content = m.get("role", "user"), m.get("content")
-            if not isinstance(content, str):
-                raise TypeError(f"messages[{i}].content must be a str, got {type(content).__name__}")
-            if role == "system" or not content.strip():
-                continue
-            turns.append(Turn(m.get("name") or (user_id if role == "user" else "Assistant"), content,
-                              image=m.get("image"), timestamp=m.get("timestamp")))
-        elif isinstance(m, str):
-            turns.append(Turn(user_id, m))
-        else:
-            raise TypeError(f"messages[{i}] must be a chat dict, a str or a Turn, got {type(m).__name__}")
-    return [t for t in turns if (t.text or "").strip() or t.caption or t.image]
-
-
-def chunk_turns(turns: list[Turn], max_chars: int = MAX_EXTRACT_CHARS) -> list[list[Turn]]:
-    chunks, cur, size = [], [], 0
-    for t in turns:
-        n = len(extract_op.format_turn(t))
-        if cur and size + n > max_chars:
-            chunks.append(cur)
-            cur, size = [], 0
-        cur.append(t)
-        size += n
-    return chunks + ([cur] if cur else [])
 
 
 def record_dict(rec: MemoryRecord, score: float | None = None) -> dict:

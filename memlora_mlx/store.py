@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import store_index
-from .lock import StoreLock, StoreLockedError
+from .lock import StoreLock, StoreLockedError  # noqa: F401  (re-exported)
 
 
 class StoreError(RuntimeError):

@@ -85,8 +85,6 @@ def test_local_dir_is_swappable(embedder, tmp_path):
     # BERT checkpoints) loads and gives the same vectors.
     import mlx.core as mx
 
-    import memlora_mlx
-
     d = tmp_path / "my-embedder"
     d.mkdir()
     for f in ("config.json", "tokenizer.json"):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from memlora_mlx import worker
-from memlora_mlx.adapters import DEFAULT_LORA, AdapterError, adapter_config, save_adapter
+from memlora_mlx.adapters import AdapterError, adapter_config
 from memlora_mlx.engine import Engine
 from memlora_mlx.gguf_import import ModelImportError, import_gguf
 from memlora_mlx.models import ModelLoadError, embedded_gguf, resolve_model

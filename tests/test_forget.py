@@ -4,7 +4,6 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
 
 from memlora_mlx.cli import main as cli_main
 from memlora_mlx.ingest import ingest
