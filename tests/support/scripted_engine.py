@@ -14,30 +14,15 @@ from __future__ import annotations
 import json
 import re
 
+from memlora_mlx.ingest.formats import chunk_text
+
 _LINE = re.compile(r"^([^:\n]{1,80}):\s*(.+)$")
-_SENT = re.compile(r"(?<=[.!?])\s+")
 PIECE = 240
 MAX_PIECES = 6
 
 
 def _pieces(text: str) -> list[str]:
-    out, cur = [], ""
-    for sent in _SENT.split(" ".join(text.split())):
-        while len(sent) > PIECE:  # a sentence longer than a piece: cut on whitespace
-            cut = sent.rfind(" ", 0, PIECE)
-            cut = cut if cut > 0 else PIECE
-            if cur:
-                out.append(cur)
-                cur = ""
-            out.append(sent[:cut].strip())
-            sent = sent[cut:].strip()
-        if cur and len(cur) + 1 + len(sent) > PIECE:
-            out.append(cur)
-            cur = ""
-        cur = f"{cur} {sent}".strip()
-    if cur:
-        out.append(cur)
-    return [p for p in out if p][:MAX_PIECES]
+    return chunk_text(" ".join(text.split()), PIECE)[:MAX_PIECES]
 
 
 def extract_json(user: str) -> str:
