@@ -31,6 +31,88 @@ end = time.perf_counter()
 print(json.dumps({"prefill_tok_s": len(ids) / (first - t0), "decode_tok_s": (n - 1) / (end - first)}))
 """
 
+# Plain mlx-lm on memory-operation prompts, with the same adapter loaded the mlx-lm way (QLoRA on 4-bit).
+_PLAIN_OPS = r"""
+import json, sys, time
+import mlx.core as mx
+from mlx_lm import load
+from mlx_lm.generate import stream_generate
+out = {}
+for op, adapter, ids, n in json.loads(sys.argv[2]):
+    model, tok = load(sys.argv[1], adapter_path=adapter)
+    stream_generate(model, tok, mx.array(ids[:16]), max_tokens=2)  # warm-up
+    t0 = time.perf_counter(); first = end = None; count = 0
+    for r in stream_generate(model, tok, mx.array(ids), max_tokens=n):
+        count = r.generation_tokens
+        if first is None: first = time.perf_counter()
+    end = time.perf_counter()
+    out[op] = {"tokens": count, "decode_tok_s": (count - 1) / (end - first)}
+print(json.dumps(out))
+"""
+
+# A fixed conversation for the memory-operation prompts.
+_TURNS = [
+    ("Caroline", "I went to the LGBTQ support group yesterday and it was so powerful. I met a counselor named Dana "
+                 "who runs it, and she told me about a scholarship for counseling students."),
+    ("Melanie", "That's amazing! I finally finished painting the sunrise over the lake, my kids helped me pick the "
+                "colours. We're going camping at Lake Tahoe in August."),
+    ("Caroline", "I'm planning to study counseling next year, and I adopted a puppy called Oscar last week."),
+    ("Melanie", "Oscar is such a cute name! My son Leo starts first grade in September."),
+]
+
+
+def op_prompts(engine) -> list[tuple[str, list[dict], int]]:
+    """(op, messages, max_tokens) for extract, update and answer built by the runtime operations."""
+    from .ops import answer, extract, update
+    from .types import Turn
+
+    turns = [Turn(speaker=s, text=t) for s, t in _TURNS]
+    return [
+        ("extract", extract.build_messages(turns, "8 May 2023"), 128),
+        ("update", update.build_messages("Caroline adopted a puppy named Oscar",
+                                         ["Caroline wants to adopt a dog", "Melanie paints sunrises",
+                                          "Caroline is studying counseling"]), 64),
+        ("answer", answer.build_messages("What is the name of Caroline's puppy?",
+                                         [{"text": "Caroline adopted a puppy named Oscar"},
+                                          {"text": "Melanie painted a sunrise over the lake"}]), 32),
+    ]
+
+
+def bench_ops(engine, plain: bool = True, log=print) -> dict:
+    """Decode speed on real memory-operation prompts with their adapters: plain mlx-lm vs our engine
+    with one-token steps and with prompt-lookup drafts (greedy, free decoding, same max tokens)."""
+    res: dict = {}
+    cases = [(op, msgs, n) for op, msgs, n in op_prompts(engine) if op in engine.adapter_names]
+    if not cases:
+        return res
+    if plain:
+        log("plain mlx-lm on memory-operation prompts (fresh process, 4-bit + the same adapters) ...")
+        spec = [(op, str(engine.default_adapter_dir() / op), engine.prompt_tokens(m), n) for op, m, n in cases]
+        out = subprocess.run([sys.executable, "-c", _PLAIN_OPS, str(engine.model_path), json.dumps(spec)],
+                             capture_output=True, text=True, env=dict(os.environ, MEMLORA_BLAS="none"), check=True)
+        for op, r in json.loads(out.stdout.strip().splitlines()[-1]).items():
+            res[f"ops_{op}_decode_tok_s_mlx_lm"] = r["decode_tok_s"]
+    log("engine on memory-operation prompts ...")
+    saved = engine.draft_tokens
+    try:
+        for label, k in (("step", 0), ("lookup", saved or 8)):
+            engine.draft_tokens = k
+            for op, msgs, n in cases:
+                engine.generate(msgs[:1] + msgs[-1:], adapter=op, max_tokens=2)  # warm-up
+                engine.close()  # no prompt cache: each run prefills from scratch
+                engine.generate(msgs, adapter=op, max_tokens=n)
+                st = engine.last_stats
+                res[f"ops_{op}_decode_tok_s_{label}"] = st["generation_tps"]
+                res[f"ops_{op}_tokens_{label}"] = st["generation_tokens"]
+                if label == "lookup":
+                    res[f"ops_{op}_draft_share"] = st["draft_tokens"] / max(st["generation_tokens"], 1)
+    finally:
+        engine.draft_tokens = saved
+    for op, _, _ in cases:
+        if f"ops_{op}_decode_tok_s_mlx_lm" in res:
+            res[f"ops_{op}_decode_speedup"] = res[f"ops_{op}_decode_tok_s_lookup"] / res[f"ops_{op}_decode_tok_s_mlx_lm"]
+    return res
+
 
 def rss_mb() -> float:
     try:
@@ -159,6 +241,10 @@ def run_bench(model: str | None = None, plain: bool = True, log=print) -> dict:
         res["decode_speedup"] = res["decode_tok_s_base"] / res["decode_tok_s_mlx_lm"]
     res["lora_decode_ratio"] = res["decode_tok_s_lora"] / res["decode_tok_s_base"]
     res["adapters_rss_ratio"] = res["rss_with_adapters_mb"] / res["rss_base_mb"]
+    for i in range(len(dirs)):
+        engine.bank.unload(f"bench{i}")
+    engine.load_adapter_dir(engine.default_adapter_dir())
+    res.update(bench_ops(engine, plain=plain, log=log))
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}
 
 
@@ -174,3 +260,12 @@ def print_table(res: dict) -> None:
               "rss_with_adapters_mb", "adapters_rss_ratio", "bandwidth_gb_s", "model_mb", "decode_bound_tok_s"):
         if k in res:
             print(f"{k:34} {res[k]}")
+    ops = [op for op in ("extract", "update", "answer") if f"ops_{op}_decode_tok_s_step" in res]
+    if ops:
+        print(f"\n{'decode tok/s, memory-op prompts':34} {'mlx-lm':>10} {'engine':>10} {'+lookup':>10} "
+              f"{'speedup':>8} {'drafted':>8}")
+        for op in ops:
+            print(f"{op + ' (with its adapter)':34} {res.get(f'ops_{op}_decode_tok_s_mlx_lm', float('nan')):>10.1f} "
+                  f"{res[f'ops_{op}_decode_tok_s_step']:>10.1f} {res[f'ops_{op}_decode_tok_s_lookup']:>10.1f} "
+                  f"{res.get(f'ops_{op}_decode_speedup', float('nan')):>7.2f}x "
+                  f"{res[f'ops_{op}_draft_share']:>8.0%}")

@@ -30,16 +30,38 @@ class JsonSchemaProcessor:
         self.n_vocab = n_vocab
         self.started = False
 
-    def __call__(self, tokens: mx.array, logits: mx.array) -> mx.array:
+    # --- token-by-token interface (memlora_mlx.decode) ---
+    def consume(self, token: int) -> None:
+        if not self.matcher.is_error():
+            self.matcher.consume_token(int(token))
+
+    def forced(self) -> list[int]:
+        """Tokens the grammar allows as the only continuation (e.g. `","text":`)."""
+        if self.matcher.is_error():
+            return []
+        return list(self.matcher.compute_ff_tokens())
+
+    def allowed(self) -> np.ndarray | None:
+        """Boolean mask over the vocabulary, or None once the matcher failed (free decoding;
+        the lenient parser handles the rest)."""
         from llguidance.numpy import fill_next_token_bitmask
 
-        if self.started:
-            self.matcher.consume_token(int(tokens[-1].item()))
-        self.started = True
         if self.matcher.is_error():
-            return logits  # fall back to free decoding; the lenient parser handles the rest
+            return None
         fill_next_token_bitmask(self.matcher, self.bitmask, 0)
-        bits = np.unpackbits(self.bitmask.view(np.uint8), bitorder="little")[: logits.shape[-1]]
-        if bits.shape[0] < logits.shape[-1]:
-            bits = np.pad(bits, (0, logits.shape[-1] - bits.shape[0]))
-        return mx.where(mx.array(bits.astype(np.bool_)), logits, -mx.inf)
+        bits = np.unpackbits(self.bitmask.view(np.uint8), bitorder="little")[: self.n_vocab]
+        if bits.shape[0] < self.n_vocab:
+            bits = np.pad(bits, (0, self.n_vocab - bits.shape[0]))
+        return bits.astype(np.bool_)
+
+    # --- mlx-lm logits-processor interface (sampling with temperature) ---
+    def __call__(self, tokens: mx.array, logits: mx.array) -> mx.array:
+        if self.started:
+            self.consume(int(tokens[-1].item()))
+        self.started = True
+        mask = self.allowed()
+        if mask is None:
+            return logits
+        if mask.shape[0] < logits.shape[-1]:
+            mask = np.pad(mask, (0, logits.shape[-1] - mask.shape[0]))
+        return mx.where(mx.array(mask[: logits.shape[-1]]), logits, -mx.inf)

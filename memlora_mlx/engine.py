@@ -48,10 +48,11 @@ class _PromptCache:
 
 class Engine:
     def __init__(self, model: str | None = None, *, adapters: str | Path | None = "default", compute: str = "auto",
-                 max_cache_tokens: int = 4096):
+                 max_cache_tokens: int = 4096, draft_tokens: int = 8):
         self._listeners: list[Callable[[dict], None]] = []
         self._warned: set = set()
         self.max_cache_tokens = max_cache_tokens
+        self.draft_tokens = draft_tokens  # prompt-lookup drafts per greedy step (0: plain decoding)
         self.last_stats: dict = {}
         self._caches: dict = {}
         self._lock = threading.Lock()
@@ -155,20 +156,28 @@ class Engine:
         if pc is None or pc.cache[0].offset > self.max_cache_tokens:
             pc = self._caches[name] = _PromptCache(self.model)
         rest = pc.reuse(prompt)
-        sampler = make_sampler(temp=temperature)
-        procs = None
+        proc = None
         if json_schema is not None:
             from .constrained import JsonSchemaProcessor
 
-            procs = [JsonSchemaProcessor(self.tokenizer, json_schema, self.vocab_size)]
+            proc = JsonSchemaProcessor(self.tokenizer, json_schema, self.vocab_size)
+        if temperature == 0 and self.draft_tokens > 0:
+            from .decode import stream_lookup
+
+            responses = stream_lookup(self.model, self.tokenizer, pc.cache, prompt, rest, max_tokens=max_tokens,
+                                      processor=proc, k=self.draft_tokens)
+        else:
+            responses = stream_generate(self.model, self.tokenizer, mx.array(rest), max_tokens=max_tokens,
+                                        sampler=make_sampler(temp=temperature), prompt_cache=pc.cache,
+                                        stream=worker.stream(), logits_processors=[proc] if proc else None)
         out_tokens: list[int] = []
+        drafted = 0
         text = ""
         resp = None
         t0 = time.perf_counter()
         try:
-            for resp in stream_generate(self.model, self.tokenizer, mx.array(rest), max_tokens=max_tokens,
-                                        sampler=sampler, prompt_cache=pc.cache, stream=worker.stream(),
-                                        logits_processors=procs):
+            for resp in responses:
+                drafted += bool(resp.from_draft)
                 if resp.finish_reason != "stop" or resp.token not in self.tokenizer.eos_token_ids:
                     out_tokens.append(resp.token)
                 delta = resp.text
@@ -188,9 +197,9 @@ class Engine:
             if name in self._caches:  # also when the consumer stopped early: stats and cache stay right
                 pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
                 if resp is not None:
-                    self._record(adapter, name, prompt, rest, resp, t0)
+                    self._record(adapter, name, prompt, rest, resp, t0, drafted)
 
-    def _record(self, requested, name, prompt, rest, resp, t0) -> None:
+    def _record(self, requested, name, prompt, rest, resp, t0, drafted=0) -> None:
         self.last_stats = {
             "requested": requested,
             "adapter": name,
@@ -199,6 +208,7 @@ class Engine:
             "prompt_tps": resp.prompt_tps,
             "generation_tokens": resp.generation_tokens,
             "generation_tps": resp.generation_tps,
+            "draft_tokens": drafted,  # generated tokens that came from accepted prompt-lookup drafts
             "seconds": time.perf_counter() - t0,
         }
         self._emit({"type": "stats", **self.last_stats})

@@ -1,0 +1,112 @@
+"""Prompt-lookup decoding: same tokens as one-token-at-a-time greedy decoding, cache left exact."""
+
+import memlora_mlx  # noqa: F401
+import mlx.core as mx
+import pytest
+from mlx_lm.generate import generate_step
+from mlx_lm.models.cache import make_prompt_cache
+
+from memlora_mlx import worker
+from memlora_mlx.constrained import JsonSchemaProcessor
+from memlora_mlx.decode import NgramIndex, lookup_generate
+from memlora_mlx.ops import update
+
+COPY_PROMPT = [{"role": "user", "content": "Repeat exactly: Caroline adopted a puppy named Oscar in May 2023 "
+                                           "and Melanie painted a sunrise over Lake Tahoe with her kids."}]
+
+
+def test_ngram_index_drafts_what_followed_the_latest_match():
+    idx = NgramIndex([1, 2, 3, 4, 9, 2, 3, 5, 6])
+    idx.extend([2, 3])
+    assert idx.draft(3) == [5, 6, 2]  # latest "2 3" was followed by 5 6 (then the suffix itself)
+    assert idx.draft(3, tail=[4]) == [9, 2, 3]  # suffix "3 4" (4 not yet in the index)
+    assert NgramIndex([1, 2]).draft(4) == []  # "1 2" never seen before the end
+    assert idx.draft(0) == []
+
+
+def _plain_greedy(model, ids, n, eos):
+    def run():
+        out = []
+        for _, (tok, _lp) in zip(range(n), generate_step(mx.array(ids), model, stream=worker.stream())):
+            tok = int(tok)
+            out.append(tok)
+            if tok in eos:
+                break
+        return out
+
+    return worker.run(run)
+
+
+def _lookup(model, ids, n, eos, processor=None, stop_after=None):
+    def run():
+        cache = make_prompt_cache(model)
+        out = []
+        gen = lookup_generate(model, cache, ids, ids, max_tokens=n, eos=eos, processor=processor)
+        for step in gen:
+            out.append(step.token)
+            if stop_after and len(out) == stop_after:
+                gen.close()
+                break
+        return out, cache[0].offset
+
+    return worker.run(run)
+
+
+@pytest.mark.parametrize("engine_name", ["tiny", "default"])
+def test_lookup_decoding_equals_plain_greedy(engine_name, default_engine, tiny_model_dir):
+    from memlora_mlx.engine import Engine
+
+    engine = default_engine if engine_name == "default" else Engine(str(tiny_model_dir), adapters="none")
+    engine.use(None)
+    ids = engine.prompt_tokens(COPY_PROMPT)
+    eos = set(engine.tokenizer.eos_token_ids)
+    plain = _plain_greedy(engine.model, ids, 40, eos)
+    drafted, offset = _lookup(engine.model, ids, 40, eos)
+    assert drafted == plain
+    # the cache holds the prompt and every token but the last, as after plain decoding
+    assert offset == len(ids) + len(drafted) - 1
+
+
+def test_early_stop_leaves_exact_cache(default_engine):
+    ids = default_engine.prompt_tokens(COPY_PROMPT)
+    eos = set(default_engine.tokenizer.eos_token_ids)
+    out, offset = _lookup(default_engine.model, ids, 40, eos, stop_after=7)
+    assert len(out) == 7 and offset == len(ids) + 6
+
+
+def test_lookup_with_json_schema_equals_constrained_plain(default_engine):
+    msgs = update.build_messages("Caroline adopted a puppy named Oscar",
+                                 ["Caroline wants to adopt a dog", "Melanie paints sunrises"])
+    ids = default_engine.prompt_tokens(msgs)
+    eos = set(default_engine.tokenizer.eos_token_ids)
+    n_vocab = default_engine.vocab_size
+
+    def plain():
+        proc = JsonSchemaProcessor(default_engine.tokenizer, update.JSON_SCHEMA, n_vocab)
+        out = []
+        for _, (tok, _lp) in zip(range(48), generate_step(mx.array(ids), default_engine.model, stream=worker.stream(),
+                                                   logits_processors=[proc])):
+            out.append(int(tok))
+            if int(tok) in eos:
+                break
+        return out
+
+    expected = worker.run(plain)
+    got, _ = _lookup(default_engine.model, ids, 48, eos,
+                     processor=JsonSchemaProcessor(default_engine.tokenizer, update.JSON_SCHEMA, n_vocab))
+    assert got == expected
+
+
+def test_engine_greedy_output_does_not_depend_on_drafting(default_engine):
+    saved = default_engine.draft_tokens
+    try:
+        outs, drafted = [], []
+        for k in (0, 8):
+            default_engine.draft_tokens = k
+            default_engine.close()
+            outs.append(default_engine.generate(COPY_PROMPT, max_tokens=40))
+            drafted.append(default_engine.last_stats["draft_tokens"])
+    finally:
+        default_engine.draft_tokens = saved
+    assert outs[0] == outs[1]
+    assert drafted[0] == 0 and drafted[1] > 5  # the copy was mostly drafted
