@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 import memlora_mlx  # noqa: F401  (BLAS preload)
 
 from . import paths, worker
-from .adapters import OPS, AdapterBank, AdapterError
+from .adapters import DEFAULT_LORA, OPS, AdapterBank, AdapterError
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,21 @@ class Engine:
 
     # --- loading -------------------------------------------------------------------------------
     def _load(self, model, compute):
-        from .models import load_model
+        from .models import default_compute, load_model, resolve_model
+        from .vision import vlm as vlm_mod
 
-        self.model, self.tokenizer, resolved, self.compute = load_model(model, compute)
+        self.vlm = None  # an mlx-vlm model when the base is a VLM: then it serves every operation
+        resolved = resolve_model(model)
+        if vlm_mod.is_vlm_dir(resolved.path):
+            self.compute = default_compute() if compute == "auto" else compute
+            self.vlm = vlm_mod._load(str(resolved.path), dict(DEFAULT_LORA), compute=self.compute)
+            self.model = vlm_mod.TextView(self.vlm.model.language_model, self.vlm.config)
+            self.tokenizer = vlm_mod.text_tokenizer(self.vlm.processor)
+            self.bank = self.vlm.bank
+        else:
+            self.model, self.tokenizer, _, self.compute = load_model(str(resolved.path), compute)
+            self.bank = AdapterBank(self.model, resolved.model_id)
         self.model_id, self.model_path = resolved.model_id, resolved.path
-        self.bank = AdapterBank(self.model, self.model_id)
         cfg = getattr(self.model, "args", None)
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or 2048)
         self.vocab_size = int(getattr(cfg, "vocab_size", 0) or len(self.tokenizer.vocab))
@@ -90,7 +100,12 @@ class Engine:
         return loaded
 
     def load_adapter(self, name: str, path: str | Path) -> dict:
-        cfg = worker.run(self.bank.load, name, Path(path))
+        if self.vlm is not None:  # mlx-lm or mlx-vlm key names, matched on the layers.N.* tail
+            from .vision.vlm import _load_adapter
+
+            cfg = worker.run(_load_adapter, self.vlm, name, Path(path))
+        else:
+            cfg = worker.run(self.bank.load, name, Path(path))
         self._caches.pop(name, None)
         return cfg
 
@@ -136,6 +151,9 @@ class Engine:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        if self.vlm is not None:  # VLM templates (SmolVLM) expect content parts, not strings
+            messages = [{**m, "content": [{"type": "text", "text": m["content"]}]}
+                        if isinstance(m.get("content"), str) else m for m in messages]
         try:
             return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
         except Exception as e:  # noqa: BLE001
@@ -253,6 +271,16 @@ class Engine:
                 yield item
         finally:
             cancel.set()
+
+    def generate_with_images(self, prompt: str, images: list, *, adapter: str | None = "vqa",
+                             max_tokens: int = 32, temperature: float = 0.0) -> str:
+        """Answer `prompt` about image files with the VLM base (adapter swapped in the shared bank)."""
+        if self.vlm is None:
+            raise GenerationError(f"{self.model_id} is a text model; load a VLM base to look at images")
+        from .vision.vlm import generate_vlm
+
+        worker.run(self._use, adapter)
+        return generate_vlm(self.vlm, prompt, images, max_tokens=max_tokens, adapter=False, temperature=temperature)
 
     def close(self) -> None:
         self._caches.clear()

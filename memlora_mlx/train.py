@@ -118,8 +118,8 @@ def _progress_callback(model, optimizer, out: Path, start: int, total: int, stat
             self.done = it
             state["train_loss"] = info["train_loss"]
             state["trained_tokens"] = state.get("tokens_before", 0) + info["trained_tokens"]
-            state["tokens_per_sec"] = info["tokens_per_second"]
-            self.bar.set_postfix(loss=f"{info['train_loss']:.3f}", tok_s=f"{info['tokens_per_second']:.0f}",
+            state["tokens_per_sec"] = info["tokens_per_second"]  # mlx-lm counts the unmasked (target) tokens
+            self.bar.set_postfix(loss=f"{info['train_loss']:.3f}", target_tok_s=f"{info['tokens_per_second']:.1f}",
                                  val=f"{state.get('best_val', float('nan')):.3f}")
             if deadline is not None and time.monotonic() > deadline:
                 state["stopped_at"] = it

@@ -155,3 +155,68 @@ def test_image_vector_is_unit_and_image_dependent(tiny):
 def test_missing_model_dir_is_named(tmp_path):
     with pytest.raises(vlm.VLMLoadError, match="cannot load VLM"):
         vlm.load_vlm(tmp_path / "nope")
+
+
+# --- the VLM as the engine's one base: text operations and vqa share its adapter bank -------------
+
+@pytest.fixture(scope="module")
+def vlm_engine(tiny):
+    from memlora_mlx.engine import Engine
+
+    arch, model, images, adapters = tiny
+    engine = Engine(str(model.path), adapters="none")
+    for name, path in adapters.items():
+        engine.load_adapter(name, path)
+    return engine, images
+
+
+def _text_logits(engine, adapter):
+    import mlx.core as mx
+
+    ids = engine.prompt_tokens([{"role": "user", "content": "Where does Caroline live?"}])
+
+    def run():
+        engine._use(adapter)
+        return np.array(engine.model(mx.array(ids)[None])[0, -1].astype(mx.float32))
+
+    return worker.run(run)
+
+
+def test_engine_loads_a_vlm_as_the_base_for_text_ops(vlm_engine):
+    engine, _ = vlm_engine
+    assert engine.vlm is not None and engine.adapter_names == ["a", "b"]
+    base, la, lb, la2, base2 = (_text_logits(engine, n) for n in (None, "a", "b", "a", None))
+    assert not np.allclose(base, la, atol=1e-4) and not np.allclose(la, lb, atol=1e-4)
+    np.testing.assert_allclose(la, la2, atol=1e-5)
+    np.testing.assert_allclose(base, base2, atol=1e-5)
+    msgs = [{"role": "user", "content": "Say something about Caroline and Caroline and Caroline."}]
+    out = engine.generate(msgs, adapter="a", max_tokens=12)
+    assert isinstance(out, str) and engine.last_stats["adapter"] == "a"
+    saved = engine.draft_tokens
+    try:
+        engine.draft_tokens = 0
+        engine.close()
+        assert engine.generate(msgs, adapter="a", max_tokens=12) == out  # same tokens with and without drafts
+    finally:
+        engine.draft_tokens = saved
+
+
+def test_engine_vlm_answers_about_pixels_in_the_same_bank(vlm_engine):
+    from memlora_mlx.vision.pipeline import VisionPipeline, answer_about_images
+
+    engine, images = vlm_engine
+    direct = engine.generate_with_images("What colour is the sign?", [images[0]], adapter="b", max_tokens=6)
+    assert isinstance(direct, str) and engine.active_adapter == "b"
+    routed = answer_about_images(engine, "What colour is the sign?", [images[0]], adapter="b", max_tokens=6)
+    assert routed == direct.strip()  # the pipeline uses the VLM base, not the demo vision model
+    engine.generate([{"role": "user", "content": "hi"}], adapter="a", max_tokens=3)  # text op after an image op
+    assert engine.active_adapter == "a"
+    v = VisionPipeline().image_vector(images[1], engine)
+    np.testing.assert_allclose(v, vlm.image_vector(engine.vlm, images[1]), atol=1e-6)
+
+
+def test_text_engine_refuses_images_clearly(default_engine, tmp_path):
+    from memlora_mlx.engine import GenerationError
+
+    with pytest.raises(GenerationError, match="text model"):
+        default_engine.generate_with_images("What is it?", [tmp_path / "x.png"])

@@ -13,13 +13,15 @@ SYSTEM_PROMPT = (
     "Answer the question using only the memories, in a few words, no explanation. Use the memory "
     f"dates for questions about time. If the memories do not answer it, reply: {UNKNOWN_ANSWER}"
 )
-# Worked examples as chat turns (static, cached with the system prompt): one answer, one refusal.
+# Worked examples as chat turns (static, cached with the system prompt): a refusal, then an answer.
+# Order matters for a 135M model: with the refusal last, the bare base refused 39 of 40 held-out LoCoMo
+# questions (token F1 0.08); with the answer last, 11 of 40 (F1 0.22).
 EXAMPLE = [
+    {"role": "user", "content": "Memories:\n- Anna loves hiking.\n\nQuestion: What is Anna's job?"},
+    {"role": "assistant", "content": UNKNOWN_ANSWER},
     {"role": "user", "content": "Memories:\n- 8 May 2023: John moved to Paris.\n- Anna loves hiking.\n\n"
                                 "Question: Where does John live?"},
     {"role": "assistant", "content": "Paris"},
-    {"role": "user", "content": "Memories:\n- Anna loves hiking.\n\nQuestion: What is Anna's job?"},
-    {"role": "assistant", "content": UNKNOWN_ANSWER},
 ]
 STOP = ["\n"]
 

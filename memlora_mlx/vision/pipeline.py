@@ -31,7 +31,8 @@ def default_vision_dir(model_id: str = DEMO_MODEL) -> Path:
 def answer_about_images(engine, question: str, image_paths: list, vision=None, *, adapter: str = "vqa",
                         max_tokens: int = 6) -> str:
     """Answer `question` from the pixels of `image_paths[0]` (the most relevant image) with the `adapter` LoRA.
-    Runs on the MLX worker. `vision`: a loaded TinyVision (default: the shipped demo model for the engine's base)."""
+    Runs on the MLX worker. A VLM base (`engine.vlm`, mlx-vlm) looks at the image itself; a text base uses
+    `vision`: a loaded TinyVision (default: the shipped demo model for the engine's base)."""
     from .tiny_vision import answer_from_pixels, load_vision
 
     if not image_paths:
@@ -39,6 +40,8 @@ def answer_about_images(engine, question: str, image_paths: list, vision=None, *
     img = Path(image_paths[0])
     if not img.is_file():
         raise FileNotFoundError(f"image not found: {img}")
+    if getattr(engine, "vlm", None) is not None:
+        return engine.generate_with_images(question, [img], adapter=adapter, max_tokens=max_tokens).strip()
 
     def run():
         v = vision if vision is not None else load_vision(default_vision_dir(engine.model_id))
@@ -75,15 +78,21 @@ class VisionPipeline:
             self._vision = worker.run(load_vision, d)
         return self._vision
 
-    def image_vector(self, image) -> np.ndarray:
+    def image_vector(self, image, engine=None) -> np.ndarray:
+        """Pooled vision features: the VLM base's own (projected image tokens) or the demo model's."""
         from .tiny_vision import load_pixels
 
-        v = self.vision()
+        if getattr(engine, "vlm", None) is not None:
+            from .vlm import image_vector
+
+            return image_vector(engine.vlm, image)
+        v = self.vision(engine)
         return worker.run(lambda: np.array(v.embed_vector(load_pixels([image], v.cfg.image_size))[0]))
 
     def caption(self, engine, image) -> str:
-        """A short caption from the demo model ("a photo of ...")."""
-        return answer_about_images(engine, "Describe the photo.", [image], self.vision(engine), adapter=self.adapter,
+        """A short caption from the VLM base or the demo model ("a photo of ...")."""
+        vision = None if getattr(engine, "vlm", None) is not None else self.vision(engine)
+        return answer_about_images(engine, "Describe the photo.", [image], vision, adapter=self.adapter,
                                    max_tokens=12) or "a photo"
 
     def add_image(self, memory, image, user_id: str, speaker: str | None = None, text: str | None = None,
@@ -106,7 +115,7 @@ class VisionPipeline:
                          session_date=session_date)["results"]
         mem_id = res[0]["id"] if res else None
         rec = ImageRecord(user_id=user_id, file_hash=sha, path=str(stored), thumb_path=str(thumb), caption=caption,
-                          memory_id=mem_id, vector=_fit(self.image_vector(stored), store.image_dim))
+                          memory_id=mem_id, vector=_fit(self.image_vector(stored, memory.engine), store.image_dim))
         store.add_image(rec)
         return {"image_id": rec.id, "memory_id": mem_id, "caption": caption, "path": str(stored)}
 
@@ -129,7 +138,8 @@ class VisionPipeline:
 
     def search_images(self, memory, image, user_id: str | None = None, limit: int = 5) -> list:
         """Stored images most similar to `image` (by the vision model's pooled features): [(ImageRecord, score)]."""
-        return memory.store.search_images(_fit(self.image_vector(image), memory.store.image_dim), user_id, limit)
+        return memory.store.search_images(_fit(self.image_vector(image, memory.engine), memory.store.image_dim),
+                                          user_id, limit)
 
     def retrieve(self, memory, question: str, user_id=None, limit: int | None = None) -> list[dict]:
         """Top memories over one or several users (like Memory.retrieve, with this pipeline's search mode)."""

@@ -67,7 +67,65 @@ def mlx_vlm_keys(weights: dict, vlm: "VLM") -> dict:
     return map_adapter_keys(weights, full)
 
 
-def _load(path_or_id: str, lora: dict):
+def is_vlm_dir(path) -> bool:
+    """A checkpoint with a vision tower (mlx-vlm's business), judged from config.json."""
+    try:
+        cfg = json.loads((Path(path) / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(cfg, dict) and "vision_config" in cfg
+
+
+class TextView:
+    """A VLM's language model seen as an mlx-lm model: `view(ids, cache=) -> logits`, `.layers`,
+    `make_cache()`, `.args` — so the engine's text generation (mlx-lm loop, prompt lookup, prompt
+    caches) runs on the VLM's own weights, with the same LoRA bank the vqa adapter uses."""
+
+    def __init__(self, lm, config):
+        self.lm = lm
+        text = getattr(config, "text_config", config)
+        get = text.get if isinstance(text, dict) else (lambda k, d=None: getattr(text, k, d))
+        from types import SimpleNamespace
+
+        self.args = SimpleNamespace(max_position_embeddings=get("max_position_embeddings", 2048),
+                                    vocab_size=get("vocab_size", 0))
+
+    @property
+    def layers(self):
+        return self.lm.layers
+
+    def make_cache(self):
+        from mlx_lm.models.cache import KVCache
+
+        return [KVCache() for _ in self.lm.layers]
+
+    def parameters(self):
+        return self.lm.parameters()
+
+    def __call__(self, inputs, cache=None, **kwargs):
+        # Text only: drop multimodal RoPE state left by an image generation (Qwen2-VL keeps
+        # `_position_ids`/`_rope_deltas` across calls); text positions are plain offsets.
+        if hasattr(self.lm, "_position_ids"):
+            import mlx.core as mx
+
+            self.lm._position_ids = None
+            self.lm._rope_deltas = mx.zeros((1, 1), dtype=mx.int32)
+        out = self.lm(inputs, cache=cache, **kwargs)
+        return getattr(out, "logits", out)
+
+
+def text_tokenizer(processor):
+    """mlx-lm TokenizerWrapper over the VLM processor's tokenizer (chat template from the processor
+    when the tokenizer has none)."""
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
+
+    tok = getattr(processor, "tokenizer", processor)
+    if not getattr(tok, "chat_template", None) and getattr(processor, "chat_template", None):
+        tok.chat_template = processor.chat_template
+    return TokenizerWrapper(tok)
+
+
+def _load(path_or_id: str, lora: dict, compute: str = "as-is"):
     from mlx_vlm import load
 
     p = Path(str(path_or_id)).expanduser()
@@ -79,6 +137,11 @@ def _load(path_or_id: str, lora: dict):
         raise VLMLoadError(f"cannot load VLM {path_or_id!r}: {type(e).__name__}: {e}") from e
     if not hasattr(model, "language_model") or not hasattr(model.language_model, "layers"):
         raise VLMLoadError(f"{path_or_id}: {type(model).__name__} has no language_model.layers to put LoRA on")
+    if compute == "fp32":  # before LoRA wrapping, like the text path (models.load_model)
+        from memlora_mlx.models import dequantize_model
+
+        dequantize_model(model)
+    model.eval()
     bank = AdapterBank(model.language_model, Path(str(path_or_id)).name, lora=dict(lora))
     return VLM(model=model, processor=processor, config=model.config, path=Path(str(path_or_id)), bank=bank)
 
