@@ -171,7 +171,9 @@ class Engine:
         if len(prompt) >= self.context_length:
             raise GenerationError(f"prompt has {len(prompt)} tokens; the model's context is {self.context_length}")
         pc = self._caches.get(name)
-        if pc is None or pc.cache[0].offset > self.max_cache_tokens:
+        # Bound cache memory: a cache past max_cache_tokens is kept only for a prompt at least as long
+        # (e.g. the same long context with another question), else rebuilt.
+        if pc is None or pc.cache[0].offset > max(self.max_cache_tokens, len(prompt)):
             pc = self._caches[name] = _PromptCache(self.model)
         rest = pc.reuse(prompt)
         proc = None

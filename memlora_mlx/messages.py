@@ -4,7 +4,10 @@ conversations into extract-sized chunks."""
 from .ops import extract as extract_op
 from .types import Turn
 
-MAX_EXTRACT_CHARS = 3000  # turns per extract call (~750 tokens) keep prompts short on CPU
+# Extract calls see windows like the ones the extract adapter was trained on (distill --window 4, ~660
+# characters): longer windows made it return as few facts per call, i.e. far fewer facts per turn.
+MAX_EXTRACT_TURNS = 4
+MAX_EXTRACT_CHARS = 1200
 
 
 def to_turns(messages, user_id: str) -> list[Turn]:
@@ -34,11 +37,12 @@ def to_turns(messages, user_id: str) -> list[Turn]:
     return [t for t in turns if (t.text or "").strip() or t.caption or t.image]
 
 
-def chunk_turns(turns: list[Turn], max_chars: int = MAX_EXTRACT_CHARS) -> list[list[Turn]]:
+def chunk_turns(turns: list[Turn], max_chars: int = MAX_EXTRACT_CHARS,
+                max_turns: int = MAX_EXTRACT_TURNS) -> list[list[Turn]]:
     chunks, cur, size = [], [], 0
     for t in turns:
         n = len(extract_op.format_turn(t))
-        if cur and size + n > max_chars:
+        if cur and (size + n > max_chars or len(cur) >= max_turns):
             chunks.append(cur)
             cur, size = [], 0
         cur.append(t)
