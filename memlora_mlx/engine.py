@@ -33,12 +33,7 @@ class _PromptCache:
         """Trim the cache to the longest common prefix with `prompt`; return the tokens still to feed."""
         from mlx_lm.models.cache import trim_prompt_cache
 
-        n = 0
-        for a, b in zip(self.tokens, prompt):
-            if a != b:
-                break
-            n += 1
-        n = min(n, len(prompt) - 1)  # always feed at least one token to get logits
+        n = min(_common_prefix(self.tokens, prompt), len(prompt) - 1)  # always feed at least one token to get logits
         held = self.cache[0].offset
         if held > n:
             trim_prompt_cache(self.cache, held - n)
@@ -171,9 +166,12 @@ class Engine:
         if len(prompt) >= self.context_length:
             raise GenerationError(f"prompt has {len(prompt)} tokens; the model's context is {self.context_length}")
         pc = self._caches.get(name)
-        # Bound cache memory: a cache past max_cache_tokens is kept only for a prompt at least as long
-        # (e.g. the same long context with another question), else rebuilt.
-        if pc is None or pc.cache[0].offset > max(self.max_cache_tokens, len(prompt)):
+        # Bound cache memory: a cache past max_cache_tokens is kept only while the prompt shares more than
+        # that with it (the same long context with another question), else rebuilt.
+        if pc is not None and pc.cache[0].offset > self.max_cache_tokens \
+                and _common_prefix(pc.tokens, prompt) <= self.max_cache_tokens:
+            pc = None
+        if pc is None:
             pc = self._caches[name] = _PromptCache(self.model)
         rest = pc.reuse(prompt)
         proc = None
@@ -286,6 +284,15 @@ class Engine:
 
     def close(self) -> None:
         self._caches.clear()
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _find_stop(text: str, stops: list[str]) -> int | None:

@@ -238,3 +238,18 @@ def test_stream_closed_early_keeps_cache_and_stats_right(default_engine):
     assert full.startswith("".join(first))
     assert [e["type"] for e in events].count("stats") >= 2  # the cut stream reported its stats too
     assert default_engine.generate(msgs, max_tokens=24) == full  # the trimmed cache gives the same answer
+
+
+def test_long_context_cache_is_kept_for_the_same_context_only(tiny_engine):
+    context = " ".join(f"Fact {i}: Caroline visited place number {i}." for i in range(40))
+    saved = tiny_engine.max_cache_tokens
+    tiny_engine.max_cache_tokens = 64
+    try:
+        for q in ("Where did she go first?", "Where?"):  # a shorter second question: still the same context
+            tiny_engine.generate([{"role": "user", "content": f"{context}\nQuestion: {q}"}], max_tokens=3)
+        assert tiny_engine.last_stats["cached_tokens"] > 64
+        tiny_engine.generate([{"role": "user", "content": "Something else entirely."}], max_tokens=3)
+        assert tiny_engine.last_stats["cached_tokens"] < 64  # an unrelated prompt starts afresh
+        assert tiny_engine._caches[None].cache[0].offset < 64
+    finally:
+        tiny_engine.max_cache_tokens = saved
