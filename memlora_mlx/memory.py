@@ -90,7 +90,8 @@ class Memory:
         if self._vision == "auto":
             from .vision.pipeline import VisionPipeline, default_vision_dir
 
-            has = (default_vision_dir(self.engine.model_id) / "vision_config.json").is_file()
+            has = getattr(self.engine, "vlm", None) is not None \
+                or (default_vision_dir(self.engine.model_id) / "vision_config.json").is_file()
             self._vision = VisionPipeline() if has else None
         return self._vision
 

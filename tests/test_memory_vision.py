@@ -48,3 +48,15 @@ def test_corrupt_image_keeps_the_text(default_engine, embedder, tmp_path):
     assert m.store.count(table="images") == 0
     assert [r["memory"] for r in m.get_all("ann")["results"]] == ["Ann adopted a cat named Miso."]
     assert res["results"][0]["event"] == "ADD"
+
+
+def test_text_answers_are_unchanged_with_the_vision_base_loaded(default_engine, embedder, tmp_path, photo):
+    from memlora_mlx.ops import answer
+
+    msgs = answer.build_messages("Where does Ann live?", [{"text": "Ann moved to Lisbon in May 2023"}])
+    before = default_engine.generate(msgs, adapter="answer", max_tokens=8)
+    m = Memory(engine=default_engine, embedder=embedder, store=tmp_path / "s", vision=VisionPipeline("native"))
+    m.add(_msg(photo), user_id="ann", infer=False)
+    assert m.answer("What shape is in Ann's photo?", user_id="ann")["image"]  # vision model loaded and used
+    default_engine.close()  # no cached prefix: recompute the text answer from scratch
+    assert default_engine.generate(msgs, adapter="answer", max_tokens=8) == before
