@@ -193,8 +193,8 @@ class ChatScreen(Screen):
                 await reply.update(final or "_(empty reply)_")
             reply.done = True
         self.query_one(ChatLog).anchor()
-        if msg.prompt:
-            self.remember_exchange(msg.prompt, msg.text)
+        # A question is answered, not remembered: extracting "facts" from a question (and a 135M model's
+        # guess at its answer) made the extractor invent memories and the updater overwrite real ones.
 
     async def on_reply_failed(self, msg: M.ReplyFailed) -> None:
         reply = self.query_one(ChatLog).find_reply(msg.reply_id)
