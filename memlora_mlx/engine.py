@@ -212,6 +212,7 @@ class Engine:
             self._caches.pop(name, None)  # a half-filled cache must not be reused
             raise GenerationError(f"generation failed: {type(e).__name__}: {e}") from e
         finally:
+            responses.close()  # settle the cache now (prompt lookup trims unused drafts on close)
             if name in self._caches:  # also when the consumer stopped early: stats and cache stay right
                 pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
                 if resp is not None:

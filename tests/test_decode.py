@@ -110,3 +110,12 @@ def test_engine_greedy_output_does_not_depend_on_drafting(default_engine):
         default_engine.draft_tokens = saved
     assert outs[0] == outs[1]
     assert drafted[0] == 0 and drafted[1] > 5  # the copy was mostly drafted
+
+
+def test_cache_after_a_stop_string_gives_the_same_continuation(default_engine):
+    first = default_engine.generate(COPY_PROMPT, max_tokens=40, stop=["Oscar"])
+    follow = COPY_PROMPT + [{"role": "assistant", "content": first}, {"role": "user", "content": "And again?"}]
+    reused = default_engine.generate(follow, max_tokens=20)
+    assert default_engine.last_stats["cached_tokens"] > len(default_engine.prompt_tokens(COPY_PROMPT)) // 2
+    default_engine.close()
+    assert default_engine.generate(follow, max_tokens=20) == reused  # same as from an empty cache
