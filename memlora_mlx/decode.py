@@ -133,17 +133,24 @@ def lookup_generate(model, cache, history: list[int], rest: list[int], *, max_to
 def stream_lookup(model, tokenizer, cache, history: list[int], rest: list[int], *, max_tokens: int,
                   processor=None, k: int = 8):
     """mlx-lm `GenerationResponse`s (text deltas, speeds) from `lookup_generate`."""
-    from mlx_lm.generate import GenerationResponse
-
     detok = tokenizer.detokenizer
     detok.reset()
     eos = set(tokenizer.eos_token_ids)
     tic = time.perf_counter()
-    prompt_tps = n = 0
-    for n, step in enumerate(lookup_generate(model, cache, history, rest, max_tokens=max_tokens, eos=eos,
-                                             processor=processor, k=k), start=1):
+    steps = lookup_generate(model, cache, history, rest, max_tokens=max_tokens, eos=eos, processor=processor, k=k)
+    try:
+        yield from _responses(steps, detok, eos, len(rest), max_tokens, tic)
+    finally:
+        steps.close()  # trims unused drafts from the cache right away
+
+
+def _responses(steps, detok, eos, n_rest, max_tokens, tic):
+    from mlx_lm.generate import GenerationResponse
+
+    prompt_tps = 0.0
+    for n, step in enumerate(steps, start=1):
         if n == 1:
-            prompt_tps = len(rest) / (time.perf_counter() - tic)
+            prompt_tps = n_rest / (time.perf_counter() - tic)
             tic = time.perf_counter()
         finish = "stop" if step.token in eos else ("length" if n >= max_tokens else None)
         if step.token not in eos:
@@ -152,7 +159,7 @@ def stream_lookup(model, tokenizer, cache, history: list[int], rest: list[int], 
             detok.finalize()
         yield GenerationResponse(
             text=detok.last_segment, token=step.token, logprobs=None, from_draft=step.accepted > 0,
-            prompt_tokens=len(rest), prompt_tps=prompt_tps, generation_tokens=n,
+            prompt_tokens=n_rest, prompt_tps=prompt_tps, generation_tokens=n,
             generation_tps=(n - 1) / max(time.perf_counter() - tic, 1e-9) if n > 1 else 0.0,
             peak_memory=mx.get_peak_memory() / 1e9, finish_reason=finish,
         )
