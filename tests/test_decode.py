@@ -114,6 +114,8 @@ def test_engine_greedy_output_does_not_depend_on_drafting(default_engine):
 
 def test_cache_after_a_stop_string_gives_the_same_continuation(default_engine):
     first = default_engine.generate(COPY_PROMPT, max_tokens=40, stop=["Oscar"])
+    pc = default_engine._caches[None]
+    assert len(pc.tokens) == pc.cache[0].offset  # the token record matches what the cache holds
     follow = COPY_PROMPT + [{"role": "assistant", "content": first}, {"role": "user", "content": "And again?"}]
     reused = default_engine.generate(follow, max_tokens=20)
     assert default_engine.last_stats["cached_tokens"] > len(default_engine.prompt_tokens(COPY_PROMPT)) // 2
