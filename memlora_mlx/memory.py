@@ -64,7 +64,7 @@ class Memory:
                                      writer=not read_only)
         self.top_k_update, self.top_k_search = top_k_update, top_k_search
         self.update_threshold, self.min_update_similarity = update_threshold, min_update_similarity
-        self.max_tokens = {"extract": 256, "update": 64, "answer": 32, **(max_tokens or {})}
+        self.max_tokens = {"extract": 256, "update": 96, "answer": 32, **(max_tokens or {})}
         self._listeners: list[Callable[[dict], None]] = [on_event] if on_event else []
 
     # -- lazy components -------------------------------------------------------------------------
@@ -296,8 +296,9 @@ class Memory:
         if self._vision is not None and self.store.count(table="images") and self.vision is not None:
             return self.vision.answer(self, question, user_id, limit)
         used = self.retrieve(question, user_id, limit)
+        asker = user_id if isinstance(user_id, str) else None
         text = answer_op.answer_question(_Lazy(self), question, answer_context(used),
-                                         max_tokens=self.max_tokens["answer"])
+                                         max_tokens=self.max_tokens["answer"], asker=asker)
         return {"answer": text, "memories": used}
 
     # -- export / import -----------------------------------------------------------------------------

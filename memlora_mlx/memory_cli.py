@@ -168,7 +168,8 @@ def cmd_ask(args) -> int:
             return 0
         used = mem.retrieve(args.question, args.user, args.limit)
         for delta in answer_op.stream_answer(mem.engine, args.question, answer_context(used),
-                                             max_tokens=mem.max_tokens["answer"]):
+                                             max_tokens=mem.max_tokens["answer"],
+                                             asker=args.user if isinstance(args.user, str) else None):
             print(delta, end="", flush=True)
         print()
         if not used:

@@ -67,6 +67,8 @@ def test_replace_entity_and_retraction():
     new = ls.replace_entity("Jon moved to Paris in 2022.", pools, {"Jon"}, rng)
     assert new in ("Jon moved to Oslo in 2022.", "Jon moved to Paris in 2019.")
     assert ls.replace_entity("Jon likes dogs.", pools, {"Jon"}, rng) is None
+    same = {"year": [], "month": [], "weekday": [], "number": ["3", "three"], "name": []}
+    assert ls.replace_entity("Jon has 3 cats.", same, {"Jon"}, rng) is None  # "three" would not change the fact
     assert ls.retraction("Gina loves dancing", "Gina") == "Gina no longer loves dancing."
     assert ls.retraction("Gina is a dancer.", "Gina") == "Gina is no longer a dancer."
     assert ls.retraction("Jon loves dancing.", "Gina") is None
@@ -74,8 +76,21 @@ def test_replace_entity_and_retraction():
 
 def test_update_cases_are_labelled_by_construction(conv30, embedder):
     rows = ls.build("update", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
-    events = {r["meta"]["event"] for r in rows}
-    assert events == {"ADD", "UPDATE", "DELETE", "NONE"}
+    events = [r["meta"]["event"] for r in rows]
+    assert set(events) == {"ADD", "UPDATE", "DELETE", "NONE"}
+    # UPDATE (only feasible when a fact holds a swappable entity) is topped up from beyond the 8-per-session quota
+    by_session: dict = {}
+    for r in rows:
+        if "variant" not in r["meta"]:
+            by_session.setdefault(r["meta"]["session"], []).append(r["meta"]["event"])
+    over = {s: ev for s, ev in by_session.items() if len(ev) > 8}
+    assert over and all(ev.count("UPDATE") >= len(ev) - 8 for ev in over.values())
+    # ... and each UPDATE fact gives up to 2 more UPDATE cases with other swaps (train/valid only)
+    extra = [r for r in rows if r["meta"].get("variant") == "extra_update"]
+    assert extra and all(r["meta"]["event"] == "UPDATE" for r in extra)
+    assert len({r["meta"]["fact"] for r in extra}) == len(extra)
+    test = ls.build("update", [conv30], {"conv-30": "test"}, seed=0, embedder=embedder)["test"]
+    assert not any("variant" in r["meta"] for r in test)
     for r in rows:
         m = r["meta"]
         d = op_update.parse_decision(r["messages"][-1]["content"], len(m["memories"]))
@@ -109,7 +124,33 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
         gold = [t for d in m["evidence"] for t in facts_by_turn.get(d, [])]
         if gold:
             assert gold[0] in user
-        assert user.count("\n- ") == 6  # 6 memories (gold + retrieved distractors)
+        if "variant" not in m:
+            assert user.count("\n- ") == 6  # 6 memories (gold + retrieved distractors)
+            assert "\nQuestion: " in user
+        else:  # chat-style copy: a first-person question and/or a short list (evidence + at most 2 distractors)
+            n = user.count("\n- ")
+            assert 1 <= n <= len(gold or [0]) + 2 if m["short_list"] else n == 6
+            if m["variant"] == "first_person":
+                asker = user.split("\nQuestion from ", 1)[1].split(":", 1)[0]
+                assert asker in (conv30.speaker_a, conv30.speaker_b)
+                assert asker not in user.rsplit("\n", 1)[1].split(":", 1)[1]  # "What did I ...?"
+    variants = {r["meta"].get("variant") for r in rows}
+    assert {None, "first_person", "short"} <= variants
+    # refusals are copied at the same rate as answers, so the format never predicts "I don't know"
+    refusal = lambda rs: sum(r["meta"]["category"] == 5 for r in rs) / len(rs)  # noqa: E731
+    copies = [r for r in rows if "variant" in r["meta"]]
+    assert 0.5 * refusal(rows) < refusal(copies) < 2 * refusal(rows)
+    test = ls.build("answer", [conv30], {"conv-30": "test"}, seed=0, embedder=embedder)["test"]
+    assert test and not any("variant" in r["meta"] for r in test)  # held-out data stays LoCoMo's questions
+
+
+def test_first_person_rewrites_questions_about_the_asker():
+    assert ls.first_person("What did Caroline research?", "Caroline") == "What did I research?"
+    assert ls.first_person("What is Caroline's identity?", "Caroline") == "What is my identity?"
+    assert ls.first_person("Does Caroline live close to the beach?", "Caroline") == "Do I live close to the beach?"
+    assert ls.first_person("What did Melanie make for Caroline?", "Caroline") == "What did Melanie make for me?"
+    assert ls.first_person("Caroline went where?", "Caroline") is None  # no rule fits: skipped, not mangled
+    assert ls.first_person("What did Melanie paint?", "Caroline") is None
 
 
 def test_cli_writes_splits_and_stats(tmp_path):

@@ -153,6 +153,8 @@ def test_answer_messages_and_cleaning():
                                                          "speaker": "A"}, {"text": "A likes tea."}])
     assert msgs[0]["content"] == answer.SYSTEM_PROMPT and msgs[1:-1] == answer.EXAMPLE
     assert msgs[-1]["content"] == "Memories:\n- 8 May 2023, A: A lives in Paris.\n- A likes tea.\n\nQuestion: Where does A live?"
+    asked = answer.build_messages("Where do I live?", [{"text": "A lives in Paris.", "speaker": "A"}], asker="A")
+    assert asked[-1]["content"] == "Memories:\n- A: A lives in Paris.\n\nQuestion from A: Where do I live?"
     assert answer.clean_answer('Answer: "Paris"\nBecause the memory says so.') == "Paris"
     assert answer.clean_answer("\n\n  ") == answer.UNKNOWN_ANSWER
     assert answer.answer_question(None, "Where?", []) == answer.UNKNOWN_ANSWER  # no model call

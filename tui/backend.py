@@ -66,7 +66,8 @@ class Backend:
         from memlora_mlx.memory import answer_context
         from memlora_mlx.ops.answer import stream_answer
 
-        yield from stream_answer(self.engine, question, answer_context(hits), max_tokens=ANSWER_MAX_TOKENS)
+        yield from stream_answer(self.engine, question, answer_context(hits), max_tokens=ANSWER_MAX_TOKENS,
+                                 asker=self.user_id)
 
     @staticmethod
     def clean_answer(text: str) -> str:

@@ -78,4 +78,6 @@ def label_counts(rows: list[dict]) -> dict:
             c[f"event_{m['event']}"] += 1
         if "category" in m:
             c[f"category_{m['category']}"] += 1
+        if "variant" in m:
+            c[f"variant_{m['variant']}"] += 1
     return dict(sorted(c.items()))

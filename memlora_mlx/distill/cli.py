@@ -30,6 +30,10 @@ def add_arguments(p):
                    help="if no conversation is 'valid': hold out the last N sessions of each training conversation")
     p.add_argument("--window", type=int, default=4, help="turns per extraction window")
     p.add_argument("--empty-ratio", type=float, default=0.25, help="fraction of fact-less windows kept")
+    p.add_argument("--answer-variants", type=float, default=0.5, metavar="RATIO",
+                   help="answer: rate of chat-style copies (first-person question, short memory list) in train/valid")
+    p.add_argument("--extra-updates", type=int, default=2, metavar="N",
+                   help="update: N more UPDATE cases (other swaps) per UPDATE fact in train/valid")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--teacher-url", default=None, help="OpenAI-compatible base URL, e.g. http://localhost:8080/v1")
     p.add_argument("--teacher-model", default=None)
@@ -116,6 +120,7 @@ def run(args) -> int:
                 raise DistillError(f"--source locomo needs session observations; none in: {', '.join(missing)} "
                                    "(use --source teacher for your own conversations)")
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
+                           variant_ratio=args.answer_variants, extra_updates=args.extra_updates,
                            empty_ratio=args.empty_ratio, seed=args.seed, embedder=embedder)
             teacher_stats = None
         else:

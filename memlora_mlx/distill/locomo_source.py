@@ -97,9 +97,33 @@ def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, rng: random.
 # ---- answer ----------------------------------------------------------------------------------------
 
 
-def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, rng: random.Random) -> list[dict]:
+_ASKER_RULES = [  # third person about the speaker -> first person from the speaker (possessive first)
+    (r"\b{S}'s\b", "my"), (r"\b(?:does|do) {S}\b", "do I"), (r"\bdid {S}\b", "did I"), (r"\bis {S}\b", "am I"),
+    (r"\bwas {S}\b", "was I"), (r"\bhas {S}\b", "have I"), (r"\bhave {S}\b", "have I"),
+    (r"\b(would|will|can|could|should|might) {S}\b", r"\1 I"),
+    (r"\b(to|for|with|about|by|from|of) {S}\b", r"\1 me"),
+]
+
+
+def first_person(question: str, speaker: str) -> str | None:
+    """"What did Caroline research?" -> "What did I research?" (None when the rules leave the name in)."""
+    out = question
+    for pat, rep in _ASKER_RULES:
+        out = re.sub(pat.format(S=re.escape(speaker)), rep, out, flags=re.I)
+    if out == question or re.search(rf"\b{re.escape(speaker)}\b", out):
+        return None
+    return out[0].upper() + out[1:]
+
+
+def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, variant_ratio=0.0,
+                    rng: random.Random, vrng: random.Random | None = None) -> list[dict]:
+    """One example per QA item; with `variant_ratio`, items also get (at that rate) a chat-style copy: the
+    question asked in the first person by the speaker it is about ("Question from Caroline: What did I ...?")
+    where the rewrite fits, and/or (half the copies) a short list: the evidence facts and at most 2 distractors.
+    Copies draw from `vrng`, so the plain examples are the same whatever the ratio."""
     from ..ops import answer as op
 
+    vrng = vrng or rng
     facts = conversation_facts(conv)
     if not facts:
         return []
@@ -119,12 +143,14 @@ def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, rng: rando
                 if d in turn_text:
                     sp, tx, dt = turn_text[d]
                     mems.append({"text": f"{sp} said: {tx}", "date": dt, "speaker": sp})
+        gold = list(mems)
         order = np.argsort(-(fvec @ qv))
         for i in order:
             if len(mems) >= n_memories:
                 break
             if int(i) not in gold_idx:
                 mems.append(_mem(facts[int(i)]))
+        distractors = mems[len(gold):]
         rng.shuffle(mems)
         if q.category == 5:
             target = op.UNKNOWN_ANSWER
@@ -132,8 +158,23 @@ def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, rng: rando
             continue
         else:
             target = str(q.answer).strip()
-        rows.append(chat_example(op.build_messages(q.question, mems), target, op="answer", conv=conv.sample_id,
-                                 category=q.category, evidence=list(q.evidence), answer=target))
+        meta = dict(op="answer", conv=conv.sample_id, category=q.category, evidence=list(q.evidence), answer=target)
+        rows.append(chat_example(op.build_messages(q.question, mems), target, **meta))
+        if not gold or variant_ratio <= 0 or vrng.random() >= variant_ratio:
+            continue
+        # Chat-style copy. Refusals get copies too, and at the same rates, so neither the asker nor the
+        # list length predicts "I don't know" (short lists of answerable items only taught the opposite).
+        short = vrng.random() < 0.5
+        shown = gold + distractors[: vrng.randint(0, 2)] if short else list(mems)
+        vrng.shuffle(shown)
+        named = [sp for sp in (conv.speaker_a, conv.speaker_b) if re.search(rf"\b{re.escape(sp)}\b", q.question)]
+        asked = first_person(q.question, named[0]) if len(named) == 1 else None
+        variant = "first_person" if asked else "short" if short else None
+        if variant is None:
+            continue
+        question, asker = (asked, named[0]) if asked else (q.question, None)
+        rows.append(chat_example(op.build_messages(question, shown, asker=asker), target,
+                                 variant=variant, short_list=short, **meta))
     return rows
 
 
@@ -168,8 +209,18 @@ def replace_entity(text: str, pools: dict, speakers: set, rng: random.Random) ->
     if not options:
         return None
     kind, m = rng.choice(options)
-    new = rng.choice([v for v in pools[kind] if v != m.group()])
-    return text[: m.start()] + new + text[m.end() :]
+    same = _number_value(m.group()) if kind == "number" else m.group()  # "3" vs "three" is no change
+    pick = [v for v in pools[kind] if v != m.group() and (kind != "number" or _number_value(v) != same)]
+    if not pick:
+        return None
+    return text[: m.start()] + rng.choice(pick) + text[m.end() :]
+
+
+_NUM_VALUES = dict(zip(NUM_WORDS, (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 20)))
+
+
+def _number_value(s: str) -> int | None:
+    return int(s) if s.isdigit() else _NUM_VALUES.get(s.lower())
 
 
 def retraction(fact: str, speaker: str) -> str | None:
@@ -206,9 +257,13 @@ def restate(text: str, rng: random.Random) -> str:
     return out
 
 
-def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memories=(2, 5), rng: random.Random) -> list[dict]:
+def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memories=(2, 5), extra_updates=0,
+                    rng: random.Random, vrng: random.Random | None = None) -> list[dict]:
+    """Cases labelled by construction (module docstring). `extra_updates` more UPDATE cases per UPDATE fact
+    (other swaps, other neighbours; drawn from `vrng`, so the other cases stay the same) offset its rarity."""
     from ..ops import update as op
 
+    vrng = vrng or rng
     facts = conversation_facts(conv)
     if len(facts) < 3:
         return []
@@ -219,11 +274,14 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
     for s in sorted(sessions):
         cand = [i for i, f in enumerate(facts) if f.session == s]
         rng.shuffle(cand)
-        for i in cand[:per_session]:
+        for n, i in enumerate(cand):
             f = facts[i]
+            new = {"UPDATE": replace_entity(f.text, pools, speakers, rng), "DELETE": retraction(f.text, f.speaker)}
+            if n >= per_session:  # past the session's quota: only top UPDATE (the rare case) up to the others
+                if new["UPDATE"] is None or counts["UPDATE"] >= min(counts["ADD"], counts["NONE"]):
+                    continue
             kmem = rng.randint(*n_memories)
             near = [int(j) for j in np.argsort(-sims[i]) if int(j) != i and sims[i, j] < 0.85][: kmem]
-            new = {"UPDATE": replace_entity(f.text, pools, speakers, rng), "DELETE": retraction(f.text, f.speaker)}
             feasible = [e for e in counts if e in ("NONE", "ADD") or new[e] is not None]
             # UPDATE is the rarest feasible case: take it whenever possible, else keep the classes balanced.
             event = "UPDATE" if "UPDATE" in feasible else min(feasible, key=lambda e: (counts[e], rng.random()))
@@ -244,6 +302,19 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
                     fact, target = new, decision_json("DELETE", pos)
             rows.append(chat_example(op.build_messages(fact, mems), target, op="update", conv=conv.sample_id,
                                      session=s, event=event, fact=fact, memories=mems, gold=target))
+            seen = {new}
+            for _ in range(extra_updates if event == "UPDATE" else 0):
+                alt = replace_entity(f.text, pools, speakers, vrng)
+                if alt is None or alt in seen:
+                    continue
+                seen.add(alt)
+                mems = [facts[j].text for j in near[: vrng.randint(1, max(1, len(near) - 1))]]
+                pos = vrng.randint(0, len(mems))
+                mems.insert(pos, f.text)
+                target = decision_json("UPDATE", pos, alt)
+                rows.append(chat_example(op.build_messages(alt, mems), target, op="update", conv=conv.sample_id,
+                                         session=s, event="UPDATE", fact=alt, memories=mems, gold=target,
+                                         variant="extra_update"))
     return rows
 
 
@@ -251,10 +322,12 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
-          seed=0, embedder=None) -> dict[str, list[dict]]:
+          variant_ratio=0.5, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
-    conversation is a validation one, the last `valid_sessions` sessions of each training conversation are."""
-    rng = random.Random(seed)
+    conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
+    Chat-style answer copies (`variant_ratio`) and extra UPDATE cases (`extra_updates`) go to train/valid
+    only: the test split is the plain cases."""
+    rng, vrng = random.Random(seed), random.Random(seed + 1)
     unknown = set(split_map) - {c.sample_id for c in convs}
     if unknown:
         raise DistillError(f"--split names conversations not in the inputs: {', '.join(sorted(unknown))}")
@@ -272,12 +345,18 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
                 rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng)
             elif op == "answer":
                 qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
-                rows = answer_examples(c, qas, embedder, rng=rng)
+                rows = answer_examples(c, qas, embedder, rng=rng, vrng=vrng,
+                                       variant_ratio=variant_ratio if split != "test" else 0.0)
             elif op == "update":
-                rows = update_examples(c, sess, embedder, pools, rng=rng)
+                rows = update_examples(c, sess, embedder, pools, rng=rng, vrng=vrng,
+                                       extra_updates=extra_updates if split != "test" else 0)
             else:
                 raise DistillError(f"unknown op {op!r}")
             out[split].extend(rows)
-    for rows in out.values():
+    for name, rows in out.items():  # copies are shuffled in with their own stream (see answer_examples)
+        copies = [r for r in rows if "variant" in r["meta"]]
+        rows[:] = [r for r in rows if "variant" not in r["meta"]]
         rng.shuffle(rows)
+        for r in copies:
+            rows.insert(vrng.randint(0, len(rows)), r)
     return out

@@ -20,7 +20,7 @@ EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
 # scored 0.79-0.95, different facts about the same speaker 0.37-0.60. Number swaps ("two kids"/"three kids", 0.96)
 # are not separable by embeddings: fact F1 does not check numbers.
 DEFAULT_THRESHOLD = 0.7
-MAX_TOKENS = {"extract": 128, "update": 80, "answer": 24}
+MAX_TOKENS = {"extract": 128, "update": 96, "answer": 24}  # update: as `ops.update.decide` and `Memory`
 
 
 def add_arguments(p):

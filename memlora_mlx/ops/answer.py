@@ -37,10 +37,12 @@ def format_memory(m: dict | str) -> str:
     return f"- {head}: {text}" if head else f"- {text}"
 
 
-def build_messages(question: str, memories: list[dict]) -> list[dict]:
-    """Chat messages for the answer adapter (shared with distillation: same text)."""
+def build_messages(question: str, memories: list[dict], asker: str | None = None) -> list[dict]:
+    """Chat messages for the answer adapter (shared with distillation: same text). `asker` names who asks,
+    so "Where do I live?" from alex can be matched to memories about alex."""
     shown = "\n".join(format_memory(m) for m in memories) or "(none)"
-    user = f"Memories:\n{shown}\n\nQuestion: {' '.join(question.split())}"
+    head = f"Question from {asker}" if asker else "Question"
+    user = f"Memories:\n{shown}\n\n{head}: {' '.join(question.split())}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": user}]
 
 
@@ -51,19 +53,21 @@ def clean_answer(text: str) -> str:
     return line or UNKNOWN_ANSWER
 
 
-def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32) -> str:
+def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
+                    asker: str | None = None) -> str:
     """Short answer from `memories`; no memories -> UNKNOWN_ANSWER without a model call."""
     if not memories:
         return UNKNOWN_ANSWER
-    out = engine.generate(build_messages(question, memories), adapter="answer", max_tokens=max_tokens,
+    out = engine.generate(build_messages(question, memories, asker), adapter="answer", max_tokens=max_tokens,
                           temperature=0.0, stop=STOP)
     return clean_answer(out)
 
 
-def stream_answer(engine, question: str, memories: list[dict], *, max_tokens: int = 32) -> Iterator[str]:
+def stream_answer(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
+                  asker: str | None = None) -> Iterator[str]:
     """Raw text deltas of the answer (for live display); pass the joined text to `clean_answer`."""
     if not memories:
         yield UNKNOWN_ANSWER
         return
-    yield from engine.stream(build_messages(question, memories), adapter="answer", max_tokens=max_tokens,
+    yield from engine.stream(build_messages(question, memories, asker), adapter="answer", max_tokens=max_tokens,
                              temperature=0.0, stop=STOP)
