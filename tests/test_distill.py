@@ -109,7 +109,7 @@ def test_update_cases_are_labelled_by_construction(conv30, embedder):
 
 
 def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
-    rows = ls.build("answer", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
+    rows = ls.build("answer", [conv30], {}, valid_sessions=0, variant_ratio=0.5, seed=0, embedder=embedder)["train"]
     assert len(rows) > 50
     facts_by_turn = {}
     for f in ls.conversation_facts(conv30):
@@ -140,8 +140,10 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
     refusal = lambda rs: sum(r["meta"]["category"] == 5 for r in rs) / len(rs)  # noqa: E731
     copies = [r for r in rows if "variant" in r["meta"]]
     assert 0.5 * refusal(rows) < refusal(copies) < 2 * refusal(rows)
-    test = ls.build("answer", [conv30], {"conv-30": "test"}, seed=0, embedder=embedder)["test"]
+    test = ls.build("answer", [conv30], {"conv-30": "test"}, variant_ratio=0.5, seed=0, embedder=embedder)["test"]
     assert test and not any("variant" in r["meta"] for r in test)  # held-out data stays LoCoMo's questions
+    plain = ls.build("answer", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
+    assert plain == [r for r in rows if "variant" not in r["meta"]]  # copies use their own random stream
 
 
 def test_first_person_rewrites_questions_about_the_asker():

@@ -30,8 +30,9 @@ def add_arguments(p):
                    help="if no conversation is 'valid': hold out the last N sessions of each training conversation")
     p.add_argument("--window", type=int, default=4, help="turns per extraction window")
     p.add_argument("--empty-ratio", type=float, default=0.25, help="fraction of fact-less windows kept")
-    p.add_argument("--answer-variants", type=float, default=0.5, metavar="RATIO",
-                   help="answer: rate of chat-style copies (first-person question, short memory list) in train/valid")
+    p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
+                   help="answer: rate of chat-style copies (first-person question, short memory list) in "
+                        "train/valid; off by default (see docs/distillation.md for what it measured)")
     p.add_argument("--extra-updates", type=int, default=2, metavar="N",
                    help="update: N more UPDATE cases (other swaps) per UPDATE fact in train/valid")
     p.add_argument("--seed", type=int, default=0)

@@ -322,7 +322,7 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
-          variant_ratio=0.5, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
+          variant_ratio=0.0, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
     Chat-style answer copies (`variant_ratio`) and extra UPDATE cases (`extra_updates`) go to train/valid
