@@ -6,6 +6,7 @@ answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories
 update:  (new fact, stored memories) pairs with ground truth by construction:
          NONE = fact already stored; ADD = unseen fact; UPDATE = a stored fact with a year/month/weekday/number/
          name swapped for another of the same kind from the corpus; DELETE = "X no longer ..." retraction.
+         UPDATE is rare, so it is topped up past the per-session quota and (train/valid) given extra swaps.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ EXAMPLE = [
 ]
 STOP = ["\n"]
 
+_FIRST_PERSON = re.compile(r"\bI\b|\b(?:me|my|mine|myself)\b", re.I)
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
 
 
@@ -38,10 +39,10 @@ def format_memory(m: dict | str) -> str:
 
 
 def build_messages(question: str, memories: list[dict], asker: str | None = None) -> list[dict]:
-    """Chat messages for the answer adapter (shared with distillation: same text). `asker` names who asks,
-    so "Where do I live?" from alex can be matched to memories about alex."""
+    """Chat messages for the answer adapter (shared with distillation: same text). `asker` names who asks a
+    first-person question ("Question from alex: Where do I live?"); other questions keep LoCoMo's format."""
     shown = "\n".join(format_memory(m) for m in memories) or "(none)"
-    head = f"Question from {asker}" if asker else "Question"
+    head = f"Question from {asker}" if asker and _FIRST_PERSON.search(question) else "Question"
     user = f"Memories:\n{shown}\n\n{head}: {' '.join(question.split())}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": user}]
 
