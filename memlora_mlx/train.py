@@ -149,6 +149,7 @@ def train_adapter(cfg: TrainConfig) -> dict:
 def _train(cfg: TrainConfig) -> dict:
     import mlx.core as mx
     import mlx.optimizers as optim
+    import numpy as np
     from mlx.utils import tree_unflatten
     from mlx_lm.tuner import trainer as mlx_trainer
     from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
@@ -162,7 +163,8 @@ def _train(cfg: TrainConfig) -> dict:
     train_rows, valid_rows = load_split(Path(cfg.data), "train"), load_split(Path(cfg.data), "valid")
     if len(train_rows) < hp["batch_size"]:
         raise TrainError(f"{cfg.data}/train.jsonl: {len(train_rows)} examples, need at least batch_size={hp['batch_size']}")
-    mx.random.seed(hp["seed"])
+    mx.random.seed(hp["seed"])  # LoRA init
+    np.random.seed(hp["seed"])  # mlx-lm's batch order and validation batches (numpy's global RNG)
     model, tok, resolved, compute = load_model(cfg.base, hp["compute"])
     apply_lora(model, DEFAULT_LORA)
 
