@@ -75,16 +75,11 @@ class Backend:
 
         return clean_answer(text)
 
-    def remember_exchange(self, user_text: str, reply: str) -> list[dict]:
-        """Run the memory pipeline (extract -> update) over one chat exchange. A refusal ("I don't
-        know") carries no fact and only invites a small extractor to invent one: it is left out."""
-        from memlora_mlx.ops.answer import UNKNOWN_ANSWER
-
-        messages = [{"role": "user", "content": user_text}]
-        if reply.strip() and not reply.strip().lower().startswith(UNKNOWN_ANSWER.lower()):
-            messages.append({"role": "assistant", "content": reply})
+    def remember_statement(self, text: str) -> list[dict]:
+        """Run the memory pipeline (extract -> update) over one chat statement (questions are only answered)."""
         with self._pipeline_lock:
-            return self.memory.add(messages, user_id=self.user_id, session_date=date.today().isoformat())["results"]
+            return self.memory.add([{"role": "user", "content": text}], user_id=self.user_id,
+                                   session_date=date.today().isoformat())["results"]
 
     # -- memory verbs -------------------------------------------------------------------------
     def remember(self, text: str) -> list[dict]:

@@ -140,7 +140,7 @@ class ChatScreen(Screen):
             self.reply(reply_id, text)
         else:  # a statement: nothing to answer, straight to the memory pipeline
             await self._log(AssistantMessage(reply_id, text=NOTED))
-            self.remember_exchange(text, "")
+            self.remember_statement(text)
 
     @work(thread=True, group="reply")
     def reply(self, reply_id: int, text: str) -> None:
@@ -208,10 +208,10 @@ class ChatScreen(Screen):
 
     # -- memory pipeline ----------------------------------------------------------------------
     @work(thread=True, group="pipeline")
-    def remember_exchange(self, text: str, reply: str) -> None:
+    def remember_statement(self, text: str) -> None:
         self.post_message(M.PipelineStatus(True, "remembering…"))
         try:
-            self.backend.remember_exchange(text, reply)
+            self.backend.remember_statement(text)
         except Exception as e:  # noqa: BLE001
             self.post_message(M.Notice(f"memory pipeline failed: {describe(e)}", "error"))
         finally:
