@@ -8,7 +8,9 @@
 Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold` -> ADD; an
 exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guards: an
 UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
-else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact. A DELETE decided by the
+else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact; so does a NONE ("already
+known") unless the memory it cites is at cosine >= `min_none_similarity` (a near restatement): a wrong NONE
+loses the fact, a wrong ADD only stores a near duplicate. A DELETE decided by the
 update op keeps a history row (old text, cause); `delete(id)` by the user purges the memory's history too.
 """
 
@@ -50,7 +52,8 @@ def record_dict(rec: MemoryRecord, score: float | None = None) -> dict:
 
 class Memory:
     def __init__(self, engine=None, store=None, embedder=None, *, top_k_update: int = 5, top_k_search: int = 10,
-                 update_threshold: float = 0.3, min_update_similarity: float = 0.5, model: str | None = None, read_only: bool = False,
+                 update_threshold: float = 0.3, min_update_similarity: float = 0.5, min_none_similarity: float = 0.8,
+                 model: str | None = None, read_only: bool = False,
                  on_event: Callable[[dict], None] | None = None, max_tokens: dict | None = None,
                  vision="auto"):
         self._engine, self._model = engine, model
@@ -64,6 +67,7 @@ class Memory:
                                      writer=not read_only)
         self.top_k_update, self.top_k_search = top_k_update, top_k_search
         self.update_threshold, self.min_update_similarity = update_threshold, min_update_similarity
+        self.min_none_similarity = min_none_similarity
         self.max_tokens = {"extract": 256, "update": 96, "answer": 32, **(max_tokens or {})}
         self._listeners: list[Callable[[dict], None]] = [on_event] if on_event else []
 
@@ -157,6 +161,10 @@ class Memory:
             if d.event in ("UPDATE", "DELETE") and cands[d.index][2] < self.min_update_similarity:
                 # Never overwrite or delete a memory about something else: keep the fact instead.
                 log.info("update: %s of unrelated memory %r for fact %r; ADD instead", d.event, cands[d.index][1], fact)
+                d = update_op.Decision("ADD", None, fact)
+            elif d.event == "NONE" and cands[d.index or 0][2] < self.min_none_similarity:
+                # "Already known" with no near restatement stored: a wrong NONE would lose the fact.
+                log.info("update: NONE for fact %r, but no memory restates it; ADD instead", fact)
                 d = update_op.Decision("ADD", None, fact)
             if d.event == "UPDATE":
                 new_vec = self.embedder.embed([d.text])[0]

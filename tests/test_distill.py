@@ -52,6 +52,12 @@ def test_extract_targets_come_from_window_evidence(conv30):
             assert facts[f].dia_ids[0] in m["dia_ids"]
         turns = [t for t in by_session[m["session"]].turns if t.dia_id in m["dia_ids"]]
         assert prompt == op_extract.build_messages(turns, by_session[m["session"]].date_time)
+        if m.get("variant") == "single_turn":  # the chat's shape: one statement, its own facts
+            assert len(turns) == 1 and parsed
+    copies = [r for r in splits["train"] if r["meta"].get("variant") == "single_turn"]
+    assert 0.15 * len(splits["train"]) < len(copies) < 0.5 * len(splits["train"])  # default: half the fact windows
+    plain = ls.build("extract", [conv30], {}, valid_sessions=2, window=4, seed=1, single_ratio=0.0)
+    assert plain["train"] == [r for r in splits["train"] if "variant" not in r["meta"]]  # own random stream
 
 
 def test_split_by_conversation_names_unknown_ids(conv30):
@@ -104,8 +110,9 @@ def test_update_cases_are_labelled_by_construction(conv30, embedder):
         elif d.event == "DELETE":
             assert "no longer" in m["fact"]
             assert set(m["memories"][d.index].rstrip(".").split()) <= set(m["fact"].rstrip(".").split())
-        else:
-            assert d.index is not None and m["memories"][d.index] != m["fact"]
+        else:  # a restatement: a filler dropped, a synonym, the main clause; never a fixed marker (a cue)
+            old, fact = m["memories"][d.index].rstrip(".").split(), m["fact"].rstrip(".").split()
+            assert d.index is not None and len(set(fact) - set(old)) <= 2 and fact[0] == old[0]
 
 
 def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
@@ -127,15 +134,10 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
         if "variant" not in m:
             assert user.count("\n- ") == 6  # 6 memories (gold + retrieved distractors)
             assert "\nQuestion: " in user
-        else:  # chat-style copy: a first-person question and/or a short list (evidence + at most 2 distractors)
-            n = user.count("\n- ")
-            assert 1 <= n <= len(gold or [0]) + 2 if m["short_list"] else n == 6
-            if m["variant"] == "first_person":
-                asker = user.split("\nQuestion from ", 1)[1].split(":", 1)[0]
-                assert asker in (conv30.speaker_a, conv30.speaker_b)
-                assert asker not in user.rsplit("\n", 1)[1].split(":", 1)[1]  # "What did I ...?"
+        else:  # chat-style copy: a short list (evidence + at most 2 distractors)
+            assert 1 <= user.count("\n- ") <= len(gold or [0]) + 2
     variants = {r["meta"].get("variant") for r in rows}
-    assert {None, "first_person", "short"} <= variants
+    assert variants == {None, "short"}
     # refusals are copied at the same rate as answers, so the format never predicts "I don't know"
     refusal = lambda rs: sum(r["meta"]["category"] == 5 for r in rs) / len(rs)  # noqa: E731
     copies = [r for r in rows if "variant" in r["meta"]]
@@ -144,15 +146,6 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
     assert test and not any("variant" in r["meta"] for r in test)  # held-out data stays LoCoMo's questions
     plain = ls.build("answer", [conv30], {}, valid_sessions=0, seed=0, embedder=embedder)["train"]
     assert plain == [r for r in rows if "variant" not in r["meta"]]  # copies use their own random stream
-
-
-def test_first_person_rewrites_questions_about_the_asker():
-    assert ls.first_person("What did Caroline research?", "Caroline") == "What did I research?"
-    assert ls.first_person("What is Caroline's identity?", "Caroline") == "What is my identity?"
-    assert ls.first_person("Does Caroline live close to the beach?", "Caroline") == "Do I live close to the beach?"
-    assert ls.first_person("What did Melanie make for Caroline?", "Caroline") == "What did Melanie make for me?"
-    assert ls.first_person("Caroline went where?", "Caroline") is None  # no rule fits: skipped, not mangled
-    assert ls.first_person("What did Melanie paint?", "Caroline") is None
 
 
 def test_cli_writes_splits_and_stats(tmp_path):

@@ -170,3 +170,14 @@ def test_update_or_delete_of_an_unrelated_memory_becomes_add(mem):
     assert [r["event"] for r in res["results"]] == ["ADD", "ADD"]
     assert mem.get(nurse)["memory"] == "Alex works as a nurse in Porto."
     assert len(mem.get_all("alex")["results"]) == 3
+
+
+def test_none_without_a_near_restatement_becomes_add(mem):
+    """NONE ("already known") drops the fact, so it must cite a memory that nearly restates it."""
+    mem.add_facts(["Alex works as a nurse in Porto."], user_id="alex")
+    mem._engine = ScriptedEngine('{"event": "NONE", "id": 0, "text": null}', '{"event": "NONE", "id": 0, "text": null}')
+    res = mem.add_facts(["Alex lives in Lisbon.", "Alex works as a nurse in the city of Porto."], user_id="alex")
+    assert [r["event"] for r in res["results"]] == ["ADD"]  # Lisbon kept; the restatement stays NONE
+    assert sorted(m["memory"] for m in mem.get_all("alex")["results"]) == [
+        "Alex lives in Lisbon.", "Alex works as a nurse in Porto."]
+    assert len(mem.engine.calls) == 2  # both facts went to the model: the guard acts on its answer

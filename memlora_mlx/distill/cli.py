@@ -30,9 +30,12 @@ def add_arguments(p):
                    help="if no conversation is 'valid': hold out the last N sessions of each training conversation")
     p.add_argument("--window", type=int, default=4, help="turns per extraction window")
     p.add_argument("--empty-ratio", type=float, default=0.25, help="fraction of fact-less windows kept")
+    p.add_argument("--extract-single", type=float, default=0.5, metavar="RATIO",
+                   help="extract: rate of single-turn copies of windows with facts in train/valid (chat sends "
+                        "one statement at a time)")
     p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
-                   help="answer: rate of chat-style copies (first-person question, short memory list) in "
-                        "train/valid; off by default (see docs/distillation.md for what it measured)")
+                   help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
+                        "default (see docs/distillation.md for what it measured)")
     p.add_argument("--extra-updates", type=int, default=2, metavar="N",
                    help="update: N more UPDATE cases (other swaps) per UPDATE fact in train/valid")
     p.add_argument("--seed", type=int, default=0)
@@ -121,7 +124,8 @@ def run(args) -> int:
                 raise DistillError(f"--source locomo needs session observations; none in: {', '.join(missing)} "
                                    "(use --source teacher for your own conversations)")
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
-                           variant_ratio=args.answer_variants, extra_updates=args.extra_updates,
+                           single_ratio=args.extract_single, variant_ratio=args.answer_variants,
+                           extra_updates=args.extra_updates,
                            empty_ratio=args.empty_ratio, seed=args.seed, embedder=embedder)
             teacher_stats = None
         else:

@@ -70,58 +70,50 @@ def conversation_facts(conv) -> list[Fact]:
 # ---- extract ---------------------------------------------------------------------------------------
 
 
-def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, rng: random.Random) -> list[dict]:
+def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, single_ratio=0.0, rng: random.Random,
+                     vrng: random.Random | None = None) -> list[dict]:
+    """One example per window of `window` turns; with `single_ratio`, windows with facts also get (at that
+    rate, drawn from `vrng`) a copy of one of their fact-bearing turns alone with its own facts: the chat
+    sends one statement at a time."""
     from ..ops import extract as op
 
+    vrng = vrng or rng
     by_turn: dict[str, list[Fact]] = {}
     for f in conversation_facts(conv):
         for d in f.dia_ids:
             by_turn.setdefault(d, []).append(f)
-    rows = []
-    for s, turns in session_windows(conv, window, sessions):
-        ids = {t.dia_id for t in turns}
-        facts, seen = [], set()
+
+    def facts_of(turns):
+        ids, facts = {t.dia_id for t in turns}, []
         for t in turns:
             for f in by_turn.get(t.dia_id, []):
-                if f.text not in seen and all(d in ids for d in f.dia_ids[:1]):
-                    seen.add(f.text)
+                if f.text not in facts and all(d in ids for d in f.dia_ids[:1]):
                     facts.append(f.text)
+        return facts
+
+    rows = []
+    for s, turns in session_windows(conv, window, sessions):
+        facts = facts_of(turns)
         if not facts and rng.random() >= empty_ratio:
             continue
-        target = json.dumps({"facts": facts}, ensure_ascii=False)
-        msgs = op.build_messages(turns, s.date_time)
-        rows.append(chat_example(msgs, target, op="extract", conv=conv.sample_id, session=s.index,
-                                 dia_ids=sorted(ids), n_facts=len(facts), facts=facts))
+        for part, extra in [(turns, {})] + ([] if not facts or vrng.random() >= single_ratio else [
+                ([vrng.choice([t for t in turns if facts_of([t])])], {"variant": "single_turn"})]):
+            got = facts_of(part) if extra else facts
+            rows.append(chat_example(op.build_messages(part, s.date_time), json.dumps({"facts": got}, ensure_ascii=False),
+                                     op="extract", conv=conv.sample_id, session=s.index,
+                                     dia_ids=sorted(t.dia_id for t in part), n_facts=len(got), facts=got, **extra))
     return rows
 
 
 # ---- answer ----------------------------------------------------------------------------------------
 
 
-_ASKER_RULES = [  # third person about the speaker -> first person from the speaker (possessive first)
-    (r"\b{S}'s\b", "my"), (r"\b(?:does|do) {S}\b", "do I"), (r"\bdid {S}\b", "did I"), (r"\bis {S}\b", "am I"),
-    (r"\bwas {S}\b", "was I"), (r"\bhas {S}\b", "have I"), (r"\bhave {S}\b", "have I"),
-    (r"\b(would|will|can|could|should|might) {S}\b", r"\1 I"),
-    (r"\b(to|for|with|about|by|from|of) {S}\b", r"\1 me"),
-]
-
-
-def first_person(question: str, speaker: str) -> str | None:
-    """"What did Caroline research?" -> "What did I research?" (None when the rules leave the name in)."""
-    out = question
-    for pat, rep in _ASKER_RULES:
-        out = re.sub(pat.format(S=re.escape(speaker)), rep, out, flags=re.I)
-    if out == question or re.search(rf"\b{re.escape(speaker)}\b", out):
-        return None
-    return out[0].upper() + out[1:]
-
-
 def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, variant_ratio=0.0,
                     rng: random.Random, vrng: random.Random | None = None) -> list[dict]:
-    """One example per QA item; with `variant_ratio`, items also get (at that rate) a chat-style copy: the
-    question asked in the first person by the speaker it is about ("Question from Caroline: What did I ...?")
-    where the rewrite fits, and/or (half the copies) a short list: the evidence facts and at most 2 distractors.
-    Copies draw from `vrng`, so the plain examples are the same whatever the ratio."""
+    """One example per QA item; with `variant_ratio`, items also get (at that rate) a chat-style copy with a
+    short list: the evidence facts and at most 2 distractors. (First-person chat questions need no copies:
+    the runtime puts them in the third person, LoCoMo's form.) Copies draw from `vrng`, so the plain
+    examples are the same whatever the ratio."""
     from ..ops import answer as op
 
     vrng = vrng or rng
@@ -163,19 +155,10 @@ def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, variant_ra
         rows.append(chat_example(op.build_messages(q.question, mems), target, **meta))
         if not gold or variant_ratio <= 0 or vrng.random() >= variant_ratio:
             continue
-        # Chat-style copy. Refusals get copies too, and at the same rates, so neither the asker nor the
-        # list length predicts "I don't know" (short lists of answerable items only taught the opposite).
-        short = vrng.random() < 0.5
-        shown = gold + distractors[: vrng.randint(0, 2)] if short else list(mems)
+        # Refusals get copies too, at the same rate, so a short list never predicts "I don't know".
+        shown = gold + distractors[: vrng.randint(0, 2)]
         vrng.shuffle(shown)
-        named = [sp for sp in (conv.speaker_a, conv.speaker_b) if re.search(rf"\b{re.escape(sp)}\b", q.question)]
-        asked = first_person(q.question, named[0]) if len(named) == 1 else None
-        variant = "first_person" if asked else "short" if short else None
-        if variant is None:
-            continue
-        question, asker = (asked, named[0]) if asked else (q.question, None)
-        rows.append(chat_example(op.build_messages(question, shown, asker=asker), target,
-                                 variant=variant, short_list=short, **meta))
+        rows.append(chat_example(op.build_messages(q.question, shown), target, variant="short", **meta))
     return rows
 
 
@@ -247,15 +230,30 @@ def decision_json(event: str, index: int | None = None, text: str | None = None)
 
 
 _FILLERS = re.compile(r"\b(?:recently|also|really|currently|very|just|actually|now) ", re.I)
+_SYNONYMS = {"loves": "adores", "likes": "enjoys", "enjoys": "likes", "wants": "would like", "plans": "intends", "bought": "purchased", "got": "received",
+             "went to": "visited", "visited": "went to", "kids": "children", "children": "kids", "mom": "mother",
+             "dad": "father", "big": "large", "happy": "glad", "glad": "happy", "friends": "pals",
+             "favorite": "favourite", "passionate about": "keen on", "working on": "busy with",
+             "attended": "went to", "received": "got", "excited": "thrilled", "thinks": "believes"}
+_SYNONYM_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)) + r")\b")
+_CLAUSE = re.compile(r",| (?:that|which|because|since|and|while|after|to|for|with) ")
 
 
 def restate(text: str, rng: random.Random) -> str:
-    """A light rewording of a stored fact (runtime catches exact duplicates without the model)."""
-    out = _FILLERS.sub("", text, count=1)
-    if out == text:
-        out = rng.choice(["As mentioned before, ", "Again, ", "It is known that "]) + text[0].lower() + text[1:] \
-            if not text.split(" ", 1)[0].istitle() else rng.choice(["As mentioned, ", "Again, "]) + text
-    return out
+    """The same fact in other words, with no fixed marker (a constant prefix became the adapter's cue for
+    NONE): a filler dropped, a word swapped for a synonym, the main clause alone (it adds nothing new), or
+    the text as it is when none applies (runtime also catches exact duplicates without the model)."""
+    options = []
+    cuts = [m.start() for m in _CLAUSE.finditer(text) if len(text[: m.start()].split()) >= 4]
+    if cuts:
+        options.append(text[: rng.choice(cuts)].rstrip(" ,;:") + ".")
+    if _FILLERS.search(text):
+        options.append(_FILLERS.sub("", text, count=1))
+    hits = list(_SYNONYM_RX.finditer(text))
+    if hits:
+        m = rng.choice(hits)
+        options.append(text[: m.start()] + _SYNONYMS[m.group()] + text[m.end() :])
+    return rng.choice(options) if options else text
 
 
 def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memories=(2, 5), extra_updates=0,
@@ -323,11 +321,11 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
-          variant_ratio=0.0, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
+          single_ratio=0.5, variant_ratio=0.0, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
-    Chat-style answer copies (`variant_ratio`) and extra UPDATE cases (`extra_updates`) go to train/valid
-    only: the test split is the plain cases."""
+    Single-turn extract copies (`single_ratio`), chat-style answer copies (`variant_ratio`) and extra UPDATE
+    cases (`extra_updates`) go to train/valid only: the test split is the plain cases."""
     rng, vrng = random.Random(seed), random.Random(seed + 1)
     unknown = set(split_map) - {c.sample_id for c in convs}
     if unknown:
@@ -343,7 +341,8 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
             parts = {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
         for split, sess in parts.items():
             if op == "extract":
-                rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng)
+                rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng, vrng=vrng,
+                                        single_ratio=single_ratio if split != "test" else 0.0)
             elif op == "answer":
                 qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
                 rows = answer_examples(c, qas, embedder, rng=rng, vrng=vrng,

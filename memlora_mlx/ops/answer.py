@@ -25,7 +25,13 @@ EXAMPLE = [
 ]
 STOP = ["\n"]
 
-_FIRST_PERSON = re.compile(r"\bI\b|\b(?:me|my|mine|myself)\b", re.I)
+# First person from the asker -> third person about them: LoCoMo's question form, the one the adapter learned.
+_THIRD_PERSON = [
+    (r"\bI'm\b", "{N} is"), (r"\bI've\b", "{N} has"), (r"\bI'd\b", "{N} would"), (r"\bI'll\b", "{N} will"),
+    (r"\bdo I\b", "does {N}"), (r"\bam I\b", "is {N}"), (r"\bhave I\b", "has {N}"),
+    (r"\b(did|was|would|will|can|could|should|might) I\b", "\\1 {N}"),
+    (r"\b(?:my|mine)\b", "{N}'s"), (r"\b(?:me|myself|I)\b", "{N}"),
+]
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
 
 
@@ -38,12 +44,21 @@ def format_memory(m: dict | str) -> str:
     return f"- {head}: {text}" if head else f"- {text}"
 
 
+def third_person(question: str, asker: str) -> str:
+    """"Where do I live?" asked by alex -> "Where does alex live?" (questions without I/me/my unchanged)."""
+    out = " ".join(question.split())
+    for pat, rep in _THIRD_PERSON:
+        out = re.sub(pat, lambda m, rep=rep: m.expand(rep.replace("{N}", asker.replace("\\", "\\\\"))), out,
+                     flags=re.I)
+    return out[:1].upper() + out[1:] if out != " ".join(question.split()) else out
+
+
 def build_messages(question: str, memories: list[dict], asker: str | None = None) -> list[dict]:
-    """Chat messages for the answer adapter (shared with distillation: same text). `asker` names who asks a
-    first-person question ("Question from alex: Where do I live?"); other questions keep LoCoMo's format."""
+    """Chat messages for the answer adapter (shared with distillation: same text). A first-person question
+    is put in the third person about `asker` first, the form of LoCoMo's questions."""
     shown = "\n".join(format_memory(m) for m in memories) or "(none)"
-    head = f"Question from {asker}" if asker and _FIRST_PERSON.search(question) else "Question"
-    user = f"Memories:\n{shown}\n\n{head}: {' '.join(question.split())}"
+    q = third_person(question, asker) if asker else " ".join(question.split())
+    user = f"Memories:\n{shown}\n\nQuestion: {q}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": user}]
 
 
