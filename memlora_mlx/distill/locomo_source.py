@@ -1,10 +1,11 @@
 """LoCoMo as the teacher: its GPT observations, QA gold answers, and update cases labelled by construction.
 
-extract: windows of a few turns; target = the session observations whose evidence turn is in the window.
+extract: windows of a few turns (and single-turn copies); target = the session observations whose evidence
+         turn is in the window.
 answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories = the evidence turns' facts
          plus embedder-retrieved distractors from the same conversation, shuffled.
 update:  (new fact, stored memories) pairs with ground truth by construction:
-         NONE = fact already stored; ADD = unseen fact; UPDATE = a stored fact with a year/month/weekday/number/
+         NONE = fact already stored (the new one reworded); ADD = unseen fact; UPDATE = a stored fact with a year/month/weekday/number/
          name swapped for another of the same kind from the corpus; DELETE = "X no longer ..." retraction.
          UPDATE is rare, so it is topped up past the per-session quota and (train/valid) given extra swaps.
 """
@@ -92,16 +93,21 @@ def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, single_ratio
         return facts
 
     rows = []
+
+    def add(session, turns, facts, **extra):
+        target = json.dumps({"facts": facts}, ensure_ascii=False)
+        rows.append(chat_example(op.build_messages(turns, session.date_time), target, op="extract",
+                                 conv=conv.sample_id, session=session.index, dia_ids=sorted(t.dia_id for t in turns),
+                                 n_facts=len(facts), facts=facts, **extra))
+
     for s, turns in session_windows(conv, window, sessions):
         facts = facts_of(turns)
         if not facts and rng.random() >= empty_ratio:
             continue
-        for part, extra in [(turns, {})] + ([] if not facts or vrng.random() >= single_ratio else [
-                ([vrng.choice([t for t in turns if facts_of([t])])], {"variant": "single_turn"})]):
-            got = facts_of(part) if extra else facts
-            rows.append(chat_example(op.build_messages(part, s.date_time), json.dumps({"facts": got}, ensure_ascii=False),
-                                     op="extract", conv=conv.sample_id, session=s.index,
-                                     dia_ids=sorted(t.dia_id for t in part), n_facts=len(got), facts=got, **extra))
+        add(s, turns, facts)
+        if facts and vrng.random() < single_ratio:
+            turn = vrng.choice([t for t in turns if facts_of([t])])
+            add(s, [turn], facts_of([turn]), variant="single_turn")
     return rows
 
 
