@@ -5,8 +5,9 @@ extract: windows of a few turns (and single-turn copies); target = the session o
 answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories = the evidence turns' facts
          plus embedder-retrieved distractors from the same conversation, shuffled.
 update:  (new fact, stored memories) pairs with ground truth by construction:
-         NONE = fact already stored (the new one reworded); ADD = unseen fact; UPDATE = a stored fact with a year/month/weekday/number/
-         name swapped for another of the same kind from the corpus; DELETE = "X no longer ..." retraction.
+         NONE = fact already stored (the new one reworded); ADD = unseen fact; UPDATE = a stored fact with a
+         year/month/weekday/number/name swapped for another of the same kind from the corpus;
+         DELETE = "X no longer ..." retraction.
          UPDATE is rare, so it is topped up past the per-session quota and (train/valid) given extra swaps.
 """
 
