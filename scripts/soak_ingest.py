@@ -8,7 +8,7 @@ then compare the store with an uninterrupted reference run (scripted engine: det
 Each round forks a fresh process from this one (modules already imported, so a round costs the store
 open + embedder load, not the imports); the child opens the store, repairs, ingests and is killed with
 SIGKILL after a random delay. When a resume finishes the file, the memory sets (text, user, source) of both
-stores are compared and a new cycle starts on a fresh store (--minutes mode). Reports rounds survived and
+stores are compared and a new cycle starts on a fresh store (until --minutes pass or --rounds kills are done). Reports rounds survived and
 lost / duplicated memories. The LLM is the only stand-in (tests/support/scripted_engine.py); store,
 LanceDB, embedder and Memory API are real.
 """
@@ -206,7 +206,10 @@ def soak(file, *, work: Path, rounds: int | None, minutes: float | None, seed: i
         log(f"cycle {res['cycles']}: {kills_this_cycle} kills, memories {cmp['got']}/{cmp['reference']}, "
             f"lost {cmp['lost']}, duplicated {cmp['duplicated']}, journal {cmp['journal_got']}/{cmp['journal_ref']}")
         shutil.rmtree(cycle_dir, ignore_errors=True)
-        if res["failures"] or rounds is not None or deadline is None or time.monotonic() > deadline:
+        # With --rounds, a file that finished before enough kills (slow machine: longer kill times) starts
+        # another cycle on a fresh store until the rounds are done.
+        expired = deadline is None or time.monotonic() > deadline
+        if res["failures"] or (res["rounds_killed"] >= rounds if rounds is not None else expired):
             break
     res["reference_turns"] = n_turns
     res["reference_memories"] = len(ref["memories"])
@@ -218,7 +221,7 @@ def main(argv=None) -> int:
     ap.add_argument("file", help="input file (LoCoMo JSON, JSONL or text transcript)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float, default=None, help="soak this long (default 10 without --rounds)")
-    g.add_argument("--rounds", type=int, default=None, help="exactly this many SIGKILLs, then one comparison")
+    g.add_argument("--rounds", type=int, default=None, help="exactly this many SIGKILLs (a cycle per pass over the file)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--turns-per-round", type=float, default=8.0,
                     help="kill delay ~ U(0, setup + this many turns' time)")

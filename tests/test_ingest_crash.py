@@ -65,12 +65,12 @@ def test_sigkill_at_20_random_points_then_resume_matches_reference(tmp_path):
     assert out.exists(), proc.stdout + proc.stderr
     res = json.loads(out.read_text())
     assert res["failures"] == [], res["failures"]
-    assert res["rounds_killed"] == 20 and res["cycles"] == 1
-    cyc = res["cycles_detail"][0]
-    assert cyc["reference"] > 20 and cyc["got"] == cyc["reference"]
-    assert (cyc["lost"], cyc["duplicated"]) == (0, 0)
-    assert cyc["journal_got"] == cyc["journal_ref"] == res["reference_turns"] == 36
-    assert not cyc["marker_left"]
+    assert res["rounds_killed"] == 20 and res["cycles"] == len(res["cycles_detail"]) >= 1
+    for cyc in res["cycles_detail"]:  # more than one when the file finished before 20 kills (timing-dependent)
+        assert cyc["reference"] > 20 and cyc["got"] == cyc["reference"]
+        assert (cyc["lost"], cyc["duplicated"]) == (0, 0)
+        assert cyc["journal_got"] == cyc["journal_ref"] == res["reference_turns"] == 36
+        assert not cyc["marker_left"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
