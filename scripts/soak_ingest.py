@@ -8,9 +8,9 @@ then compare the store with an uninterrupted reference run (scripted engine: det
 Each round forks a fresh process from this one (modules already imported, so a round costs the store
 open + embedder load, not the imports); the child opens the store, repairs, ingests and is killed with
 SIGKILL after a random delay. When a resume finishes the file, the memory sets (text, user, source) of both
-stores are compared and a new cycle starts on a fresh store (until --minutes pass or --rounds kills are done). Reports rounds survived and
-lost / duplicated memories. The LLM is the only stand-in (tests/support/scripted_engine.py); store,
-LanceDB, embedder and Memory API are real.
+stores are compared and a new cycle starts on a fresh store (until --minutes pass or --rounds kills are
+done). Reports rounds survived and lost / duplicated memories. The LLM is the only stand-in
+(tests/support/scripted_engine.py); store, LanceDB, embedder and Memory API are real.
 """
 
 from __future__ import annotations
