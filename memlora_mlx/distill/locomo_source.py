@@ -237,8 +237,9 @@ def decision_json(event: str, index: int | None = None, text: str | None = None)
 
 
 _FILLERS = re.compile(r"\b(?:recently|also|really|currently|very|just|actually|now) ", re.I)
-_SYNONYMS = {"loves": "adores", "likes": "enjoys", "enjoys": "likes", "wants": "would like", "plans": "intends", "bought": "purchased", "got": "received",
-             "went to": "visited", "visited": "went to", "kids": "children", "children": "kids", "mom": "mother",
+_SYNONYMS = {"loves": "adores", "likes": "enjoys", "enjoys": "likes", "wants": "would like", "plans": "intends",
+             "bought": "purchased", "got": "received", "went to": "visited", "visited": "went to",
+             "kids": "children", "children": "kids", "mom": "mother",
              "dad": "father", "big": "large", "happy": "glad", "glad": "happy", "friends": "pals",
              "favorite": "favourite", "passionate about": "keen on", "working on": "busy with",
              "attended": "went to", "received": "got", "excited": "thrilled", "thinks": "believes"}
