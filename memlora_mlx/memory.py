@@ -52,7 +52,8 @@ def record_dict(rec: MemoryRecord, score: float | None = None) -> dict:
 
 class Memory:
     def __init__(self, engine=None, store=None, embedder=None, *, top_k_update: int = 5, top_k_search: int = 10,
-                 update_threshold: float = 0.3, min_update_similarity: float = 0.5, min_none_similarity: float = 0.8,
+                 update_threshold: float = 0.3, min_update_similarity: float = update_op.MIN_UPDATE_SIMILARITY,
+                 min_none_similarity: float = update_op.MIN_NONE_SIMILARITY,
                  model: str | None = None, read_only: bool = False,
                  on_event: Callable[[dict], None] | None = None, max_tokens: dict | None = None,
                  vision="auto"):
@@ -158,22 +159,12 @@ class Memory:
         for fact, v in zip(facts, vecs):
             cands = self._similar(v, user_id, work, deleted)
             d = update_op.decide(_Lazy(self), fact, [c[1] for c in cands], max_tokens=self.max_tokens["update"])
-            if d.event in ("UPDATE", "DELETE") and cands[d.index][2] < self.min_update_similarity:
-                # Never overwrite or delete a memory about something else: keep the fact instead.
-                log.info("update: %s of unrelated memory %r for fact %r; ADD instead", d.event, cands[d.index][1], fact)
-                d = update_op.Decision("ADD", None, fact)
-            elif d.event == "NONE" and cands[d.index or 0][2] < self.min_none_similarity:
-                # "Already known" with no near restatement stored: a wrong NONE would lose the fact.
-                log.info("update: NONE for fact %r, but no memory restates it; ADD instead", fact)
-                d = update_op.Decision("ADD", None, fact)
+            new_vec = self.embedder.embed([d.text])[0] if d.event == "UPDATE" else None
+            d = update_op.check(d, fact, [c[2] for c in cands],
+                                float(np.dot(new_vec, v)) if new_vec is not None else None,
+                                min_update=self.min_update_similarity, min_none=self.min_none_similarity)
             if d.event == "UPDATE":
-                new_vec = self.embedder.embed([d.text])[0]
-                if float(np.dot(new_vec, v)) < self.min_update_similarity:
-                    # The merged text does not carry the new fact: keep the fact rather than lose it.
-                    log.info("update: UPDATE text %r unrelated to fact %r; ADD instead", d.text, fact)
-                    d = update_op.Decision("ADD", None, fact)
-                else:
-                    work[cands[d.index][0]] = (d.text, new_vec)
+                work[cands[d.index][0]] = (d.text, new_vec)
             elif d.event == "DELETE":
                 deleted.add(cands[d.index][0])
             plan.append((fact, d, cands))

@@ -48,6 +48,25 @@ def test_update_scores():
     assert m == pytest.approx(2 / 3) and per["NONE"] == 0.0  # classes absent from gold are not averaged
 
 
+def test_applied_events_are_what_memory_acts_on(embedder):
+    mems = ["Jon lives in Rome.", "Jon loves playing basketball with his friends."]
+
+    def row(fact, event, idx=None):
+        return chat_example(op_update.build_messages(fact, mems), decision_json(event, idx), fact=fact,
+                            memories=mems, event=event)
+
+    rows = [row("Jon really loves playing basketball with his friends.", "NONE", 1),  # near restatement
+            row("Jon adopted a puppy called Max.", "ADD"),  # nothing close is stored
+            row("Jon got a job at a bakery.", "ADD")]
+    outs = ['{"event": "NONE", "id": 1, "text": null}', '{"event": "NONE", "id": 0, "text": null}', "garbage"]
+    s = ev.score_update(outs, rows, embedder)
+    assert s["pred_events"] == {"NONE": 2, "INVALID": 1} and s["accuracy"] == pytest.approx(1 / 3)
+    # Memory keeps the first NONE (cosine >= 0.8), turns the far NONE and the invalid output into ADD
+    assert s["applied_events"] == {"NONE": 1, "ADD": 2} and s["applied_accuracy"] == 1.0
+    assert s["applied_macro_f1"] == 1.0
+    assert "applied_macro_f1" not in ev.score_update(outs, rows)  # no embedder: raw scores only
+
+
 def test_answer_scores_and_selection():
     rows = [chat_example([], "7 May 2023", category=2, answer="7 May 2023"),
             chat_example([], op_answer.UNKNOWN_ANSWER, category=5, answer=op_answer.UNKNOWN_ANSWER)]
@@ -63,8 +82,9 @@ def _data(root):
                       json.dumps({"facts": ["Ann adopted a cat named Miso on 2 May 2023."]}),
                       facts=["Ann adopted a cat named Miso on 2 May 2023."], n_facts=1)
     mems = ["Ann has a cat named Miso.", "Ann likes tea."]
-    up = chat_example(op_update.build_messages("Ann no longer has a cat named Miso.", mems), decision_json("DELETE", 0),
-                      memories=mems, event="DELETE")
+    fact = "Ann no longer has a cat named Miso."
+    up = chat_example(op_update.build_messages(fact, mems), decision_json("DELETE", 0), fact=fact, memories=mems,
+                      event="DELETE")
     an = chat_example(op_answer.build_messages("What is Ann's cat called?", [{"text": mems[0]}]), "Miso",
                       category=4, answer="Miso")
     for op, r in (("extract", ex), ("update", up), ("answer", an)):
@@ -112,6 +132,7 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
         assert set(card["eval"]) >= {"base", "adapter", "n"} and key in card["eval"]["adapter"]
     md = (tmp_path / "out" / "ops_eval.md").read_text()
     assert "| extract | 1 | fact_f1 |" in md and "| update | 1 | macro_f1 |" in md
+    assert "| update | 1 | applied_macro_f1 |" in md
 
 
 def test_run_names_missing_inputs(tmp_path, capsys):

@@ -3,6 +3,8 @@
 extract: fact precision / recall / F1 against the teacher's facts; a predicted fact matches a teacher fact when
          their embedding cosine >= --threshold (greedy one-to-one matching); JSON-validity rate.
 update:  event accuracy, strict accuracy (event + id), macro-F1 over ADD/UPDATE/DELETE/NONE; JSON-validity rate.
+         Also `applied_*`: the events `Memory` acts on (invalid -> ADD, then `ops.update.check`'s similarity
+         guards), which need the fact and memories in each row's meta.
 answer:  LoCoMo token F1 and BLEU-1 (`eval.metrics.score_answer`; category 5 scores a refusal).
 Writes `<out>/ops_eval.json` and `<out>/ops_eval.md`; `--write-card` adds the scores to each adapter's card.json.
 """
@@ -105,7 +107,7 @@ def macro_f1(gold: list[str], pred: list[str], labels=EVENTS) -> tuple[float, di
     return (sum(per[lab] for lab in present) / len(present) if present else 0.0), per
 
 
-def score_update(outputs: list[str], rows: list[dict]) -> dict:
+def score_update(outputs: list[str], rows: list[dict], embedder=None) -> dict:
     from ..ops.update import parse_decision
 
     golds, preds, strict = [], [], 0
@@ -117,10 +119,37 @@ def score_update(outputs: list[str], rows: list[dict]) -> dict:
         preds.append(d.event if d else "INVALID")
         strict += d is not None and d.event == g.event and (g.event not in ("UPDATE", "DELETE") or d.index == g.index)
     m, per = macro_f1(golds, preds)
-    return {"n": len(rows), "accuracy": sum(g == p for g, p in zip(golds, preds)) / len(rows) if rows else 0.0,
-            "strict_accuracy": strict / len(rows) if rows else 0.0, "macro_f1": m, "f1_per_event": per,
-            "json_valid_rate": sum(p != "INVALID" for p in preds) / len(rows) if rows else 0.0,
-            "gold_events": dict(Counter(golds)), "pred_events": dict(Counter(preds))}
+    res = {"n": len(rows), "accuracy": _accuracy(golds, preds),
+           "strict_accuracy": strict / len(rows) if rows else 0.0, "macro_f1": m, "f1_per_event": per,
+           "json_valid_rate": sum(p != "INVALID" for p in preds) / len(rows) if rows else 0.0,
+           "gold_events": dict(Counter(golds)), "pred_events": dict(Counter(preds))}
+    if embedder is not None and all("fact" in r["meta"] and "memories" in r["meta"] for r in rows):
+        applied = applied_events(outputs, rows, embedder)
+        m, per = macro_f1(golds, applied)
+        res.update(applied_accuracy=_accuracy(golds, applied), applied_macro_f1=m, applied_f1_per_event=per,
+                   applied_events=dict(Counter(applied)))
+    return res
+
+
+def applied_events(outputs: list[str], rows: list[dict], embedder) -> list[str]:
+    """The events `Memory.add_facts` would apply: `to_decision`, then `check` with cosine(fact, memory i)."""
+    import numpy as np
+
+    from ..ops.update import check, to_decision
+
+    events = []
+    for text, r in zip(outputs, rows):
+        fact, mems = r["meta"]["fact"], r["meta"]["memories"]
+        d = to_decision(text, fact, len(mems))
+        vecs = embedder.embed([fact, *mems, *([d.text] if d.event == "UPDATE" else [])])
+        sims = [float(np.dot(vecs[0], v)) for v in vecs[1:1 + len(mems)]]
+        text_sim = float(np.dot(vecs[0], vecs[-1])) if d.event == "UPDATE" else None
+        events.append(check(d, fact, sims, text_sim).event)
+    return events
+
+
+def _accuracy(golds: list[str], preds: list[str]) -> float:
+    return sum(g == p for g, p in zip(golds, preds)) / len(golds) if golds else 0.0
 
 
 def score_answers(outputs: list[str], rows: list[dict]) -> dict:
@@ -166,11 +195,11 @@ def _test_file(data: Path, op: str, split: str) -> Path:
 
 def markdown(results: dict) -> str:
     keys = {"extract": ["fact_precision", "fact_recall", "fact_f1", "json_valid_rate"],
-            "update": ["accuracy", "strict_accuracy", "macro_f1", "json_valid_rate"],
+            "update": ["accuracy", "strict_accuracy", "macro_f1", "json_valid_rate", "applied_macro_f1"],
             "answer": ["token_f1", "bleu1"]}
     lines = ["| op | n | metric | base | base + adapter |", "|---|---|---|---|---|"]
     for op, r in results["ops"].items():
-        for k in keys.get(op, []):
+        for k in (k for k in keys.get(op, []) if k in r["adapter"]):
             lines.append(f"| {op} | {r['adapter']['n']} | {k} | {r['base'][k]:.3f} | {r['adapter'][k]:.3f} |")
     return "\n".join(lines) + "\n"
 
@@ -196,7 +225,7 @@ def run(args) -> int:
         print(f"memlora eval ops: {e}", file=sys.stderr)
         return 2
     engine = Engine(model=args.eval_model or getattr(args, "model", None), adapters="none")
-    embedder = load_embedder() if "extract" in ops else None
+    embedder = load_embedder() if {"extract", "update"} & set(ops) else None
     results = {"model": engine.model_id, "adapters": str(adapters), "data": str(data), "split": args.split,
                "limit": args.limit, "threshold": args.threshold, "constrained": args.constrained, "ops": {}}
     for op in ops:
@@ -208,7 +237,7 @@ def run(args) -> int:
             if op == "extract":
                 res[name] = score_extract(outs, rows, embedder, args.threshold)
             elif op == "update":
-                res[name] = score_update(outs, rows)
+                res[name] = score_update(outs, rows, embedder)
             else:
                 res[name] = score_answers(outs, rows)
             res[name]["seconds"] = round(secs, 1)
@@ -226,10 +255,11 @@ def run(args) -> int:
 
 def write_card_eval(card_path: Path, results: dict, op: str) -> None:
     keep = {"extract": ("fact_precision", "fact_recall", "fact_f1", "json_valid_rate"),
-            "update": ("accuracy", "macro_f1", "json_valid_rate"), "answer": ("token_f1", "bleu1")}[op]
+            "update": ("accuracy", "macro_f1", "json_valid_rate", "applied_macro_f1"),
+            "answer": ("token_f1", "bleu1")}[op]
     r = results["ops"][op]
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep} for k in ("base", "adapter")}
+    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter")}
     card["eval"].update(n=r["adapter"]["n"], test_file=r["test_file"], split=results["split"],
                         limit=results["limit"], threshold=results["threshold"] if op == "extract" else None,
                         constrained=results["constrained"], date=time.strftime("%Y-%m-%d"))

@@ -121,6 +121,10 @@ def parse_decision(text, n_memories: int, errors: list[str] | None = None) -> De
     return Decision(event, index if event != "ADD" else None, new_text)
 
 
+MIN_UPDATE_SIMILARITY = 0.5  # UPDATE/DELETE only of a memory about the same thing as the fact
+MIN_NONE_SIMILARITY = 0.8  # NONE only when a memory nearly restates the fact (86% of train NONE cases pass)
+
+
 def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> Decision:
     """Decision for one fact against `memories`. Always returns a Decision with `text` set for ADD/UPDATE.
 
@@ -136,7 +140,12 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
         build_messages(fact, memories), adapter="update", max_tokens=max_tokens,
         temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP,
     )
-    d = parse_decision(out, len(memories))
+    return to_decision(out, fact, len(memories))
+
+
+def to_decision(out: str, fact: str, n_memories: int) -> Decision:
+    """Model output -> the Decision the runtime acts on: invalid -> ADD; ADD stores the fact itself."""
+    d = parse_decision(out, n_memories)
     if d is None:
         return Decision("ADD", None, fact)
     if d.event == "ADD":
@@ -146,3 +155,20 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
     elif d.event in ("DELETE", "NONE"):
         d.text = None
     return d
+
+
+def check(d: Decision, fact: str, similarities: list[float], text_similarity: float | None = None, *,
+          min_update: float = MIN_UPDATE_SIMILARITY, min_none: float = MIN_NONE_SIMILARITY) -> Decision:
+    """The runtime's guards on a model decision; `similarities[i]` = cosine(fact, memory i), `text_similarity`
+    = cosine(fact, UPDATE text). Each turns a decision that would lose the fact into an ADD of it."""
+    why = None
+    if d.event in ("UPDATE", "DELETE") and similarities[d.index] < min_update:
+        why = f"{d.event} of an unrelated memory"  # never overwrite or delete a memory about something else
+    elif d.event == "NONE" and similarities[d.index or 0] < min_none:
+        why = "NONE, but no memory restates it"  # "already known" with no near restatement stored
+    elif d.event == "UPDATE" and text_similarity is not None and text_similarity < min_update:
+        why = f"UPDATE text {d.text!r} drops it"  # the merged text does not carry the new fact
+    if why is None:
+        return d
+    log.info("update: %s for fact %r; ADD instead", why, fact)
+    return Decision("ADD", None, fact)
