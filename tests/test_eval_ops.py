@@ -130,6 +130,9 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
         assert r["base"]["samples"][0]["output"] != r["adapter"]["samples"][0]["output"]
         card = json.loads((tmp_path / "adapters" / op / "card.json").read_text())
         assert set(card["eval"]) >= {"base", "adapter", "n"} and key in card["eval"]["adapter"]
+    for op in ("extract", "update", "answer"):  # every prediction kept, base and adapter side by side
+        rows = [json.loads(line) for line in (tmp_path / "out" / f"{op}_outputs.jsonl").read_text().splitlines()]
+        assert len(rows) == 1 and rows[0]["adapter"] == res["ops"][op]["adapter"]["samples"][0]["output"]
     md = (tmp_path / "out" / "ops_eval.md").read_text()
     assert "| extract | 1 | fact_f1 |" in md and "| update | 1 | macro_f1 |" in md
     assert "| update | 1 | applied_macro_f1 |" in md

@@ -6,7 +6,7 @@ update:  event accuracy, strict accuracy (event + id), macro-F1 over ADD/UPDATE/
          Also `applied_*`: the events `Memory` acts on (invalid -> ADD, then `ops.update.check`'s similarity
          guards), which need the fact and memories in each row's meta.
 answer:  LoCoMo token F1 and BLEU-1 (`eval.metrics.score_answer`; category 5 scores a refusal).
-Writes `<out>/ops_eval.json` and `<out>/ops_eval.md`; `--write-card` adds the scores to each adapter's card.json.
+Writes `<out>/ops_eval.json`, `<out>/ops_eval.md` and `<out>/<op>_outputs.jsonl` (every prediction); `--write-card` adds the scores to each adapter's card.json.
 """
 
 from __future__ import annotations
@@ -232,8 +232,9 @@ def run(args) -> int:
         rows = select(read_jsonl(files[op]), op, args.limit)
         engine.load_adapter(op, adir[op])
         res = {"test_file": str(files[op])}
+        outputs = {}
         for name, adapter in (("base", None), ("adapter", op)):
-            outs, secs = generate_all(engine, rows, op, adapter, args.constrained)
+            outs, secs = outputs[name] = generate_all(engine, rows, op, adapter, args.constrained)
             if op == "extract":
                 res[name] = score_extract(outs, rows, embedder, args.threshold)
             elif op == "update":
@@ -244,6 +245,10 @@ def run(args) -> int:
             res[name]["samples"] = [{"gold": r["messages"][-1]["content"], "output": o} for r, o in zip(rows[:3], outs)]
         results["ops"][op] = res
         out.mkdir(parents=True, exist_ok=True)
+        with open(out / f"{op}_outputs.jsonl", "w") as f:  # every prediction, for error analysis
+            for i, r in enumerate(rows):
+                f.write(json.dumps({"gold": r["messages"][-1]["content"], "meta": r.get("meta", {}),
+                                    "base": outputs["base"][0][i], "adapter": outputs["adapter"][0][i]}) + "\n")
         (out / "ops_eval.json").write_text(json.dumps(results, indent=2))
         (out / "ops_eval.md").write_text(markdown(results))
         if args.write_card:
