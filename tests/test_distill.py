@@ -148,6 +148,17 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
     assert plain == [r for r in rows if "variant" not in r["meta"]]  # copies use their own random stream
 
 
+def test_answer_refusal_share_thins_training_only(conv30, embedder):
+    split = {"conv-30": "train"}
+    full = ls.build("answer", [conv30], split, valid_sessions=2, seed=0, embedder=embedder)
+    thin = ls.build("answer", [conv30], split, valid_sessions=2, refusal_ratio=0.0, seed=0, embedder=embedder)
+    for name in ("train", "valid"):
+        assert any(r["meta"]["category"] == 5 for r in full[name])
+        assert thin[name] == [r for r in full[name] if r["meta"]["category"] != 5]  # same rows, same order
+    test = ls.build("answer", [conv30], {"conv-30": "test"}, refusal_ratio=0.0, seed=0, embedder=embedder)["test"]
+    assert any(r["meta"]["category"] == 5 for r in test)  # held-out data keeps LoCoMo's refusals
+
+
 def test_cli_writes_splits_and_stats(tmp_path):
     from memlora_mlx.cli import main
 

@@ -36,6 +36,8 @@ def add_arguments(p):
     p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
                    help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
                         "default (see docs/distillation.md for what it measured)")
+    p.add_argument("--answer-refusals", type=float, default=1.0, metavar="RATIO",
+                   help="answer: share of category-5 refusal examples kept in train/valid (1 = all)")
     p.add_argument("--extra-updates", type=int, default=2, metavar="N",
                    help="update: N more UPDATE cases (other swaps) per UPDATE fact in train/valid")
     p.add_argument("--seed", type=int, default=0)
@@ -125,6 +127,7 @@ def run(args) -> int:
                                    "(use --source teacher for your own conversations)")
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
                            single_ratio=args.extract_single, variant_ratio=args.answer_variants,
+                           refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,
                            empty_ratio=args.empty_ratio, seed=args.seed, embedder=embedder)
             teacher_stats = None

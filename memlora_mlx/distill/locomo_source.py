@@ -329,12 +329,14 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
-          single_ratio=0.5, variant_ratio=0.0, extra_updates=2, seed=0, embedder=None) -> dict[str, list[dict]]:
+          single_ratio=0.5, variant_ratio=0.0, refusal_ratio=1.0, extra_updates=2, seed=0,
+          embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
     Single-turn extract copies (`single_ratio`), chat-style answer copies (`variant_ratio`) and extra UPDATE
-    cases (`extra_updates`) go to train/valid only: the test split is the plain cases."""
-    rng, vrng = random.Random(seed), random.Random(seed + 1)
+    cases (`extra_updates`) go to train/valid only, and so does keeping only `refusal_ratio` of the answer
+    refusals (category 5, drawn from a third stream): the test split is the plain cases."""
+    rng, vrng, krng = random.Random(seed), random.Random(seed + 1), random.Random(seed + 2)
     unknown = set(split_map) - {c.sample_id for c in convs}
     if unknown:
         raise DistillError(f"--split names conversations not in the inputs: {', '.join(sorted(unknown))}")
@@ -367,4 +369,6 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
         rng.shuffle(rows)
         for r in copies:
             rows.insert(vrng.randint(0, len(rows)), r)
+        if op == "answer" and name != "test" and refusal_ratio < 1.0:  # after shuffling: test stays the same
+            rows[:] = [r for r in rows if r["meta"]["category"] != 5 or krng.random() < refusal_ratio]
     return out
