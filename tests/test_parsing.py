@@ -1,6 +1,5 @@
 """Parsers of model output: malformed, truncated, chatty, wrong-keyed output never raises and never loses good items."""
 
-import json
 import logging
 
 import pytest
@@ -193,16 +192,3 @@ def test_json_debris_at_fact_edges_is_stripped_and_deduplicated():
     facts, rejects = parse_facts('{"facts": ["Alex adopted a cat named Miso.", "]Alex adopted a cat named Miso.", "\\", Bob runs."]}')
     assert facts == ["Alex adopted a cat named Miso.", "Bob runs."]
     assert any("duplicate" in r for r in rejects)
-
-
-@pytest.mark.parametrize("fact, expected", [
-    ("Maria is a pilot who is a pilot.", "Maria is a pilot."),  # seen in the chat drive (issue 7)
-    ("alex works as a nurse in Lisbon, where he works as a nurse.", "alex works as a nurse in Lisbon."),
-    ("Jon is a dancer. Jon is a dancer. Jon is a dancer.", "Jon is a dancer."),
-    ("Caroline went to the park and then went to the store.", "Caroline went to the park and then went to the store."),
-    ("Joanna said it was fun, fun, fun.", "Joanna said it was fun, fun, fun."),  # runs under 3 words stay
-])
-def test_a_fact_that_ends_by_repeating_itself_is_cut(fact, expected):
-    assert extract.trim_echo(fact) == expected
-    facts, _ = extract.parse_facts(json.dumps({"facts": [fact, "Bob runs."]}))
-    assert facts == [expected, "Bob runs."]

@@ -91,7 +91,6 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
         if isinstance(item, dict):
             item = get_key(item, *_ITEM_KEYS)
         fact = as_text(item)
-        fact = trim_echo(fact) if fact else fact
         if fact is None:
             rejects.append(f"item {i}: not a non-empty string ({type(item).__name__})")
         elif len(fact) < 3:
@@ -106,28 +105,6 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
             seen.add(normalize_text(fact))
             facts.append(fact)
     return facts, rejects
-
-
-_WORD = re.compile(r"\w+(?:'\w+)?")
-_DANGLING = {"where", "who", "which", "that", "and", "but", "so", "also", "as", "he", "she", "they", "it", "is",
-             "was", "are", "were", "has", "had", "his", "her", "their", "its", "a", "an", "the", "to", "with", "when"}
-
-
-def trim_echo(fact: str) -> str:
-    """Cut a fact that ends by repeating itself, a greedy small-model loop: "Maria is a pilot who is a pilot."
-    -> "Maria is a pilot."; "Alex works as a nurse in Lisbon, where he works as a nurse." -> "Alex works as a
-    nurse in Lisbon." Only a run of 3+ words that ends the fact and already stood earlier is cut."""
-    spans = [(m.start(), m.group().lower()) for m in _WORD.finditer(fact)]
-    words = [w for _, w in spans]
-    for k in range(len(words) // 2, 2, -1):
-        tail, head = words[-k:], words[:-k]
-        if any(head[i:i + k] == tail for i in range(len(head) - k + 1)):
-            j = len(words) - k
-            while j > 0 and words[j - 1] in _DANGLING:
-                j -= 1
-            cut = fact[:spans[j][0]].rstrip(" ,;:-")
-            return trim_echo(cut + "." if cut[-1] not in ".!?" else cut) if j >= 3 else fact
-    return fact
 
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*[,\]]')
