@@ -1,6 +1,6 @@
 """memlora-mlx: on-device memory with per-operation LoRA adapters on one small MLX model."""
 
-from . import blas as _blas
+from .engine import blas as _blas
 
 _blas.preload()  # must run before anything imports mlx.core
 

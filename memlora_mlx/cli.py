@@ -8,19 +8,19 @@ import memlora_mlx  # noqa: F401  (preloads the optimized BLAS before anything i
 
 # (command, module, help). A module's add_parser(sub) adds `command` and sets `func=handler(args)`.
 COMMANDS = [
-    ("demo", "memlora_mlx.demo", "ingest a short built-in conversation and answer from memory"),
+    ("demo", "memlora_mlx.memory.demo", "ingest a short built-in conversation and answer from memory"),
     ("chat", "tui.cli", "terminal chat that remembers"),
-    ("add", "memlora_mlx.memory_cli", "add a memory from text"),
-    ("search", "memlora_mlx.memory_cli", "search memories"),
-    ("ask", "memlora_mlx.memory_cli", "answer a question from memory"),
-    ("memories", "memlora_mlx.memory_cli", "list/show/delete/history/export/import memories"),
-    ("store", "memlora_mlx.memory_cli", "store maintenance (optimize, info)"),
+    ("add", "memlora_mlx.memory.cli", "add a memory from text"),
+    ("search", "memlora_mlx.memory.cli", "search memories"),
+    ("ask", "memlora_mlx.memory.cli", "answer a question from memory"),
+    ("memories", "memlora_mlx.memory.cli", "list/show/delete/history/export/import memories"),
+    ("store", "memlora_mlx.memory.cli", "store maintenance (optimize, info)"),
     ("ingest", "memlora_mlx.ingest.cli", "batch-ingest LoCoMo / JSONL / text transcripts"),
     ("distill", "memlora_mlx.distill.cli", "build per-operation training data from a teacher"),
     ("train", "memlora_mlx.train", "train a per-operation LoRA adapter"),
     ("eval", "memlora_mlx.eval.cli", "evaluate: ops, locomo, vqa"),
-    ("bench", "memlora_mlx.bench", "benchmarks: engine, memory"),
-    ("doctor", "memlora_mlx.doctor", "report device, BLAS, compute dtype and GEMM speed"),
+    ("bench", "memlora_mlx.bench.cli", "benchmarks: engine, memory"),
+    ("doctor", "memlora_mlx.engine.doctor", "report device, BLAS, compute dtype and GEMM speed"),
 ]
 
 

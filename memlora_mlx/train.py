@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import worker
+from .engine import worker
 
 CONFIG_DEFAULTS = {  # mlx_lm.lora-style keys; a YAML --config overrides these, CLI flags override YAML
     "batch_size": 4,
@@ -105,7 +105,7 @@ def _progress_callback(model, optimizer, out: Path, start: int, total: int, stat
     from mlx_lm.tuner.trainer import TrainingCallback
     from tqdm import tqdm
 
-    from .adapters import lora_params
+    from .engine.adapters import lora_params
 
     class Progress(TrainingCallback):
         def __init__(self):
@@ -155,8 +155,8 @@ def _train(cfg: TrainConfig) -> dict:
     from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
     from mlx_lm.tuner.utils import build_schedule
 
-    from .adapters import DEFAULT_LORA, adapter_config, apply_lora, lora_params
-    from .models import load_model
+    from .engine.adapters import DEFAULT_LORA, adapter_config, apply_lora, lora_params
+    from .engine.models import load_model
 
     hp = cfg.hp
     out = Path(cfg.out)
@@ -313,7 +313,7 @@ def config_from_args(args) -> TrainConfig:
     base = args.base or getattr(args, "model", None)
     out = args.out
     if out is None:
-        from .models import DEFAULT_MODEL_ID
+        from .engine.models import DEFAULT_MODEL_ID
         from .paths import data_dir
 
         model_id = Path(base).name if base else DEFAULT_MODEL_ID

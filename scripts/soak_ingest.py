@@ -38,7 +38,7 @@ import lancedb  # noqa: E402,F401 - imported once here, inherited by every forke
 from memlora_mlx.ingest import ingest  # noqa: E402
 from memlora_mlx.ingest.journal import MARKER, Journal  # noqa: E402
 from memlora_mlx.memory import Memory  # noqa: E402
-from memlora_mlx.store import MemoryStore  # noqa: E402
+from memlora_mlx.memory.store import MemoryStore  # noqa: E402
 from support.scripted_engine import ScriptedEngine  # noqa: E402
 
 

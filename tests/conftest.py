@@ -9,7 +9,7 @@ import memlora_mlx  # noqa: F401 - preloads BLAS before anything imports mlx
 @pytest.fixture(scope="session")
 def embedder():
     """The real default sentence embedder (all-MiniLM-L6-v2 on MLX), loaded once per session."""
-    from memlora_mlx.embedder import load_embedder
+    from memlora_mlx.memory.embedder import load_embedder
 
     return load_embedder()
 
@@ -17,7 +17,7 @@ def embedder():
 @pytest.fixture
 def tmp_store(tmp_path):
     """A fresh writer MemoryStore (dim 384) in a temp dir; closed after the test."""
-    from memlora_mlx.store import MemoryStore
+    from memlora_mlx.memory.store import MemoryStore
 
     store = MemoryStore(tmp_path / "store", dim=384)
     yield store
@@ -28,7 +28,7 @@ def tmp_store(tmp_path):
 @pytest.fixture(scope="session")
 def default_model_dir():
     """The embedded SmolLM2-135M-Instruct imported into an mlx-lm dir (cached across runs)."""
-    from memlora_mlx.models import resolve_model
+    from memlora_mlx.engine.models import resolve_model
 
     return resolve_model(None).path
 

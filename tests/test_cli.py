@@ -69,7 +69,7 @@ def test_ask_without_memories_refuses_without_loading_a_model(tmp_path, capsys, 
 
 
 def test_locked_store_gives_a_clear_error(tmp_path, capsys, embedder):
-    from memlora_mlx.store import MemoryStore
+    from memlora_mlx.memory.store import MemoryStore
 
     s = tmp_path / "store"
     with MemoryStore(s, dim=384):  # another writer holds the store

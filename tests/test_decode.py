@@ -6,9 +6,9 @@ import pytest
 from mlx_lm.generate import generate_step
 from mlx_lm.models.cache import make_prompt_cache
 
-from memlora_mlx import worker
-from memlora_mlx.constrained import JsonSchemaProcessor
-from memlora_mlx.decode import NgramIndex, lookup_generate
+from memlora_mlx.engine import worker
+from memlora_mlx.engine.constrained import JsonSchemaProcessor
+from memlora_mlx.engine.decode import NgramIndex, lookup_generate
 from memlora_mlx.ops import update
 
 COPY_PROMPT = [{"role": "user", "content": "Repeat exactly: Caroline adopted a puppy named Oscar in May 2023 "

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from memlora_mlx.embedder import DEFAULT_EMBEDDER, Embedder, EmbedderError, load_embedder
+from memlora_mlx.memory.embedder import DEFAULT_EMBEDDER, Embedder, EmbedderError, load_embedder
 
 # Cosine similarities printed by sentence-transformers' own all-MiniLM-L6-v2 examples
 # (sbert.net "Semantic Textual Similarity" and the model-card usage example), 4 decimals.

@@ -9,11 +9,11 @@ import mlx.core as mx
 import numpy as np
 import pytest
 
-from memlora_mlx import worker
-from memlora_mlx.adapters import AdapterError, adapter_config
+from memlora_mlx.engine import worker
+from memlora_mlx.engine.adapters import AdapterError, adapter_config
 from memlora_mlx.engine import Engine
-from memlora_mlx.gguf_import import ModelImportError, import_gguf
-from memlora_mlx.models import ModelLoadError, embedded_gguf, resolve_model
+from memlora_mlx.engine.gguf_import import ModelImportError, import_gguf
+from memlora_mlx.engine.models import ModelLoadError, embedded_gguf, resolve_model
 
 PARAGRAPH = (
     "The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in Paris, France. "
@@ -62,7 +62,7 @@ def test_tokenizer_round_trip_and_chat_template(default_engine):
 
 def _random_adapter(engine, out, seed, **cfg_extra):
     def make():
-        from memlora_mlx.adapters import lora_params
+        from memlora_mlx.engine.adapters import lora_params
 
         mx.random.seed(seed)
         ws = {k: mx.random.normal(v.shape) * 0.05 for k, v in lora_params(engine.model).items()}
@@ -117,7 +117,7 @@ def test_adapter_loads_in_mlx_lm_too(tiny_engine, tmp_path):
     ours = _logits(tiny_engine, toks)
 
     def theirs():
-        from memlora_mlx.models import dequantize_model
+        from memlora_mlx.engine.models import dequantize_model
 
         m, _ = load_model(tiny_engine.model_path)
         dequantize_model(m)
@@ -193,7 +193,7 @@ def test_import_is_idempotent_and_atomic(tmp_path, monkeypatch):
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp  # not rewritten
 
     # A crash in the middle of writing leaves no directory that later loads.
-    import memlora_mlx.gguf_import as gi
+    import memlora_mlx.engine.gguf_import as gi
 
     def crash(*a, **k):
         raise KeyboardInterrupt("simulated crash mid-import")

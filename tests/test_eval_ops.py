@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 import memlora_mlx  # noqa: F401
-from memlora_mlx import worker
+from memlora_mlx.engine import worker
 from memlora_mlx.distill import chat_example
 from memlora_mlx.distill.locomo_source import decision_json
 from memlora_mlx.eval import ops as ev
@@ -96,8 +96,8 @@ def _random_adapters(model_dir, root):
     def run():
         import mlx.core as mx
 
-        from memlora_mlx.adapters import adapter_config, apply_lora, lora_params, save_adapter
-        from memlora_mlx.models import load_model
+        from memlora_mlx.engine.adapters import adapter_config, apply_lora, lora_params, save_adapter
+        from memlora_mlx.engine.models import load_model
 
         m, _, _, _ = load_model(str(model_dir), "fp32")
         apply_lora(m)

@@ -5,7 +5,7 @@ import os
 import pytest
 from PIL import Image
 
-from memlora_mlx.images import ImageRefused, check_image, store_image
+from memlora_mlx.memory.images import ImageRefused, check_image, store_image
 
 
 def _png(path, size=(64, 48), color=(200, 30, 30)):

@@ -17,7 +17,7 @@ import pytest
 
 from memlora_mlx.ingest import Journal, ingest, read_file
 from memlora_mlx.memory import Memory
-from memlora_mlx.store import MemoryStore
+from memlora_mlx.memory.store import MemoryStore
 
 from support.scripted_engine import ScriptedEngine
 

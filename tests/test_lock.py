@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from memlora_mlx.lock import LOCK_NAME, StoreLock, StoreLockedError, pid_alive
+from memlora_mlx.memory.lock import LOCK_NAME, StoreLock, StoreLockedError, pid_alive
 
 # The holder takes exactly the lock MemoryStore takes (importing lancedb in a child costs seconds).
 HOLDER = textwrap.dedent("""
     import sys, time
-    from memlora_mlx.lock import StoreLock
+    from memlora_mlx.memory.lock import StoreLock
     lock = StoreLock(sys.argv[1]).acquire()
     print("locked", flush=True)
     time.sleep(60)
@@ -28,7 +28,7 @@ def start_holder(path):
 
 
 def test_second_writer_in_other_process_is_refused_readers_work(tmp_path):
-    from memlora_mlx.store import MemoryRecord, MemoryStore
+    from memlora_mlx.memory.store import MemoryRecord, MemoryStore
 
     path = tmp_path / "store"
     MemoryStore(path, dim=4).close()  # create the tables
@@ -55,7 +55,7 @@ def test_sigterm_holder_then_other_process_takes_lock(tmp_path):
     holder = start_holder(tmp_path)
     holder.send_signal(signal.SIGTERM)
     holder.wait()
-    code = ("import sys; from memlora_mlx.lock import StoreLock; "
+    code = ("import sys; from memlora_mlx.memory.lock import StoreLock; "
             "l = StoreLock(sys.argv[1]).acquire(); print('ok', flush=True)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memlora_mlx.store import (
+from memlora_mlx.memory.store import (
     HistoryRecord,
     ImageRecord,
     MemoryRecord,
@@ -227,8 +227,8 @@ def test_reader_sees_writer_and_cannot_write(tmp_path):
 
 
 def test_optimize_builds_index_past_threshold_and_search_stays_exact(tmp_path):
-    from memlora_mlx import store_index
-    from memlora_mlx.bench_memory import synthetic
+    from memlora_mlx.memory import store_index
+    from memlora_mlx.bench.memory import synthetic
 
     dim, n = 64, 1200
     vecs = synthetic(np.random.default_rng(0), n, dim, "clustered")

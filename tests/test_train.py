@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import memlora_mlx  # noqa: F401
-from memlora_mlx import worker
+from memlora_mlx.engine import worker
 from memlora_mlx.train import CONFIG_DEFAULTS, TrainConfig, TrainError, config_from_args, train_adapter
 
 
@@ -42,7 +42,7 @@ def _loss(model_dir, adapter_dir, data_dir):
         from mlx_lm.tuner.trainer import evaluate
         from mlx_lm.tuner.utils import load_adapters
 
-        from memlora_mlx.models import load_model
+        from memlora_mlx.engine.models import load_model
         from memlora_mlx.train import load_split
 
         model, tok, _, _ = load_model(str(model_dir), "fp32")
@@ -59,7 +59,7 @@ def test_tiny_run_lowers_loss_and_adapter_loads_back(tmp_path, tiny_model_dir):
     card = train_adapter(_cfg(tmp_path, tiny_model_dir, iters=40))
     out = tmp_path / "adapter"
     cfg = json.loads((out / "adapter_config.json").read_text())
-    from memlora_mlx.adapters import DEFAULT_LORA
+    from memlora_mlx.engine.adapters import DEFAULT_LORA
 
     assert cfg["fine_tune_type"] == "lora" and cfg["lora_parameters"] == DEFAULT_LORA and cfg["num_layers"] == 2
     hist = card["val_history"]
@@ -73,7 +73,7 @@ def test_tiny_run_lowers_loss_and_adapter_loads_back(tmp_path, tiny_model_dir):
     def q4():
         from mlx_lm.tuner.utils import load_adapters
 
-        from memlora_mlx.models import load_model
+        from memlora_mlx.engine.models import load_model
 
         m, _, _, compute = load_model(str(tiny_model_dir), "4bit")
         load_adapters(m, str(out))

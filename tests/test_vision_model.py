@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import memlora_mlx  # noqa: F401
-from memlora_mlx import worker
+from memlora_mlx.engine import worker
 from memlora_mlx.vision import synth
 
 SHIPPED = Path(__file__).resolve().parent.parent / "adapters/SmolLM2-135M-Instruct"
@@ -20,8 +20,8 @@ def tiny_lm(tiny_model_dir):
     def run():
         from mlx_lm import load
 
-        from memlora_mlx.adapters import apply_lora
-        from memlora_mlx.models import dequantize_model
+        from memlora_mlx.engine.adapters import apply_lora
+        from memlora_mlx.engine.models import dequantize_model
 
         lm, tok = load(str(tiny_model_dir))
         dequantize_model(lm)
@@ -169,7 +169,7 @@ def test_answer_from_pixels_runs_greedy(tiny_lm):
 
 def test_pipeline_image_memory(tiny_lm, tmp_path, embedder):
     """add_image: stored once by content, vector in the images table, a linked text memory; bad input refused."""
-    from memlora_mlx.images import ImageRefused
+    from memlora_mlx.memory.images import ImageRefused
     from memlora_mlx.memory import Memory
     from memlora_mlx.vision.pipeline import VisionPipeline
     from memlora_mlx.vision.tiny_vision import save_vision

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import memlora_mlx  # noqa: F401
-from memlora_mlx import worker
-from memlora_mlx.adapters import DEFAULT_LORA, AdapterError
-from memlora_mlx.vision import synth, vlm
+from memlora_mlx.engine import worker
+from memlora_mlx.engine.adapters import DEFAULT_LORA, AdapterError
+from memlora_mlx.engine import vlm
+from memlora_mlx.vision import synth
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_vlm_builder import write_tiny_qwen2_vl, write_tiny_smolvlm  # noqa: E402

@@ -1,6 +1,6 @@
 """The thin layer between the TUI and the Memory API. Every method here blocks: call it from a
 thread worker, never from the UI thread. Model work itself runs on the MLX thread (Memory and
-Engine dispatch to `memlora_mlx.worker`)."""
+Engine dispatch to `memlora_mlx.engine.worker`)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ class Backend:
         """Validate an image file; raises ValueError (or images.ImageRefused) naming the problem."""
         path = Path(path).expanduser()
         try:
-            from memlora_mlx.images import check_image
+            from memlora_mlx.memory.images import check_image
         except ImportError:
             check_image = _check_image_pil
         out = check_image(path)

@@ -115,7 +115,7 @@ def run(args) -> int:
         split_map = parse_split_spec(args.split)
         embedder = None
         if args.op in ("update", "answer"):
-            from ..embedder import load_embedder
+            from ..memory.embedder import load_embedder
 
             embedder = load_embedder()
         if args.source == "locomo":

@@ -97,7 +97,7 @@ class Run:
         from ..memory import Memory
 
         if self._embedder is None:
-            from ..embedder import load_embedder
+            from ..memory.embedder import load_embedder
 
             self._embedder = load_embedder()
         mt = {"extract": self.cfg.extract_max_tokens} if self.cfg.extract_max_tokens else None

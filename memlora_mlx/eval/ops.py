@@ -206,7 +206,7 @@ def markdown(results: dict) -> str:
 
 def run(args) -> int:
     from ..distill import read_jsonl
-    from ..embedder import load_embedder
+    from ..memory.embedder import load_embedder
     from ..engine import Engine
 
     adapters, data, out = Path(args.adapters), Path(args.data), Path(args.out)

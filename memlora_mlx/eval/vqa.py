@@ -27,7 +27,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from memlora_mlx.embedder import load_embedder
+    from memlora_mlx.memory.embedder import load_embedder
     from memlora_mlx.engine import Engine
     from memlora_mlx.memory import Memory
     from memlora_mlx.vision.pipeline import VisionPipeline

@@ -32,13 +32,13 @@ def add_parser(sub, name: str = "ingest"):
 
 
 def run(args, memory=None) -> int:
-    from ..lock import StoreLockedError
+    from ..memory.lock import StoreLockedError
     from .runner import IngestError, ingest
 
     opened = memory is None
     if memory is None:
         from .. import paths
-        from ..lock import StoreLock
+        from ..memory.lock import StoreLock
 
         store_dir = Path(args.store).expanduser() if args.store else paths.default_store()
         try:  # fail fast, before the heavy imports, when another writer holds the store
@@ -47,7 +47,7 @@ def run(args, memory=None) -> int:
             print(f"memlora ingest: {e}", file=sys.stderr)
             return EXIT_LOCKED
         from ..memory import Memory
-        from ..store import MemoryStore
+        from ..memory.store import MemoryStore
 
         try:
             store = MemoryStore(store_dir)  # take the writer lock before loading any model

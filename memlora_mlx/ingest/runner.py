@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..images import ImageRefused, check_image
+from ..memory.images import ImageRefused, check_image
 from ..paths import expand_inputs
 from .formats import FORMATS, SourceSession, SourceTurn, read_file
 from .journal import Journal

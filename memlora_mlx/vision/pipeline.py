@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-import memlora_mlx  # noqa: F401
-from memlora_mlx import paths, worker
+from memlora_mlx import paths
+from memlora_mlx.engine import worker
 
 log = logging.getLogger(__name__)
 DEMO_MODEL = "SmolLM2-135M-Instruct"
@@ -83,7 +83,7 @@ class VisionPipeline:
         from .tiny_vision import load_pixels
 
         if getattr(engine, "vlm", None) is not None:
-            from .vlm import image_vector
+            from ..engine.vlm import image_vector
 
             return image_vector(engine.vlm, image)
         v = self.vision(engine)
@@ -99,8 +99,8 @@ class VisionPipeline:
                   caption: str | None = None, session_date: str | None = None, dia_id: str | None = None) -> dict:
         """Store the image (content-addressed, once), caption it once, index its vector, add a linked text memory.
         Returns {"image_id", "memory_id", "caption", "path"}. Bad images raise images.ImageRefused (nothing stored)."""
-        from memlora_mlx.images import store_image
-        from memlora_mlx.store import ImageRecord
+        from memlora_mlx.memory.images import store_image
+        from memlora_mlx.memory.store import ImageRecord
 
         store = memory.store
         images_dir = Path(self.images_dir or Path(store.path) / "images")
@@ -122,7 +122,7 @@ class VisionPipeline:
     def add_turn_images(self, memory, turns, user_id: str, session_date=None) -> tuple[list[dict], set]:
         """Image memories for the turns that carry an image -> (results, ids of turns stored with their image).
         A refused image is logged and skipped: the turn's text is still the caller's to store."""
-        from memlora_mlx.images import ImageRefused
+        from memlora_mlx.memory.images import ImageRefused
 
         out, linked = [], set()
         for t in (t for t in turns if t.image):

@@ -2,7 +2,7 @@
 
 LLaVA-style: the image becomes `n_tokens` vectors spliced into the prompt's token embeddings right after the user
 turn opens; the LM (with the `vqa` LoRA) reads them like words. A demo model for synthetic scenes, not a general VLM.
-All functions here must run on the MLX worker thread (`memlora_mlx.worker.run`).
+All functions here must run on the MLX worker thread (`memlora_mlx.engine.worker.run`).
 """
 
 import json
@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import memlora_mlx  # noqa: F401  (BLAS preload before mlx)
 import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-import memlora_mlx  # noqa: F401
-from memlora_mlx import worker
+from memlora_mlx.engine import worker
 from memlora_mlx.vision import synth
 from memlora_mlx.vision.tiny_vision import HEADS
 
@@ -149,7 +148,7 @@ def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, s
     import mlx.optimizers as optim
     from tqdm import tqdm
 
-    from ..adapters import adapter_config, save_adapter
+    from ..engine.adapters import adapter_config, save_adapter
     from .tiny_vision import save_vision
 
     class Both(nn.Module):
@@ -197,8 +196,8 @@ def save_checkpoint(lm, vision, out, step, adapter_config, save_adapter, save_vi
 def train(args):
     import mlx.core as mx
 
-    from ..adapters import apply_lora
-    from ..models import load_model
+    from ..engine.adapters import apply_lora
+    from ..engine.models import load_model
     from .tiny_vision import TinyVision, VisionConfig, load_vision, save_vision
 
     out = Path(args.out)

@@ -11,7 +11,7 @@ import time
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.ingest import ingest
 from memlora_mlx.memory import Memory
-from memlora_mlx.store import MemoryStore, StoreLockedError
+from memlora_mlx.memory.store import MemoryStore, StoreLockedError
 
 from support.scripted_engine import ScriptedEngine
 

@@ -1,8 +1,8 @@
 """Normalise what callers pass to `Memory.add` (a string, chat dicts, Turns) into turns, and cut long
 conversations into extract-sized chunks."""
 
-from .ops import extract as extract_op
-from .types import Turn
+from ..ops import extract as extract_op
+from ..types import Turn
 
 # Extract calls see windows like the ones the extract adapter was trained on (distill --window 4, ~660
 # characters): longer windows made it return as few facts per call, i.e. far fewer facts per turn.

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths, store_index
-from .store import MemoryRecord, MemoryStore
+from .. import paths
+from ..memory import store_index
+from ..memory.store import MemoryRecord, MemoryStore
 
 USER = "bench"
 INDEX_FROM = store_index.INDEX_FROM  # brute force below this size ("auto")

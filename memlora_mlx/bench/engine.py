@@ -12,7 +12,7 @@ from pathlib import Path
 
 import memlora_mlx  # noqa: F401  (BLAS preload)
 
-from . import worker
+from ..engine import worker
 
 PROMPT_TOKENS, DECODE_TOKENS = 512, 128
 
@@ -63,8 +63,8 @@ _TURNS = [
 
 def op_prompts(engine) -> list[tuple[str, list[dict], int]]:
     """(op, messages, max_tokens) for extract, update and answer built by the runtime operations."""
-    from .ops import answer, extract, update
-    from .types import Turn
+    from ..ops import answer, extract, update
+    from ..types import Turn
 
     turns = [Turn(speaker=s, text=t) for s, t in _TURNS]
     return [
@@ -164,7 +164,7 @@ def time_generation(model, ids: list[int], n: int = DECODE_TOKENS) -> tuple[floa
 def random_adapters(engine, root: Path, count: int = 4) -> list[Path]:
     import mlx.core as mx
 
-    from .adapters import adapter_config, lora_params
+    from ..engine.adapters import adapter_config, lora_params
 
     def make():
         out = []
@@ -194,7 +194,7 @@ def model_bytes(model) -> int:
 
 
 def run_bench(model: str | None = None, plain: bool = True, log=print) -> dict:
-    from .engine import Engine
+    from ..engine import Engine
 
     res: dict = {}
     r0 = rss_mb()

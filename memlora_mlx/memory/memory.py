@@ -23,15 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
+from .. import paths
 from .memory_io import export_jsonl, import_jsonl
-from .ops import answer as answer_op
-from .ops import extract as extract_op
-from .ops import update as update_op
-from .ops.parsing import format_date, normalize_text
+from ..ops import answer as answer_op
+from ..ops import extract as extract_op
+from ..ops import update as update_op
+from ..ops.parsing import format_date, normalize_text
 from .store import HistoryRecord, MemoryRecord, MemoryStore
 from .messages import chunk_turns, to_turns  # noqa: F401  (to_turns is public API here too)
-from .types import Turn
+from ..types import Turn
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Memory:
     @property
     def engine(self):
         if self._engine is None:
-            from .engine import Engine
+            from ..engine import Engine
 
             self._engine = Engine(self._model)
         return self._engine
@@ -93,7 +93,7 @@ class Memory:
     def vision(self):
         """The image pipeline, or None when no vision model is available for this base."""
         if self._vision == "auto":
-            from .vision.pipeline import VisionPipeline, default_vision_dir
+            from ..vision.pipeline import VisionPipeline, default_vision_dir
 
             has = getattr(self.engine, "vlm", None) is not None \
                 or (default_vision_dir(self.engine.model_id) / "vision_config.json").is_file()

@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
-
-from . import paths, worker
+from .. import paths
+from . import worker
 from .adapters import DEFAULT_LORA, OPS, AdapterBank, AdapterError
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class Engine:
     # --- loading -------------------------------------------------------------------------------
     def _load(self, model, compute):
         from .models import default_compute, load_model, resolve_model
-        from .vision import vlm as vlm_mod
+        from . import vlm as vlm_mod
 
         self.vlm = None  # an mlx-vlm model when the base is a VLM: then it serves every operation
         resolved = resolve_model(model)
@@ -96,7 +95,7 @@ class Engine:
 
     def load_adapter(self, name: str, path: str | Path) -> dict:
         if self.vlm is not None:  # mlx-lm or mlx-vlm key names, matched on the layers.N.* tail
-            from .vision.vlm import _load_adapter
+            from .vlm import _load_adapter
 
             cfg = worker.run(_load_adapter, self.vlm, name, Path(path))
         else:
@@ -278,7 +277,7 @@ class Engine:
         """Answer `prompt` about image files with the VLM base (adapter swapped in the shared bank)."""
         if self.vlm is None:
             raise GenerationError(f"{self.model_id} is a text model; load a VLM base to look at images")
-        from .vision.vlm import generate_vlm
+        from .vlm import generate_vlm
 
         worker.run(self._use, adapter)
         return generate_vlm(self.vlm, prompt, images, max_tokens=max_tokens, adapter=False, temperature=temperature)

@@ -78,7 +78,7 @@ def add_parser(sub, name):
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _store_path(args) -> Path:
-    from . import paths
+    from .. import paths
 
     return Path(args.store).expanduser() if args.store else paths.default_store()
 
@@ -156,7 +156,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .ops import answer as answer_op
+    from ..ops import answer as answer_op
     from .memory import answer_context
 
     mem = _open(args, write=False)

@@ -15,12 +15,12 @@ def add_parser(sub, name):
 
 def run(args) -> int:
     if args.what == "engine":
-        from .bench_engine import print_table, run_bench
+        from .engine import print_table, run_bench
 
         res = run_bench(args.model, plain=not args.no_plain)
         print_table(res)
     else:
-        from .bench_memory_ops import run_memory_bench
+        from .ops import run_memory_bench
 
         res = run_memory_bench(args)
     if args.json:

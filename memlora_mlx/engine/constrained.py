@@ -3,7 +3,6 @@
 import json
 from functools import lru_cache
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
 import mlx.core as mx
 import numpy as np
 
@@ -30,7 +29,7 @@ class JsonSchemaProcessor:
         self.n_vocab = n_vocab
         self.started = False
 
-    # --- token-by-token interface (memlora_mlx.decode) ---
+    # --- token-by-token interface (memlora_mlx.engine.decode) ---
     def consume(self, token: int) -> None:
         if not self.matcher.is_error():
             self.matcher.consume_token(int(token))

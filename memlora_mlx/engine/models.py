@@ -7,12 +7,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
 import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_unflatten
 
-from . import paths
+from .. import paths
 from .gguf_import import ModelImportError, import_gguf
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
 import mlx.core as mx
 import numpy as np
 from mlx_lm.models.cache import trim_prompt_cache

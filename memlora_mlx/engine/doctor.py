@@ -5,8 +5,6 @@ import platform
 import sys
 import time
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
-
 from . import blas, worker
 
 

@@ -12,7 +12,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import memlora_mlx  # noqa: F401  (BLAS preload)
 import mlx.core as mx
 from filelock import FileLock
 

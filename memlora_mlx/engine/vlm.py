@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import memlora_mlx  # noqa: F401  (BLAS preload before mlx)
-from memlora_mlx import worker
-from memlora_mlx.adapters import DEFAULT_LORA, AdapterBank, AdapterError
+from memlora_mlx.engine import worker
+from memlora_mlx.engine.adapters import DEFAULT_LORA, AdapterBank, AdapterError
 
 _TAIL = re.compile(r"(?:^|\.)(layers\.\d+\..+)$")
 
@@ -138,7 +137,7 @@ def _load(path_or_id: str, lora: dict, compute: str = "as-is"):
     if not hasattr(model, "language_model") or not hasattr(model.language_model, "layers"):
         raise VLMLoadError(f"{path_or_id}: {type(model).__name__} has no language_model.layers to put LoRA on")
     if compute == "fp32":  # before LoRA wrapping, like the text path (models.load_model)
-        from memlora_mlx.models import dequantize_model
+        from memlora_mlx.engine.models import dequantize_model
 
         dequantize_model(model)
     model.eval()
@@ -194,7 +193,7 @@ def save_adapter(vlm: VLM, out_dir, base_model_id: str | None = None, **extra) -
     """Write the active LoRA weights in mlx-lm format (keys `model.layers.N...`)."""
     import mlx.core as mx
 
-    from memlora_mlx.adapters import lora_params
+    from memlora_mlx.engine.adapters import lora_params
 
     def run():
         out = Path(out_dir)

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from .types import Turn
+from ..types import Turn
 
 USER = "alex"
 SESSIONS = [
@@ -59,9 +59,9 @@ def run_demo(args) -> int:
 
 
 def _demo(store: str, user: str, model: str | None, temporary: bool, sessions, questions) -> int:
-    from .engine import Engine
+    from ..engine import Engine
     from .memory import Memory, answer_context
-    from .ops import answer as answer_op
+    from ..ops import answer as answer_op
 
     t0 = time.perf_counter()
     _say("memlora demo: on-device memory, offline\n")

@@ -1,13 +1,13 @@
 """`memlora bench memory`: add throughput and per-operation latency on the real engine, plus store
-search latency at 1k/10k/100k memories (bench_memory.py)."""
+search latency at 1k/10k/100k memories (bench/memory.py)."""
 
 import tempfile
 import time
 
 import memlora_mlx  # noqa: F401  (BLAS preload)
 
-from .demo import SESSIONS, QUESTIONS, USER
-from .types import Turn
+from ..memory.demo import SESSIONS, QUESTIONS, USER
+from ..types import Turn
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -16,8 +16,8 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def add_bench(model=None, n_turns: int = 12) -> dict:
-    from .engine import Engine
-    from .memory import Memory
+    from ..engine import Engine
+    from ..memory import Memory
 
     engine = Engine(model)
     calls: dict[str, list[float]] = {}
@@ -53,7 +53,7 @@ def add_bench(model=None, n_turns: int = 12) -> dict:
 
 
 def run_memory_bench(args) -> dict:
-    from .bench_memory import search_bench
+    from .memory import search_bench
 
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
     res = add_bench(args.model, args.turns)
