@@ -26,6 +26,7 @@ import numpy as np
 from .. import paths
 from .memory_io import export_jsonl, import_jsonl
 from ..ops import answer as answer_op
+from ..ops.answer import answer_context  # noqa: F401  (public API here too)
 from ..ops import extract as extract_op
 from ..ops import update as update_op
 from ..ops.parsing import format_date, normalize_text
@@ -317,16 +318,6 @@ class Memory:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def answer_context(hits: list[dict]) -> list[dict]:
-    """Search results -> memories for the answer prompt: text, date (session date, else created), speaker."""
-    out = []
-    for h in hits:
-        src = h.get("source") or {}
-        out.append({"text": h["memory"], "date": src.get("session_date") or (h.get("created_at") or "")[:10] or None,
-                    "speaker": src.get("speaker")})
-    return out
 
 
 class _Lazy:

@@ -87,3 +87,13 @@ def stream_answer(engine, question: str, memories: list[dict], *, max_tokens: in
         return
     yield from engine.stream(build_messages(question, memories, asker), adapter="answer", max_tokens=max_tokens,
                              temperature=0.0, stop=STOP)
+
+
+def answer_context(hits: list[dict]) -> list[dict]:
+    """Search results -> memories for the answer prompt: text, date (session date, else created), speaker."""
+    out = []
+    for h in hits:
+        src = h.get("source") or {}
+        out.append({"text": h["memory"], "date": src.get("session_date") or (h.get("created_at") or "")[:10] or None,
+                    "speaker": src.get("speaker")})
+    return out

@@ -157,8 +157,8 @@ class VisionPipeline:
     def answer(self, memory, question: str, user_id=None, limit: int | None = None) -> dict:
         """{"answer", "memories", "image"}: from pixels when the best image memory is among the top hits
         (native mode), else from the memories' text (captions included) with the answer adapter."""
-        from memlora_mlx.memory import answer_context
         from memlora_mlx.ops import answer as answer_op
+        from memlora_mlx.ops.answer import answer_context
 
         hits = self.retrieve(memory, question, user_id, limit)
         imgs = self.image_hits(hits)
