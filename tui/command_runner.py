@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import messages as M
 from .commands import Command
+from .messages import describe
 
 
 def _fmt(rows: list[dict]) -> str:
@@ -19,7 +20,6 @@ def _fmt(rows: list[dict]) -> str:
 def run_command(screen, cmd: Command, typed: str) -> None:
     """Start the worker for `cmd` on `screen` (a ChatScreen). `typed` is restored on failure."""
     backend, post = screen.backend, screen.post_message
-    describe = _describe
 
     def guarded(fn, label: str):
         def body():
@@ -75,7 +75,7 @@ def _ingest(backend, post, path: str, typed: str) -> None:
     try:
         report = backend.ingest(src, progress)
     except Exception as e:  # noqa: BLE001
-        post(M.IngestDone("", f"ingest of {src} failed: {_describe(e)}"))
+        post(M.IngestDone("", f"ingest of {src} failed: {describe(e)}"))
         return
     summary = report.summary() if hasattr(report, "summary") else str(report)
     errors = getattr(report, "errors", [])
@@ -94,14 +94,8 @@ def delete_many(screen, ids: list[str]) -> None:
                 backend.delete(mid)
                 gone.append(mid)
             except Exception as e:  # noqa: BLE001 - keep deleting the others
-                post(M.Notice(f"could not delete {mid}: {_describe(e)}", "error", "forget"))
+                post(M.Notice(f"could not delete {mid}: {describe(e)}", "error", "forget"))
         post(M.Notice(f"deleted {len(gone)} memor{'y' if len(gone) == 1 else 'ies'}", "result", "forget"))
         post(M.RefreshMemories())
 
     screen.run_worker(body, thread=True, group="cmd-forget-delete")
-
-
-def _describe(e: BaseException) -> str:
-    from .screens.chat import describe
-
-    return describe(e)

@@ -1,4 +1,5 @@
-"""Typed messages that thread workers post to the UI (post_message is thread-safe)."""
+"""Typed messages that thread workers post to the UI (post_message is thread-safe), and `describe(e)`:
+the user-facing text for an exception they report."""
 
 from dataclasses import dataclass, field
 
@@ -114,3 +115,13 @@ class ImageReady(Message):
 
 class RefreshMemories(Message):
     """Something changed the store: reload the memory panel and the count."""
+
+
+def describe(e: BaseException) -> str:
+    """A specific, user-facing message for an exception."""
+    name = type(e).__name__
+    if name == "StoreLockedError":
+        return f"store locked: {e} — close the other memlora process or use --store DIR"
+    if isinstance(e, (FileNotFoundError, ModuleNotFoundError)):
+        return f"missing: {e}"
+    return f"{name}: {e}" if str(e) else name

@@ -15,7 +15,9 @@ from textual.widgets import Footer, Markdown, ProgressBar
 
 from .. import messages as M
 from ..backend import VisionUnavailable, is_question, load_backend
+from ..command_runner import delete_many, run_command
 from ..commands import HELP, CommandError, parse_command
+from ..messages import describe
 from ..widgets.chat_input import ChatInput
 from ..widgets.chat_log import AssistantMessage, ChatLog, ImageMessage, NoticeMessage, RecallNote, UserMessage
 from ..widgets.memory_panel import MemoryPanel
@@ -28,16 +30,6 @@ from .image_picker import ImagePickerScreen
 
 NOTED = "Noted — I'll remember that."
 RECALL_MIN_SCORE, RECALL_SHOWN = 0.35, 3  # memories listed under a reply (the evidence it was given)
-
-
-def describe(e: BaseException) -> str:
-    """A specific, user-facing message for an exception."""
-    name = type(e).__name__
-    if name == "StoreLockedError":
-        return f"store locked: {e} — close the other memlora process or use --store DIR"
-    if isinstance(e, (FileNotFoundError, ModuleNotFoundError)):
-        return f"missing: {e}"
-    return f"{name}: {e}" if str(e) else name
 
 
 class ChatScreen(Screen):
@@ -314,8 +306,6 @@ class ChatScreen(Screen):
 
     # -- commands (worker bodies live in tui/command_runner.py) --------------------------------
     async def run_command(self, text: str) -> None:
-        from ..command_runner import run_command
-
         try:
             cmd = parse_command(text)
         except CommandError as e:
@@ -364,8 +354,6 @@ class ChatScreen(Screen):
 
         def done(ids: list[str] | None) -> None:
             if ids:
-                from ..command_runner import delete_many
-
                 delete_many(self, ids)
             else:
                 self.run_worker(self._log(NoticeMessage("nothing deleted", "info", "forget")))
