@@ -39,7 +39,7 @@ class Backend:
 
     def __post_init__(self):
         if self.engine is None:
-            self.engine = getattr(self.memory, "engine", None)
+            self.engine = self.memory.engine
         self._pipeline_lock = threading.Lock()  # memory.add of exchanges runs in order
 
     # -- events -------------------------------------------------------------------------------
@@ -47,13 +47,11 @@ class Backend:
         """Subscribe to ADD/UPDATE/DELETE from the Memory API and adapter/stats from the Engine."""
         mine = lambda ev: ev.get("user_id") in (None, self.user_id) and on_memory_event(ev)  # noqa: E731
         self.memory.add_listener(mine)
-        fn = getattr(self.engine, "add_listener", None)
-        if callable(fn):
-            fn(on_engine_event)
+        self.engine.add_listener(on_engine_event)
 
     @property
     def model_id(self) -> str:
-        return str(getattr(self.engine, "model_id", None) or "no model")
+        return str(self.engine.model_id)
 
     # -- chat ---------------------------------------------------------------------------------
     def retrieve(self, question: str, limit: int = ANSWER_TOP_K) -> list[dict]:
@@ -61,8 +59,6 @@ class Backend:
 
     def answer_stream(self, question: str, hits: list[dict]) -> Iterator[str]:
         """Stream the answer op over retrieved memories (same prompt as `Memory.answer`)."""
-        if self.engine is None:
-            raise RuntimeError("no model loaded: start with --model DIR or check `memlora doctor`")
         from memlora_mlx.memory import answer_context
         from memlora_mlx.ops.answer import stream_answer
 
@@ -110,8 +106,7 @@ class Backend:
         return self.memory.update(memory_id, text)
 
     def history(self, memory_id: str) -> list[dict]:
-        rows = self.memory.history(memory_id)
-        return rows["results"] if isinstance(rows, dict) else list(rows)
+        return self.memory.history(memory_id)
 
     def export(self, path: str | Path):
         """Write this user's memories to `path` (JSONL with history). Returns the counts."""
@@ -136,35 +131,28 @@ class Backend:
     # -- images -------------------------------------------------------------------------------
     def check_image(self, path: str | Path) -> Path:
         """Validate an image file; raises ValueError (or images.ImageRefused) naming the problem."""
-        path = Path(path).expanduser()
-        try:
-            from memlora_mlx.memory.images import check_image
-        except ImportError:
-            check_image = _check_image_pil
-        out = check_image(path)
-        return Path(getattr(out, "path", out) or path)
+        from memlora_mlx.memory.images import check_image
+
+        return check_image(Path(path).expanduser()).path
 
     def add_image(self, path: Path, caption: str | None = None) -> list[dict] | None:
-        """Store an image memory; None when the Memory API has no image verb yet."""
-        fn = getattr(self.memory, "add_image", None)
-        if not callable(fn):
+        """Store an image memory (`Memory.add` of an image turn); None when no vision model is loaded for this base."""
+        from memlora_mlx.types import Turn
+
+        if self.memory.vision is None:
             return None
         with self._pipeline_lock:
-            out = fn(path, user_id=self.user_id, caption=caption) if caption else fn(path, user_id=self.user_id)
-        return out.get("results", []) if isinstance(out, dict) else out
+            return self.memory.add([Turn(self.user_id, "", image=str(path), caption=caption)],
+                                   user_id=self.user_id)["results"]
 
     def ask_image(self, path: Path, question: str) -> Iterator[str]:
-        """Answer a question about an image with the vision path (vqa adapter)."""
-        for name in ("answer_image", "ask_image", "vqa"):
-            fn = getattr(self.memory, name, None)
-            if callable(fn):
-                out = fn(path, question, user_id=self.user_id)
-                yield out if isinstance(out, str) else str(out.get("answer", out))
-                return
-        raise VisionUnavailable(
-            "vision model not loaded: the image is kept, but questions about its content need "
-            "the vqa vision path (not installed in this build)"
-        )
+        """Answer a question about an image from its pixels (the Memory's vision pipeline, vqa adapter)."""
+        if self.memory.vision is None:
+            raise VisionUnavailable(
+                "vision model not loaded: the image is kept, but questions about its content need "
+                "a vision model for this base (none is shipped for it)"
+            )
+        yield self.memory.vision.answer_image(self.engine, question, path)
 
 
 def load_backend(store: str | Path | None, model: str | None, user_id: str) -> Backend:
@@ -184,16 +172,3 @@ def load_backend(store: str | Path | None, model: str | None, user_id: str) -> B
 
 def _recency(row: dict) -> str:
     return str(row.get("updated_at") or row.get("created_at") or "")
-
-
-def _check_image_pil(path: Path) -> Path:
-    from PIL import Image, UnidentifiedImageError
-
-    if not path.is_file():
-        raise ValueError(f"{path}: no such image file")
-    try:
-        with Image.open(path) as im:
-            im.verify()
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"{path}: not a readable image ({e})") from None
-    return path

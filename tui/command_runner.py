@@ -77,8 +77,8 @@ def _ingest(backend, post, path: str, typed: str) -> None:
     except Exception as e:  # noqa: BLE001
         post(M.IngestDone("", f"ingest of {src} failed: {describe(e)}"))
         return
-    summary = report.summary() if hasattr(report, "summary") else str(report)
-    errors = getattr(report, "errors", [])
+    summary = report.summary()
+    errors = report.errors
     if errors:
         summary += "\n" + "\n".join(errors[:5]) + ("\n…" if len(errors) > 5 else "")
     post(M.IngestDone(f"ingested {src}\n{summary}"))

@@ -95,6 +95,11 @@ class VisionPipeline:
         return answer_about_images(engine, "Describe the photo.", [image], vision, adapter=self.adapter,
                                    max_tokens=12) or "a photo"
 
+    def answer_image(self, engine, question: str, image) -> str:
+        """Answer `question` from the pixels of one given image (the VLM base or the demo vision model)."""
+        vision = None if getattr(engine, "vlm", None) is not None else self.vision(engine)
+        return answer_about_images(engine, question, [image], vision, adapter=self.adapter)
+
     def add_image(self, memory, image, user_id: str, speaker: str | None = None, text: str | None = None,
                   caption: str | None = None, session_date: str | None = None, dia_id: str | None = None) -> dict:
         """Store the image (content-addressed, once), caption it once, index its vector, add a linked text memory.
