@@ -20,16 +20,23 @@ COMMANDS = [
     ("train", "memlora_mlx.train", "train a per-operation LoRA adapter"),
     ("eval", "memlora_mlx.eval.cli", "evaluate: ops, locomo, vqa"),
     ("bench", "memlora_mlx.bench.cli", "benchmarks: engine, memory"),
+    ("models", "memlora_mlx.engine.models_cli", "list model presets: size, source, installed, adapters shipped"),
     ("doctor", "memlora_mlx.engine.doctor", "report device, BLAS, compute dtype and GEMM speed"),
 ]
 
 
 def build_parser(argv) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="memlora", description="Private on-device memory (MemLoRA on MLX).")
-    p.add_argument("--model", default=None, help="model: local mlx-lm dir or HF id (default: embedded SmolLM2-135M)")
+    p.add_argument("--model", default=None,
+                   help="preset (`memlora models`), local mlx-lm dir, .gguf or HF id (default: the device's preset)")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    wanted = next((a for a in argv if not a.startswith("-")), None)
+    # The command is the first word that is not a global option or its value (`--model DIR eval locomo`).
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model")
+    pre.add_argument("-v", "--verbose", action="store_true")
+    _, rest = pre.parse_known_args(argv)
+    wanted = next((a for a in rest if not a.startswith("-")), None)
     for name, module, help_ in COMMANDS:
         if wanted not in (None, name):
             sub.add_parser(name, help=help_)  # listed in --help, not imported

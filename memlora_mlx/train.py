@@ -34,6 +34,7 @@ CONFIG_DEFAULTS = {  # mlx_lm.lora-style keys; a YAML --config overrides these, 
     "seed": 0,
     "compute": "auto",
     "time_limit": None,  # minutes; stop cleanly (best checkpoint + card kept) when reached
+    "lora_layers": None,  # train LoRA on the last N blocks only (None: all); the bank zero-fills the rest
 }
 
 
@@ -166,7 +167,7 @@ def _train(cfg: TrainConfig) -> dict:
     mx.random.seed(hp["seed"])  # LoRA init
     np.random.seed(hp["seed"])  # mlx-lm's batch order and validation batches (numpy's global RNG)
     model, tok, resolved, compute = load_model(cfg.base, hp["compute"])
-    apply_lora(model, DEFAULT_LORA)
+    apply_lora(model, DEFAULT_LORA, hp.get("lora_layers"))
 
     def dataset(rows):
         ds = ChatDataset(rows, tok, mask_prompt=True)
@@ -200,8 +201,8 @@ def _train(cfg: TrainConfig) -> dict:
     elif cfg.resume:
         print(f"nothing to resume in {out}; starting fresh", file=sys.stderr)
     remaining = hp["iters"] - start
-    config = adapter_config(model, resolved.model_id, op=cfg.op, compute=compute, data=str(cfg.data),
-                            **{k: v for k, v in hp.items() if k != "compute"})
+    config = adapter_config(model, resolved.model_id, layers=hp.get("lora_layers"), op=cfg.op, compute=compute,
+                            data=str(cfg.data), **{k: v for k, v in hp.items() if k != "compute"})
     (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
 
     t0 = time.perf_counter()
@@ -267,7 +268,7 @@ def add_parser(sub, name="train"):
     p.add_argument("--op", required=True, help="operation name: extract, update, answer (or your own)")
     p.add_argument("--data", required=True, help="dir with train.jsonl / valid.jsonl (from `memlora distill`)")
     p.add_argument("--out", default=None, help="adapter dir (default: data_dir()/adapters/<model-id>/<op>)")
-    p.add_argument("--base", default=None, help="base model (default: --model or the embedded SmolLM2-135M)")
+    p.add_argument("--base", default=None, help="base model: preset, dir or .gguf (default: --model or the device's preset)")
     p.add_argument("--config", default=None, help="YAML with mlx_lm.lora-style keys (batch_size, iters, ...)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--iters", type=int)
@@ -280,6 +281,7 @@ def add_parser(sub, name="train"):
     p.add_argument("--compute", choices=("auto", "fp32", "4bit"))
     p.add_argument("--time-limit", type=float, help="minutes; stop cleanly when reached")
     p.add_argument("--steps-per-report", type=int)
+    p.add_argument("--lora-layers", type=int, help="train the last N blocks only (default: all)")
     p.set_defaults(func=run)
     return p
 
@@ -300,7 +302,8 @@ def config_from_args(args) -> TrainConfig:
         for k, v in loaded.items():
             if k not in CONFIG_DEFAULTS:
                 continue
-            if isinstance(v, str) and k in ("learning_rate", "iters", "batch_size", "max_seq_length", "time_limit"):
+            if isinstance(v, str) and k in ("learning_rate", "iters", "batch_size", "max_seq_length", "time_limit",
+                                            "lora_layers"):
                 try:  # PyYAML reads 1e-4 as a string
                     v = float(v) if k in ("learning_rate", "time_limit") else int(v)
                 except ValueError:
@@ -313,10 +316,11 @@ def config_from_args(args) -> TrainConfig:
     base = args.base or getattr(args, "model", None)
     out = args.out
     if out is None:
-        from .engine.models import DEFAULT_MODEL_ID
+        from .engine.models import default_preset, find_preset
         from .paths import data_dir
 
-        model_id = Path(base).name if base else DEFAULT_MODEL_ID
+        preset = find_preset(base) if base else default_preset()[0]
+        model_id = preset.model_id if preset else Path(base).name
         out = str(data_dir() / "adapters" / model_id / args.op)
     return TrainConfig(op=args.op, data=args.data, out=out, base=base, resume=args.resume, hp=hp)
 

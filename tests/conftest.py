@@ -27,10 +27,10 @@ def tmp_store(tmp_path):
 # -- engine (owner: lead) -----------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def default_model_dir():
-    """The embedded SmolLM2-135M-Instruct imported into an mlx-lm dir (cached across runs)."""
+    """The embedded SmolLM2-135M-Instruct imported into an mlx-lm dir (cached across runs): the suite's real model."""
     from memlora_mlx.engine.models import resolve_model
 
-    return resolve_model(None).path
+    return resolve_model("smollm2-135m").path
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def default_engine():
     """The embedded default model on the engine, without shipped adapters (bare base), loaded once."""
     from memlora_mlx.engine import Engine
 
-    return Engine(adapters="none")
+    return Engine("smollm2-135m", adapters="none")
 
 
 @pytest.fixture(scope="session")

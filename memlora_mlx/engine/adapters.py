@@ -31,24 +31,28 @@ def num_layers(model: nn.Module) -> int:
     return len(model.layers)
 
 
-def adapter_config(model: nn.Module, base_model_id: str, lora: dict | None = None, **extra) -> dict:
-    """An mlx-lm compatible adapter_config.json for this bank."""
+def adapter_config(model: nn.Module, base_model_id: str, lora: dict | None = None, layers: int | None = None,
+                   **extra) -> dict:
+    """An mlx-lm compatible adapter_config.json for this bank (`layers`: the last N blocks; None = all)."""
     lora = dict(lora or DEFAULT_LORA)
     return {
         "fine_tune_type": "lora",
-        "num_layers": num_layers(model),
+        "num_layers": layers or num_layers(model),
         "lora_parameters": lora,
         "base_model_id": base_model_id,
         **extra,
     }
 
 
-def apply_lora(model: nn.Module, lora: dict | None = None) -> None:
-    """Wrap the target linears of every layer with LoRA (once)."""
+def apply_lora(model: nn.Module, lora: dict | None = None, layers: int | None = None) -> None:
+    """Wrap the target linears of the last `layers` blocks (None: every block) with LoRA (once).
+
+    The bank wraps every block; an adapter trained on the last N loads with zeros elsewhere. Training
+    fewer blocks saves the backward pass through the others (the CPU's lever on a 0.5B base)."""
     from mlx_lm.tuner.utils import linear_to_lora_layers
 
     model.freeze()
-    linear_to_lora_layers(model, num_layers(model), dict(lora or DEFAULT_LORA))
+    linear_to_lora_layers(model, layers or num_layers(model), dict(lora or DEFAULT_LORA))
 
 
 def lora_params(model: nn.Module) -> dict:

@@ -25,7 +25,7 @@ def gemm_gflops(n: int = 1024, dtype: str = "float32", reps: int = 5) -> float:
 def report() -> dict:
     import mlx.core as mx
 
-    from .models import default_compute
+    from .models import default_compute, default_preset
 
     dev = worker.run(mx.default_device)
     info = {
@@ -35,6 +35,7 @@ def report() -> dict:
         "device": str(dev),
         "blas": blas.describe(),
         "compute": worker.run(default_compute),
+        "model": worker.run(lambda: default_preset()[1]),
         "gemm_fp32_gflops": round(gemm_gflops(), 1),
     }
     warnings = []

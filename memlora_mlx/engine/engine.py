@@ -60,7 +60,7 @@ class Engine:
         from . import vlm as vlm_mod
 
         self.vlm = None  # an mlx-vlm model when the base is a VLM: then it serves every operation
-        resolved = resolve_model(model)
+        resolved = resolve_model(model, compute)
         if vlm_mod.is_vlm_dir(resolved.path):
             self.compute = default_compute() if compute == "auto" else compute
             self.vlm = vlm_mod._load(str(resolved.path), dict(DEFAULT_LORA), compute=self.compute)

@@ -1,8 +1,12 @@
-"""Import a llama-family GGUF (e.g. the embedded SmolLM2 Q4_1) into a normal mlx-lm model directory.
+"""Import a GGUF (llama family or qwen2, any quantization the `gguf` library reads) into a normal mlx-lm
+model directory: config.json, model.safetensors, tokenizer.json (+ config with the chat template).
 
-`mx.load(gguf, return_metadata=True)` already gives MLX-quantized arrays (Q4_0/Q4_1/Q8_0) and the
-tokenizer in the metadata. We rename tensors to mlx-lm names, undo llama.cpp's q/k row permutation,
-keep scales/biases in float32 and write config.json, model.safetensors and a `tokenizers` tokenizer.json.
+Two readers:
+- MLX-native (`compute=None`): `mx.load` gives MLX-quantized arrays for Q4_0/Q4_1/Q8_0 llama GGUFs (the
+  embedded SmolLM2) with no rounding; the engine dequantizes them on CPU.
+- `gguf` library (`compute="fp32"|"4bit"`): every tensor, K-quants included, dequantized by the `gguf`
+  reader, then written as float32 (the fast form on CPU) or MLX 4-bit (Metal/CUDA).
+llama.cpp permutes llama's q/k rows (interleaved RoPE); qwen2's are left as they are.
 """
 
 import hashlib
@@ -11,12 +15,18 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 import mlx.core as mx
+import numpy as np
 from filelock import FileLock
+
+from .gguf_tokenizer import tokenizer_json
 
 MARKER = "memlora_import.json"
 IMPORT_VERSION = 1
+ARCHS = ("llama", "qwen2")
+Q_GROUP, Q_BITS = 64, 4  # MLX quantization written for Metal/CUDA
 
 _LAYER_NAMES = {
     "attn_q": "self_attn.q_proj",
@@ -36,15 +46,6 @@ class ModelImportError(RuntimeError):
     pass
 
 
-def _scalar(meta, key, default=None):
-    v = meta.get(key, default)
-    if v is None:
-        return default
-    if isinstance(v, mx.array):
-        return v.item()
-    return v
-
-
 def _rename(name: str) -> str:
     base, _, kind = name.rpartition(".")
     parts = base.split(".")
@@ -53,7 +54,7 @@ def _rename(name: str) -> str:
     return f"{_TOP_NAMES[base]}.{kind}"
 
 
-def _unpermute(x: mx.array, n_head: int) -> mx.array:
+def _unpermute(x, n_head: int):
     """Invert llama.cpp's `permute` (interleaved -> half-split RoPE) on the output rows."""
     rows = x.shape[0]
     return x.reshape(n_head, rows // n_head // 2, 2, *x.shape[1:]).swapaxes(1, 2).reshape(x.shape)
@@ -70,44 +71,70 @@ def _quant_params(weights: dict, prefix: str, in_features: int) -> dict | None:
     return {"bits": bits, "group_size": in_features // s.shape[-1]}
 
 
-def _tokenizer_json(meta: dict) -> dict:
-    tokens = meta["tokenizer.ggml.tokens"]
-    merges = meta["tokenizer.ggml.merges"]
-    types = meta.get("tokenizer.ggml.token_type")
-    types = types.tolist() if isinstance(types, mx.array) else list(types or [1] * len(tokens))
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
-
-    vocab = {t: i for i, t in enumerate(tokens)}
-    merges = [tuple(m.split(" ", 1)) for m in merges]
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False))
-    pre = [pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)]
-    if meta.get("tokenizer.ggml.pre") in ("smollm", "starcoder", "refact"):
-        pre.insert(0, pre_tokenizers.Digits(individual_digits=True))
-    tok.pre_tokenizer = pre_tokenizers.Sequence(pre)
-    tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    from tokenizers import AddedToken
-
-    special = [AddedToken(tokens[i], special=True, normalized=False) for i, t in enumerate(types) if t == 3]
-    tok.add_special_tokens(special)
-    return json.loads(tok.to_str())
-
-
-def _source_digest(path: Path) -> str:
-    st = path.stat()
-    return hashlib.sha256(f"{path.resolve()}:{st.st_size}:{int(st.st_mtime)}:{IMPORT_VERSION}".encode()).hexdigest()[:16]
+def _config(arch: str, g, n_vocab: int, tied: bool, bos: int, eos) -> dict:
+    n_head = int(g("attention.head_count"))
+    cfg = {
+        "model_type": arch,
+        "architectures": ["LlamaForCausalLM" if arch == "llama" else "Qwen2ForCausalLM"],
+        "hidden_size": int(g("embedding_length")),
+        "intermediate_size": int(g("feed_forward_length")),
+        "num_hidden_layers": int(g("block_count")),
+        "num_attention_heads": n_head,
+        "num_key_value_heads": int(g("attention.head_count_kv", n_head)),
+        "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon", 1e-5)),
+        "rope_theta": float(g("rope.freq_base", 10000.0)),
+        "max_position_embeddings": int(g("context_length", 2048)),
+        "vocab_size": n_vocab,
+        "tie_word_embeddings": tied,
+        "bos_token_id": bos,
+        "eos_token_id": eos,
+    }
+    if arch == "llama":
+        cfg["head_dim"] = int(g("rope.dimension_count", cfg["hidden_size"] // n_head))
+    return cfg
 
 
-def convert(gguf: Path, out: Path) -> None:
-    """Write an mlx-lm model directory for `gguf` into `out` (which must not exist)."""
+def _write(out: Path, weights: dict, config: dict, tokens: list[str], tok: dict, meta_get) -> None:
+    """Write the mlx-lm directory (out must not exist)."""
+    eos = config["eos_token_id"]
+    eos0 = eos[0] if isinstance(eos, list) else eos
+    tok_cfg = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "bos_token": tokens[config["bos_token_id"]],
+        "eos_token": tokens[eos0],
+        "pad_token": tokens[int(meta_get("tokenizer.ggml.padding_token_id", eos0))],
+        "add_bos_token": bool(meta_get("tokenizer.ggml.add_bos_token", False)),
+        "model_max_length": config["max_position_embeddings"],
+        "clean_up_tokenization_spaces": False,
+    }
+    if meta_get("tokenizer.ggml.unknown_token_id") is not None:
+        tok_cfg["unk_token"] = tokens[int(meta_get("tokenizer.ggml.unknown_token_id"))]
+    if meta_get("tokenizer.chat_template"):
+        tok_cfg["chat_template"] = meta_get("tokenizer.chat_template")
+    out.mkdir(parents=True)
+    mx.save_safetensors(str(out / "model.safetensors"), weights, metadata={"format": "mlx"})
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    (out / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False))
+    (out / "tokenizer_config.json").write_text(json.dumps(tok_cfg, indent=2))
+    special = {k: tok_cfg[k] for k in ("bos_token", "eos_token", "pad_token", "unk_token") if k in tok_cfg}
+    (out / "special_tokens_map.json").write_text(json.dumps(special, indent=2))
+
+
+def convert_native(gguf: Path, out: Path) -> None:
+    """MLX-native reader: a llama GGUF with Q4_0/Q4_1/Q8_0 weights, kept quantized exactly as stored."""
     try:
         weights, meta = mx.load(str(gguf), return_metadata=True)
     except Exception as e:  # noqa: BLE001
-        raise ModelImportError(f"{gguf}: not a readable GGUF file ({e})") from e
+        raise ModelImportError(f"{gguf}: not a GGUF that MLX reads natively ({e})") from e
     arch = meta.get("general.architecture")
     if arch != "llama":
-        raise ModelImportError(f"{gguf}: architecture {arch!r} is not supported (only llama-family GGUF)")
-    g = lambda k, d=None: _scalar(meta, f"llama.{k}", d)  # noqa: E731
+        raise ModelImportError(f"{gguf}: architecture {arch!r}: the native reader takes llama GGUFs only")
+
+    def get(k, d=None):
+        v = meta.get(k, d)
+        return v.item() if isinstance(v, mx.array) else (d if v is None else v)
+
+    g = lambda k, d=None: get(f"llama.{k}", d)  # noqa: E731
     n_head, n_kv = int(g("attention.head_count")), int(g("attention.head_count_kv", g("attention.head_count")))
     try:
         named = {_rename(k): v for k, v in weights.items()}
@@ -122,8 +149,7 @@ def convert(gguf: Path, out: Path) -> None:
         elif ".self_attn.k_proj." in name:
             arr = _unpermute(arr, n_kv)
         out_w[name] = arr
-    quant = {}
-    default_q = None
+    quant, default_q = {}, None
     for name in out_w:
         if name.endswith(".weight"):
             prefix = name[: -len(".weight")]
@@ -135,58 +161,103 @@ def convert(gguf: Path, out: Path) -> None:
                 default_q = q
             quant[prefix] = q
     if default_q is None:
-        raise ModelImportError(f"{gguf}: no quantized attention weights found (only Q4_0/Q4_1/Q8_0 GGUFs import)")
-    config = {
-        "model_type": "llama",
-        "architectures": ["LlamaForCausalLM"],
-        "hidden_size": int(g("embedding_length")),
-        "intermediate_size": int(g("feed_forward_length")),
-        "num_hidden_layers": int(g("block_count")),
-        "num_attention_heads": n_head,
-        "num_key_value_heads": n_kv,
-        "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon", 1e-5)),
-        "rope_theta": float(g("rope.freq_base", 10000.0)),
-        "max_position_embeddings": int(g("context_length", 2048)),
-        "vocab_size": len(meta["tokenizer.ggml.tokens"]),
-        "tie_word_embeddings": "lm_head.weight" not in out_w,
-        "head_dim": int(g("rope.dimension_count", int(g("embedding_length")) // n_head)),
-        "bos_token_id": int(_scalar(meta, "tokenizer.ggml.bos_token_id", 1)),
-        "eos_token_id": int(_scalar(meta, "tokenizer.ggml.eos_token_id", 2)),
-        "quantization": {**default_q, **{k: v for k, v in quant.items() if v != default_q}},
-    }
+        raise ModelImportError(f"{gguf}: no quantized attention weights found (the native reader takes Q4_0/Q4_1/Q8_0)")
     tokens = meta["tokenizer.ggml.tokens"]
-    tok_cfg = {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "bos_token": tokens[config["bos_token_id"]],
-        "eos_token": tokens[config["eos_token_id"]],
-        "pad_token": tokens[int(_scalar(meta, "tokenizer.ggml.padding_token_id", config["eos_token_id"]))],
-        "unk_token": tokens[int(_scalar(meta, "tokenizer.ggml.unknown_token_id", 0))],
-        "add_bos_token": bool(_scalar(meta, "tokenizer.ggml.add_bos_token", False)),
-        "model_max_length": config["max_position_embeddings"],
-        "clean_up_tokenization_spaces": False,
-    }
-    if meta.get("tokenizer.chat_template"):
-        tok_cfg["chat_template"] = meta["tokenizer.chat_template"]
-    out.mkdir(parents=True)
-    mx.save_safetensors(str(out / "model.safetensors"), out_w, metadata={"format": "mlx"})
-    (out / "config.json").write_text(json.dumps(config, indent=2))
-    (out / "tokenizer.json").write_text(json.dumps(_tokenizer_json(meta), ensure_ascii=False))
-    (out / "tokenizer_config.json").write_text(json.dumps(tok_cfg, indent=2))
-    (out / "special_tokens_map.json").write_text(
-        json.dumps({k: tok_cfg[k] for k in ("bos_token", "eos_token", "pad_token", "unk_token")}, indent=2)
-    )
+    types = meta.get("tokenizer.ggml.token_type")
+    types = types.tolist() if isinstance(types, mx.array) else list(types or [1] * len(tokens))
+    config = _config("llama", g, len(tokens), "lm_head.weight" not in out_w,
+                     int(get("tokenizer.ggml.bos_token_id", 1)), int(get("tokenizer.ggml.eos_token_id", 2)))
+    config["quantization"] = {**default_q, **{k: v for k, v in quant.items() if v != default_q}}
+    tok = tokenizer_json(tokens, meta["tokenizer.ggml.merges"], types, meta.get("tokenizer.ggml.pre"))
+    _write(out, out_w, config, tokens, tok, get)
 
 
-def import_gguf(gguf: str | Path, dest_root: str | Path, name: str | None = None) -> Path:
-    """Import `gguf` once into `dest_root/name`; atomic (temp dir + rename) and safe across processes."""
-    gguf = Path(gguf)
-    if not gguf.is_file():
-        raise ModelImportError(f"GGUF file not found: {gguf}")
+def convert(gguf: Path, out: Path, compute: str = "fp32") -> None:
+    """`gguf` library reader: any tensor type it dequantizes; writes float32 or MLX 4-bit weights."""
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    if compute not in ("fp32", "4bit"):
+        raise ModelImportError(f"unknown compute form {compute!r} (fp32, 4bit)")
+    try:
+        reader = GGUFReader(str(gguf))
+    except Exception as e:  # noqa: BLE001
+        raise ModelImportError(f"{gguf}: not a readable GGUF file ({e})") from e
+
+    def get(k, d=None):
+        f = reader.fields.get(k)
+        return d if f is None else f.contents()
+
+    arch = get("general.architecture")
+    if arch not in ARCHS:
+        raise ModelImportError(f"{gguf}: architecture {arch!r} is not supported ({', '.join(ARCHS)})")
+    g = lambda k, d=None: get(f"{arch}.{k}", d)  # noqa: E731
+    n_head, n_kv = int(g("attention.head_count")), int(g("attention.head_count_kv", g("attention.head_count")))
+    weights = {}
+    for t in reader.tensors:
+        try:
+            name = _rename(t.name)
+        except KeyError as e:
+            raise ModelImportError(f"{gguf}: unexpected tensor {e}") from e
+        try:
+            w = np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32)
+        except NotImplementedError as e:
+            raise ModelImportError(f"{gguf}: {t.name}: type {t.tensor_type.name} cannot be dequantized") from e
+        w = w.reshape(tuple(int(d) for d in reversed(t.shape)))  # GGUF shapes are [in, out]
+        if arch == "llama" and ".self_attn.q_proj." in name:
+            w = _unpermute(w, n_head)
+        elif arch == "llama" and ".self_attn.k_proj." in name:
+            w = _unpermute(w, n_kv)
+        weights[name] = mx.array(w)
+    tokens = list(get("tokenizer.ggml.tokens"))
+    types = list(get("tokenizer.ggml.token_type", [1] * len(tokens)))
+    eos = [int(get("tokenizer.ggml.eos_token_id", 2))]
+    if "<|endoftext|>" in tokens and tokens.index("<|endoftext|>") not in eos:  # Qwen2 ends a reply with either
+        eos.append(tokens.index("<|endoftext|>"))
+    config = _config(arch, g, int(weights["model.embed_tokens.weight"].shape[0]), "lm_head.weight" not in weights,
+                     int(get("tokenizer.ggml.bos_token_id", 1)), eos)
+    if compute == "4bit":
+        weights = _quantize(weights)
+        config["quantization"] = {"group_size": Q_GROUP, "bits": Q_BITS}
+    tok = tokenizer_json(tokens, list(get("tokenizer.ggml.merges", [])), types, get("tokenizer.ggml.pre"))
+    _write(out, weights, config, tokens, tok, get)
+
+
+def _quantize(weights: dict) -> dict:
+    """MLX 4-bit for every 2-D weight (linears, embedding, LM head); the rest in float16."""
+    out = {}
+    for name, w in weights.items():
+        if name.endswith(".weight") and w.ndim == 2 and w.shape[-1] % Q_GROUP == 0:
+            q, s, b = mx.quantize(w.astype(mx.float16), group_size=Q_GROUP, bits=Q_BITS)
+            prefix = name[: -len(".weight")]
+            out.update({name: q, f"{prefix}.scales": s, f"{prefix}.biases": b})
+        else:
+            out[name] = w.astype(mx.float16)
+    return out
+
+
+def _source_digest(parts: Sequence[Path], compute: str | None) -> str:
+    keys = [f"{p.resolve()}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in parts]
+    # compute=None keeps the digest of imports written before K-quant support (no needless re-import)
+    tail = f":{IMPORT_VERSION}" if compute is None else f":{IMPORT_VERSION}:{compute}"
+    return hashlib.sha256((";".join(keys) + tail).encode()).hexdigest()[:16]
+
+
+def import_gguf(gguf: str | Path | Sequence[str | Path], dest_root: str | Path, name: str | None = None,
+                compute: str | None = None) -> Path:
+    """Import `gguf` (one file, or the parts of one file in order) once into `dest_root/name`.
+
+    compute None: MLX-native reader (llama Q4_0/Q4_1/Q8_0); "fp32"/"4bit": the `gguf` library reader.
+    Atomic (temp dir + rename) and safe across processes; reruns with the same source are no-ops."""
+    parts = [Path(gguf)] if isinstance(gguf, (str, Path)) else [Path(p) for p in gguf]
+    for p in parts:
+        if not p.is_file():
+            raise ModelImportError(f"GGUF file not found: {p}")
     dest_root = Path(dest_root)
     dest_root.mkdir(parents=True, exist_ok=True)
-    name = name or gguf.stem
+    name = name or parts[0].stem
     final = dest_root / name
-    digest = _source_digest(gguf)
+    digest = _source_digest(parts, compute)
     with FileLock(str(dest_root / f".{name}.lock")):
         marker = final / MARKER
         if marker.is_file():
@@ -196,15 +267,27 @@ def import_gguf(gguf: str | Path, dest_root: str | Path, name: str | None = None
             except (OSError, json.JSONDecodeError):
                 pass
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=dest_root))
+        src = tmp.with_suffix(".gguf")
         try:
             shutil.rmtree(tmp)
-            convert(gguf, tmp)
-            (tmp / MARKER).write_text(json.dumps({"source": str(gguf), "digest": digest, "version": IMPORT_VERSION}))
+            if len(parts) > 1:  # one GGUF split over several packages: join it for the reader, then drop it
+                with open(src, "wb") as f:
+                    for p in parts:
+                        with open(p, "rb") as part:
+                            shutil.copyfileobj(part, f, 1 << 24)
+            source = src if len(parts) > 1 else parts[0]
+            if compute is None:
+                convert_native(source, tmp)
+            else:
+                convert(source, tmp, compute)
+            (tmp / MARKER).write_text(json.dumps({"source": [str(p) for p in parts] if len(parts) > 1 else str(parts[0]),
+                                                  "digest": digest, "version": IMPORT_VERSION, "compute": compute}))
             if final.exists():
                 old = final.with_name(f".{name}.old.{os.getpid()}")
                 final.rename(old)
                 shutil.rmtree(old, ignore_errors=True)
-            tmp.rename(final)  # atomic: a crash before this leaves only a hidden temp dir
+            tmp.rename(final)  # atomic: a crash before this leaves only hidden temp files
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            src.unlink(missing_ok=True)
     return final

@@ -35,7 +35,7 @@ def add_arguments(p):
     p.add_argument("--constrained", action="store_true", help="JSON-schema constrained decoding, as at runtime")
     p.add_argument("--out", default="runs/eval_ops")
     p.add_argument("--write-card", action="store_true", help="store the scores in each adapter's card.json")
-    p.add_argument("--model", dest="eval_model", default=None, help="base model (default: embedded SmolLM2-135M)")
+    p.add_argument("--model", dest="eval_model", default=None, help="base model (default: the device's preset, `memlora models`)")
 
 
 def select(rows: list[dict], op: str, limit: int | None) -> list[dict]:
