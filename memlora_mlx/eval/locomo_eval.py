@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from ..locomo import Conversation, load_conversations
 from ..ops import answer as answer_op
+from ..ops.leaks import op_leaks
 from . import report
 from .metrics import score_answer
 
@@ -200,13 +201,15 @@ class Run:
                 ans, stats = self._generate(answer_op.build_messages(q.question, context or []))
             latency = time.perf_counter() - t0
             gold = q.answer if q.category != 5 else None
+            given = answer_op.build_messages(q.question, memories if self.cfg.mode == "memory" else context or [])
+            leaked = op_leaks(answer_op, ans, given)
             row = {
                 "qid": f"{conv.sample_id}:{i}", "sample_id": conv.sample_id, "index": i, "category": q.category,
                 "question": q.question, "gold": gold, "adversarial_answer": q.adversarial_answer, "answer": ans,
                 **score_answer(ans, gold, q.category), "judge": None,
                 "retrieved": [m.get("id") for m in memories], "latency_s": round(latency, 4),
                 "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
-                "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode,
+                "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode, "leaked": leaked,
             }
             if self.cfg.judge and q.category != 5:
                 from .judge import JudgeError, judge_answer

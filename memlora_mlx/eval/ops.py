@@ -186,6 +186,17 @@ def generate_all(engine, rows, op, adapter, constrained: bool) -> tuple[list[str
     return outs, time.perf_counter() - t0
 
 
+def count_leaks(op: str, outputs: list[str], rows: list[dict]) -> dict:
+    """Outputs that contain text from the op prompt's worked example and not from the input (ops/leaks.py)."""
+    import importlib
+
+    from ..ops.leaks import op_leaks
+
+    mod = importlib.import_module(f"memlora_mlx.ops.{op}")
+    found = [(i, lk) for i, (o, r) in enumerate(zip(outputs, rows)) if (lk := op_leaks(mod, o, r["messages"][:-1]))]
+    return {"leaks": len(found), "leak_samples": [{"row": i, "output": outputs[i], "leaked": lk} for i, lk in found[:5]]}
+
+
 def _test_file(data: Path, op: str, split: str) -> Path:
     for p in (data / op / f"{split}.jsonl", data / f"{split}.jsonl"):
         if p.exists():
@@ -201,6 +212,9 @@ def markdown(results: dict) -> str:
     for op, r in results["ops"].items():
         for k in (k for k in keys.get(op, []) if k in r["adapter"]):
             lines.append(f"| {op} | {r['adapter']['n']} | {k} | {r['base'][k]:.3f} | {r['adapter'][k]:.3f} |")
+        if "leaks" in r["adapter"]:
+            lines.append(f"| {op} | {r['adapter']['n']} | outputs with prompt-example text | {r['base']['leaks']} | "
+                         f"{r['adapter']['leaks']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -242,6 +256,7 @@ def run(args) -> int:
             else:
                 res[name] = score_answers(outs, rows)
             res[name]["seconds"] = round(secs, 1)
+            res[name].update(count_leaks(op, outs, rows))
             res[name]["samples"] = [{"gold": r["messages"][-1]["content"], "output": o} for r, o in zip(rows[:3], outs)]
         results["ops"][op] = res
         out.mkdir(parents=True, exist_ok=True)
@@ -265,6 +280,8 @@ def write_card_eval(card_path: Path, results: dict, op: str) -> None:
     r = results["ops"][op]
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
     card["eval"] = {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter")}
+    for k in ("base", "adapter"):
+        card["eval"][k]["leaks"] = r[k].get("leaks")
     card["eval"].update(n=r["adapter"]["n"], test_file=r["test_file"], split=results["split"],
                         limit=results["limit"], threshold=results["threshold"] if op == "extract" else None,
                         constrained=results["constrained"], date=time.strftime("%Y-%m-%d"))

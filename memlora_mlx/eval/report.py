@@ -65,6 +65,7 @@ def summarize(rows: list[dict], extra: dict | None = None) -> dict:
         "conversations": sorted({r["sample_id"] for r in rows}),
         "overall": _group(scored),
         "adversarial_refusal_rate": _group(adv)["refusal_rate"] if adv else None,
+        "answers_with_prompt_example_text": sum(1 for r in rows if r.get("leaked")),
         "categories": cats,
         "answer_latency_s": {"mean": _mean(lat), "p50": _pct(lat, 50), "p95": _pct(lat, 95)},
         "tokens_per_query": {
@@ -94,7 +95,9 @@ def summary_markdown(s: dict) -> str:
     lines.append(f"| **overall 1-4** | {o['n']} | **{_f(o['f1'])}** | **{_f(o['bleu1'])}** | {_f(o['judge'])} "
                  f"| {_f(o['refusal_rate'])} |")
     lines += ["", f"Category 5 (adversarial) refusal rate: {_f(s.get('adversarial_refusal_rate'))} % "
-              "(LoCoMo scores a refusal as correct).", ""]
+              "(LoCoMo scores a refusal as correct).",
+              f"Answers containing text from the answer prompt's worked example: "
+              f"{s.get('answers_with_prompt_example_text', 0)} of {s['questions']}.", ""]
     lat, tok = s["answer_latency_s"], s["tokens_per_query"]
     lines += [
         f"- answer latency (retrieval + generation) s: mean {_f(lat['mean'], False)}, p50 {_f(lat['p50'], False)}, "

@@ -9,6 +9,7 @@ import logging
 import re
 
 from ..types import Turn
+from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,8 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
     """Run the extract adapter on `turns`; stops early on a repeated fact; rejects are logged, never raised."""
     if not turns:
         return []
-    out = ""
-    for delta in engine.stream(build_messages(turns, session_date), adapter="extract", max_tokens=max_tokens,
+    out, messages = "", build_messages(turns, session_date)
+    for delta in engine.stream(messages, adapter="extract", max_tokens=max_tokens,
                                temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP):
         out += delta
         if any(c in delta for c in '",]'):
@@ -131,4 +132,8 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
-    return facts
+    example, given = example_text(EXAMPLE), messages[-1]["content"]
+    kept = [f for f in facts if not find_leaks(f, example, given, SYSTEM_PROMPT)]
+    if len(kept) < len(facts):
+        log.info("extract: dropped %d fact(s) copied from the prompt's example", len(facts) - len(kept))
+    return kept

@@ -1,0 +1,37 @@
+"""Worked-example leaks are detected in outputs and dropped from extracted facts."""
+
+from memlora_mlx.ops import answer, extract, update
+from memlora_mlx.ops.leaks import example_text, find_leaks, op_leaks
+from memlora_mlx.types import Turn
+
+
+class OneReply:
+    """Stands in for the model only: the op's parsing and filtering are under test."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def stream(self, messages, **kw):
+        yield self.text
+
+
+def test_copied_example_text_is_a_leak_and_user_text_is_not():
+    ex = example_text(extract.EXAMPLE)
+    assert find_leaks("Tim loves hiking.", ex, "Tim: we went to the lake", extract.SYSTEM_PROMPT) == ["loves hiking"]
+    assert "john" in find_leaks("John loves hiking.", ex, "Alex: my cats are Milo and Luna", extract.SYSTEM_PROMPT)
+    # the same words said by the user are theirs
+    assert find_leaks("Melanie started a pottery class.", ex, "Melanie: I started a pottery class!",
+                      extract.SYSTEM_PROMPT) == []
+    assert find_leaks("Alex lives in Rome.", example_text(update.EXAMPLE), "New fact: Alex lives in Lyon.",
+                      update.SYSTEM_PROMPT) == ["rome"]
+    # the op's own fixed phrases (in its system prompt) are not leaks
+    msgs = answer.build_messages("What is Alex's job?", ["Alex likes jazz."])
+    assert op_leaks(answer, answer.UNKNOWN_ANSWER, msgs) == []
+    assert op_leaks(answer, "Paris", msgs) == ["paris"]
+
+
+def test_extract_drops_facts_copied_from_its_example(caplog):
+    out = '{"facts": ["Alex has two cats named Milo and Luna.", "Anna loves hiking."]}'
+    turns = [Turn("Alex", "I have two cats, Milo and Luna.")]
+    facts = extract.extract_facts(OneReply(out), turns, "2026-12-01")
+    assert facts == ["Alex has two cats named Milo and Luna."]
