@@ -78,18 +78,17 @@ def op_prompts(engine) -> list[tuple[str, list[dict], int]]:
     ]
 
 
-def bench_ops(engine, plain_path: Path | None = None, log=print) -> dict:
-    """Decode speed on real memory-operation prompts with their adapters: plain mlx-lm (on `plain_path`, the
-    4-bit checkpoint; None skips it) vs our engine with one-token steps and with prompt-lookup drafts (greedy,
-    free decoding, same max tokens)."""
+def bench_ops(engine, plain: bool = True, log=print) -> dict:
+    """Decode speed on real memory-operation prompts with their adapters: plain mlx-lm vs our engine
+    with one-token steps and with prompt-lookup drafts (greedy, free decoding, same max tokens)."""
     res: dict = {}
     cases = [(op, msgs, n) for op, msgs, n in op_prompts(engine) if op in engine.adapter_names]
     if not cases:
         return res
-    if plain_path is not None:
+    if plain:
         log("plain mlx-lm on memory-operation prompts (fresh process, 4-bit + the same adapters) ...")
         spec = [(op, str(engine.default_adapter_dir() / op), engine.prompt_tokens(m), n) for op, m, n in cases]
-        out = subprocess.run([sys.executable, "-c", _PLAIN_OPS, str(plain_path), json.dumps(spec)],
+        out = subprocess.run([sys.executable, "-c", _PLAIN_OPS, str(engine.model_path), json.dumps(spec)],
                              capture_output=True, text=True, env=dict(os.environ, MEMLORA_BLAS="none"), check=True)
         for op, r in json.loads(out.stdout.strip().splitlines()[-1]).items():
             res[f"ops_{op}_decode_tok_s_mlx_lm"] = r["decode_tok_s"]
@@ -204,15 +203,10 @@ def run_bench(model: str | None = None, plain: bool = True, log=print) -> dict:
     res["rss_base_mb"] = round(rss_mb() - r0, 1)
     res["compute"] = engine.compute
     log(f"model {engine.model_id} ({engine.compute}) from {engine.model_path}")
-    plain_path = engine.model_path
     if plain:
-        from ..engine.models import resolve_model
-
-        # the same checkpoint in the form mlx-lm users run: MLX 4-bit (a preset imported on CPU is float32)
-        plain_path = worker.run(resolve_model, model, "4bit").path
-        log(f"plain mlx-lm (fresh process, 4-bit checkpoint {plain_path.name}, stock BLAS) ...")
+        log("plain mlx-lm (fresh process, 4-bit checkpoint, stock BLAS) ...")
         env = dict(os.environ, MEMLORA_BLAS="none")
-        out = subprocess.run([sys.executable, "-c", _PLAIN, str(plain_path), json.dumps(ids), str(DECODE_TOKENS)],
+        out = subprocess.run([sys.executable, "-c", _PLAIN, str(engine.model_path), json.dumps(ids), str(DECODE_TOKENS)],
                              capture_output=True, text=True, env=env, check=True)
         p = json.loads(out.stdout.strip().splitlines()[-1])
         res["prefill_tok_s_mlx_lm"], res["decode_tok_s_mlx_lm"] = p["prefill_tok_s"], p["decode_tok_s"]
@@ -250,7 +244,7 @@ def run_bench(model: str | None = None, plain: bool = True, log=print) -> dict:
     for i in range(len(dirs)):
         engine.bank.unload(f"bench{i}")
     engine.load_adapter_dir(engine.default_adapter_dir())
-    res.update(bench_ops(engine, plain_path if plain else None, log=log))
+    res.update(bench_ops(engine, plain=plain, log=log))
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}
 
 
