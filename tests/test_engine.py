@@ -195,10 +195,13 @@ def test_import_is_idempotent_and_atomic(tmp_path, monkeypatch):
     # A crash in the middle of writing leaves no directory that later loads.
     import memlora_mlx.engine.gguf_import as gi
 
-    def crash(*a, **k):
+    save = gi.mx.save_safetensors
+
+    def crash(*a, **k):  # the weights are written, then the process dies
+        save(*a, **k)
         raise KeyboardInterrupt("simulated crash mid-import")
 
-    monkeypatch.setattr(gi, "_tokenizer_json", crash)
+    monkeypatch.setattr(gi.mx, "save_safetensors", crash)
     with pytest.raises(KeyboardInterrupt):
         import_gguf(embedded_gguf(), root, "n")
     assert not (root / "n").exists()
