@@ -45,7 +45,7 @@ def test_memories_are_deduplicated_dated_top_k_and_in_the_last_message():
     msgs = R.build_messages("Where do I work?", mems, turn(0), user="alex", count_tokens=words, top_k=4)
     system, final = msgs[0]["content"], msgs[-1]["content"]
     assert msgs[-1]["role"] == "user" and final.endswith("Message: Where do I work?")
-    assert final.startswith("Memories about alex:\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n")
+    assert final.startswith("Memories about alex (use only if relevant):\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n")
     assert final.lower().count("rex") == 1 and "fact 2" not in final and "fact 1" in final  # 4 distinct, in order
     assert "Rex" not in system and "nurse" not in system  # memories stay out of the cached prefix
     assert "alex" in system and re.search(r"Today is \d{1,2} \w+ \d{4}", system)
@@ -86,7 +86,8 @@ def test_clip_is_the_longest_prefix_within_the_tokens():
 def test_no_worked_examples_in_the_prompt():
     assert R.EXAMPLE == []
     assert not re.search(r"\b(example|e\.g\.|for instance|such as)\b", R.SYSTEM_PROMPT, re.I)
-    assert re.findall(r'"([^"]+)"', R.SYSTEM_PROMPT) == [R.UNKNOWN_REPLY]  # the only quoted text: the refusal
+    quoted = [q for q in re.findall(r'"([^"]+)"', R.SYSTEM_PROMPT) if len(q.split()) > 1]
+    assert quoted == [R.UNKNOWN_REPLY]  # the only quoted sentence: the refusal
     msgs = R.build_messages("hi", [], [], user="alex")
     assert [m["role"] for m in msgs] == ["system", "user"]
 

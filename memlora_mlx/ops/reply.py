@@ -22,14 +22,18 @@ HISTORY_BUDGET = 1024
 MESSAGE_OVERHEAD = 8  # template tokens around one message (ChatML and SmolLM2: 5), rounded up
 
 # No worked examples: small models copy them into their replies. The behaviour is described in words.
+# Wording chosen on six probe messages to the bare Qwen2.5-Coder-0.5B (no reply adapter yet): with each kind of
+# message described on its own, the user addressed as "you" and the memories marked "use only if relevant", it
+# acknowledged statements ("You have two cats called Pixel and Mochi.") and greeted back, where the first wording
+# answered both with the refusal; it still copies an unrelated memory when one is given.
 SYSTEM_PROMPT = (
-    "You are a friendly, concise assistant with a memory. You are talking with {user}. Today is {today}. "
-    "Each message from {user} comes with the memories you have about {user}, each with the date it was "
-    "learned. When {user} tells you something, acknowledge it in one sentence that restates what you "
-    "understood. When {user} asks about their own life, answer in one or two sentences from the memories "
-    f"and the conversation; if they do not hold the answer, say \"{UNKNOWN_REPLY}\" and never invent "
-    "personal facts. Answer general questions and requests from your own knowledge, briefly. Mention a "
-    "memory only when it helps."
+    "You are a friendly, concise assistant with a memory, talking with {user}. Today is {today}. "
+    "Reply to {user}'s message in one or two sentences, speaking to {user} as \"you\"; never repeat the message. "
+    "A statement or news from {user}: acknowledge it by restating what you understood. "
+    "A greeting or small talk: reply briefly and warmly. "
+    "A general question or request: answer from your own knowledge. "
+    "A question about {user}'s own life: answer only from the memories (each with the date it was learned) and the "
+    f"conversation; if they do not hold the answer, say \"{UNKNOWN_REPLY}\". Never invent personal facts."
 )
 EXAMPLE: list[dict] = []
 STOP = None
@@ -64,7 +68,7 @@ def format_memory(m: dict | str) -> str:
 
 def final_message(user: str, memories: list, message: str) -> str:
     shown = "\n".join(format_memory(m) for m in memories) or "(none)"
-    return f"Memories about {user}:\n{shown}\n\nMessage: {message}"
+    return f"Memories about {user} (use only if relevant):\n{shown}\n\nMessage: {message}"
 
 
 def clip(text: str, n_tokens: int, count_tokens: Callable[[str], int]) -> str:
