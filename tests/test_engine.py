@@ -256,3 +256,16 @@ def test_long_context_cache_is_kept_for_the_same_context_only(tiny_engine):
         assert tiny_engine._caches[None].cache[0].offset < 64
     finally:
         tiny_engine.max_cache_tokens = saved
+
+
+def test_ops_without_adapters_keep_their_own_cache_on_the_base(tiny_engine):
+    """Two ops that both fall back to the bare base do not evict each other's prefix (the chat reply's history
+    survives the memory pipeline run between two turns)."""
+    chat = [{"role": "system", "content": " ".join(f"Rule {i}: be kind." for i in range(20))},
+            {"role": "user", "content": "Hello there."}]
+    tiny_engine.generate(chat, adapter="reply-test", max_tokens=3)
+    tiny_engine.generate([{"role": "user", "content": "Something else entirely."}], adapter="extract-test",
+                         max_tokens=3)
+    assert tiny_engine.last_stats["adapter"] is None  # both ran on the bare base
+    tiny_engine.generate(chat[:1] + [{"role": "user", "content": "And now?"}], adapter="reply-test", max_tokens=3)
+    assert tiny_engine.last_stats["cached_tokens"] >= tiny_engine.count_tokens(chat[0]["content"])

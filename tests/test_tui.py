@@ -1,5 +1,6 @@
 """Pilot tests of `memlora chat`: the real Memory API on a real LanceDB store in a tmp dir, the real
-embedder; only the LLM is a deterministic scripted engine (tests/support/scripted_engine.py)."""
+embedder; only the LLM is a deterministic scripted engine (tests/support/scripted_engine.py). The chat as a
+conversation on a real (tiny) model: tests/test_tui_chat.py."""
 
 import asyncio
 import time
@@ -10,22 +11,22 @@ import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 
 pytest.importorskip("memlora_mlx.memory")
 
-from support.scripted_engine import ScriptedEngine  # noqa: E402
+from support.scripted_engine import ChatScriptedEngine  # noqa: E402
 from tui.app import MemloraApp  # noqa: E402
 from tui.screens.confirm import ForgetScreen  # noqa: E402
 from tui.widgets.chat_input import ChatInput  # noqa: E402
-from tui.widgets.chat_log import AssistantMessage, ImageMessage, NoticeMessage, UserMessage  # noqa: E402
+from tui.widgets.chat_log import AssistantMessage, ImageMessage, NoticeMessage, RecallNote, UserMessage  # noqa: E402
 from tui.widgets.memory_panel import MemoryItem, MemoryPanel  # noqa: E402
 from tui.widgets.status_bar import StatusBar  # noqa: E402
 
 SIZE = (120, 40)
 
 
-class FailingEngine(ScriptedEngine):
-    """Scripted engine whose answer generation fails (a broken model), to test error display."""
+class FailingEngine(ChatScriptedEngine):
+    """Scripted engine whose reply generation fails (a broken model), to test error display."""
 
     def stream(self, messages, *, adapter=None, **kw):
-        if adapter == "answer":
+        if adapter == "reply":
             raise RuntimeError("generation failed: out of memory (test)")
         yield from super().stream(messages, adapter=adapter, **kw)
 
@@ -33,7 +34,7 @@ class FailingEngine(ScriptedEngine):
 def make_memory(tmp_path, embedder, engine=None):
     from memlora_mlx.memory import Memory
 
-    return Memory(engine=engine or ScriptedEngine(), store=tmp_path / "store", embedder=embedder)
+    return Memory(engine=engine or ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder)
 
 
 async def wait_for(pilot, cond, timeout=20.0, what="condition"):
@@ -88,21 +89,34 @@ def test_send_message_streams_reply_and_remembers(memory):
             await wait_for(pilot, lambda: app.screen.query(AssistantMessage), what="reply widget")
             reply = app.screen.query_one(AssistantMessage)
             await wait_for(pilot, lambda: reply.done and "Miso" in reply.source, what="streamed reply")
+            assert "Miso" in text_of(app.screen.query_one(RecallNote))  # the memory the reply was given
             assert app.screen.query_one(UserMessage)
             assert app.screen.query_one(ChatInput).value == ""
-            assert bar.adapter in ("answer", "extract", "update")
-            # the engine really ran the answer op; a question is answered, never mined for "facts"
+            # the reply op ran, then the pipeline over the question (the extractor finds no fact in it)
+            await wait_for(pilot, lambda: "extract" in [a for a, _ in memory.engine.calls] and not bar.busy,
+                           what="pipeline after the reply")
             ops = [a for a, _ in memory.engine.calls]
-            assert "answer" in ops and "extract" not in ops and bar.count == 1
-            # a statement is not answered, only remembered (extract + update in the background)
-            n_answer, before = ops.count("answer"), bar.count
+            assert ops.index("reply") < ops.index("extract") and "answer" not in ops and bar.count == 1
+            # a statement gets a reply too (an acknowledgement), then the pipeline remembers it
             await send(pilot, "My sister Lena lives in Porto.")
-            await wait_for(pilot, lambda: len(app.screen.query(AssistantMessage)) == 2, what="ack")
-            assert "remember" in app.screen.query(AssistantMessage).last().source
-            await wait_for(pilot, lambda: bar.count > before and not bar.busy, what="statement remembered")
-            ops = [a for a, _ in memory.engine.calls]
-            assert ops.count("answer") == n_answer and "extract" in ops
+            await wait_for(pilot, lambda: len(app.screen.query(AssistantMessage)) == 2
+                           and app.screen.query(AssistantMessage).last().done, what="ack")
+            assert "Lena lives in Porto" in app.screen.query(AssistantMessage).last().source
+            await wait_for(pilot, lambda: bar.count == 2 and not bar.busy, what="statement remembered")
             assert any("Porto" in m["memory"] for m in memory.get_all(user_id="me")["results"])
+            assert [m["role"] for m in app.backend.conversation.history] == ["user", "assistant"] * 2
+
+    asyncio.run(run())
+
+
+def test_status_bar_shows_the_model_and_why_it_was_chosen(memory):
+    async def run():
+        app = MemloraApp(memory=memory, cursor_blink=False)
+        app.backend.model_reason = "the CPU default"  # load_backend sets it when the default preset is used
+        async with app.run_test(size=SIZE) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            await wait_for(pilot, lambda: bar.model, what="model shown")
+            assert bar.model == "scripted (the CPU default)"
 
     asyncio.run(run())
 

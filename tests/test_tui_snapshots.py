@@ -9,7 +9,7 @@ import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 
 pytest.importorskip("memlora_mlx.memory")
 
-from support.scripted_engine import ScriptedEngine  # noqa: E402
+from support.scripted_engine import ChatScriptedEngine  # noqa: E402
 from tui.app import MemloraApp  # noqa: E402
 from tui.widgets.chat_log import AssistantMessage  # noqa: E402
 from tui.widgets.chat_input import ChatInput  # noqa: E402
@@ -24,7 +24,7 @@ FACTS = ["Alice adopted a cat named Miso in May", "Alice works as a nurse in Por
 def app(tmp_path, embedder):
     from memlora_mlx.memory import Memory
 
-    memory = Memory(engine=ScriptedEngine(), store=tmp_path / "store", embedder=embedder)
+    memory = Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder)
     for fact in FACTS:  # one by one: distinct timestamps give a fixed newest-first order
         memory.add(fact, user_id="alice", infer=False, session_date="8 May 2023")
         time.sleep(0.01)
@@ -43,16 +43,18 @@ async def _until(pilot, cond, timeout=20.0):
 
 async def _chat(pilot):
     app = pilot.app
-    await _until(pilot, lambda: app.screen.query_one(StatusBar).count == len(FACTS))
+    bar = app.screen.query_one(StatusBar)
+    await _until(pilot, lambda: bar.count == len(FACTS))
     box = app.screen.query_one(ChatInput)
-    box.value = "what is the name of my cat?"
-    await pilot.press("enter")
-    await _until(pilot, lambda: app.screen.query(AssistantMessage) and app.screen.query_one(AssistantMessage).done)
-    # a question is answered, not remembered: the count stays, the answer adapter is the last one used
-    await _until(pilot, lambda: not app.screen.query_one(StatusBar).busy
-                 and app.screen.query_one(StatusBar).adapter == "answer")
-    assert app.screen.query_one(StatusBar).count == len(FACTS)
-    app.screen.query_one(StatusBar).tps = 0.0  # wall-clock dependent
+    # a question: answered from memory (recall note under it); then a statement: acknowledged, then remembered
+    for i, text in enumerate(["what is the name of my cat?", "My sister Lena lives in Porto."], 1):
+        box.value = text
+        await pilot.press("enter")
+        await _until(pilot, lambda: len(app.screen.query(AssistantMessage)) == i
+                     and app.screen.query(AssistantMessage).last().done)
+        await _until(pilot, lambda: [a for a, _ in app.backend.engine.calls].count("extract") == i and not bar.busy)
+    await _until(pilot, lambda: bar.count == len(FACTS) + 1 and not bar.busy)
+    bar.tps = 0.0  # wall-clock dependent
     await pilot.pause(0.2)
 
 

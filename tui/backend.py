@@ -1,30 +1,15 @@
-"""The thin layer between the TUI and the Memory API. Every method here blocks: call it from a
+"""The thin layer between the TUI and the Memory API; `conversation` (memlora_mlx.chat) holds the chat's turns
+and streams its replies. Every method here blocks: call it from a
 thread worker, never from the UI thread. Model work itself runs on the MLX thread (Memory and
 Engine dispatch to `memlora_mlx.engine.worker`)."""
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-ANSWER_TOP_K = 5
-ANSWER_MAX_TOKENS = 48
 FORGET_CANDIDATES = 5
-
-
-_QUESTION_START = re.compile(
-    r"^(who|whom|whose|what|when|where|why|how|which|do|does|did|is|are|was|were|am|can|could|will|would|"
-    r"should|shall|may|might|have|has|had|tell|remind|list|name|recall)\b", re.I)
-
-
-def is_question(text: str) -> bool:
-    """A question is answered from memory; a statement is only remembered (the answer op has nothing to do)."""
-    text = text.strip()
-    return text.endswith("?") or bool(_QUESTION_START.match(text))
 
 
 class VisionUnavailable(RuntimeError):
@@ -36,11 +21,15 @@ class Backend:
     memory: object  # memlora_mlx.memory.Memory
     engine: object | None = None  # defaults to memory.engine
     user_id: str = "me"
+    model_reason: str = ""  # why this model: set when the default preset was chosen
 
     def __post_init__(self):
+        from memlora_mlx.chat.conversation import Conversation
+
         if self.engine is None:
             self.engine = self.memory.engine
-        self._pipeline_lock = threading.Lock()  # memory.add of exchanges runs in order
+        self.conversation = Conversation(self.memory, self.user_id, engine=self.engine)
+        self._pipeline_lock = self.conversation.lock  # every memory write (pipeline, /remember, images) in order
 
     # -- events -------------------------------------------------------------------------------
     def attach(self, on_memory_event: Callable[[dict], None], on_engine_event: Callable[[dict], None]):
@@ -53,29 +42,10 @@ class Backend:
     def model_id(self) -> str:
         return str(self.engine.model_id)
 
-    # -- chat ---------------------------------------------------------------------------------
-    def retrieve(self, question: str, limit: int = ANSWER_TOP_K) -> list[dict]:
-        return self.memory.search(question, user_id=self.user_id, limit=limit)["results"]
-
-    def answer_stream(self, question: str, hits: list[dict]) -> Iterator[str]:
-        """Stream the answer op over retrieved memories (same prompt as `Memory.answer`)."""
-        from memlora_mlx.memory import answer_context
-        from memlora_mlx.ops.answer import stream_answer
-
-        yield from stream_answer(self.engine, question, answer_context(hits), max_tokens=ANSWER_MAX_TOKENS,
-                                 asker=self.user_id)
-
-    @staticmethod
-    def clean_answer(text: str) -> str:
-        from memlora_mlx.ops.answer import clean_answer
-
-        return clean_answer(text)
-
-    def remember_statement(self, text: str) -> list[dict]:
-        """Run the memory pipeline (extract -> update) over one chat statement (questions are only answered)."""
-        with self._pipeline_lock:
-            return self.memory.add([{"role": "user", "content": text}], user_id=self.user_id,
-                                   session_date=date.today().isoformat())["results"]
+    # -- chat: replies and the memory pipeline live in `self.conversation` (memlora_mlx.chat) ----------
+    def remember_turn(self, message: str, reply: str) -> list[dict]:
+        """The memory pipeline over one chat message (after its reply; in order with other writes)."""
+        return self.conversation.remember(message, reply)
 
     # -- memory verbs -------------------------------------------------------------------------
     def remember(self, text: str) -> list[dict]:
@@ -164,10 +134,15 @@ def load_backend(store: str | Path | None, model: str | None, user_id: str) -> B
     try:
         engine = memory.engine
         memory.embedder  # noqa: B018 - load now, not on the first message
+        reason = ""
+        if model in (None, "", "default"):
+            from memlora_mlx.engine.models import default_preset
+
+            reason = default_preset()[1].partition(": ")[2]
     except BaseException:
         memory.close()
         raise
-    return Backend(memory=memory, engine=engine, user_id=user_id)
+    return Backend(memory=memory, engine=engine, user_id=user_id, model_reason=reason)
 
 
 def _recency(row: dict) -> str:

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 HELP = """\
-Questions are answered from your memories; every message also feeds the memory pipeline
-(extract -> update) in the background. Statements are just remembered.
+Every message gets a reply written with the memories recalled for it (listed under the reply);
+then the memory pipeline (extract -> update) runs over it in the background. Esc stops a reply.
 /remember TEXT   store TEXT as a memory, as written
 /forget QUERY    show memories matching QUERY and delete the ones you confirm
 /search QUERY    list memories matching QUERY
@@ -12,7 +12,7 @@ Questions are answered from your memories; every message also feeds the memory p
 /ingest PATH     batch-ingest a transcript file or folder (runs in the background)
 /image PATH      attach an image (also ctrl+o); the next message asks about it
 /help            this list
-keys: F2 memory panel · ctrl+o attach image · up/down input history · ctrl+q quit"""
+keys: F2 memory panel · Esc stop reply · ctrl+o attach image · up/down input history · ctrl+q quit"""
 
 # command -> does it need an argument
 COMMANDS = {"remember": True, "forget": True, "search": True, "export": True, "ingest": True, "image": True, "help": False}

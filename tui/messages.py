@@ -23,7 +23,7 @@ class BackendFailed(Message):
 @dataclass
 class ReplyStarted(Message):
     reply_id: int
-    memories: list[str] = field(default_factory=list)  # retrieved memory texts, shown as context
+    memories: list[str] = field(default_factory=list)  # the memory texts given to the reply (the recall note)
 
 
 @dataclass
@@ -35,8 +35,9 @@ class ReplyChunk(Message):
 @dataclass
 class ReplyDone(Message):
     reply_id: int
-    text: str
-    prompt: str = ""  # the user's message; the exchange then goes to the memory pipeline
+    text: str  # the reply as generated (the partial text when stopped)
+    prompt: str = ""  # the user's chat message: the memory pipeline runs over it next ("" for image replies)
+    stopped: bool = False  # Esc ended it early
 
 
 @dataclass

@@ -101,6 +101,7 @@ class Engine:
         else:
             cfg = worker.run(self.bank.load, name, Path(path))
         self._caches.pop(name, None)
+        self._caches.pop(f"{name}@base", None)  # the cache it used while it ran on the bare base
         return cfg
 
     @property
@@ -161,17 +162,20 @@ class Engine:
         import mlx.core as mx
 
         name = self._use(adapter)
+        # An op whose adapter is not loaded runs on the bare base but keeps a cache of its own: ops on the same
+        # base would otherwise evict each other's prefix (the chat reply's history, between memory pipelines).
+        key = f"{adapter}@base" if name is None and adapter is not None else name
         prompt = self.prompt_tokens(messages)
         if len(prompt) >= self.context_length:
             raise GenerationError(f"prompt has {len(prompt)} tokens; the model's context is {self.context_length}")
-        pc = self._caches.get(name)
+        pc = self._caches.get(key)
         # Bound cache memory: a cache past max_cache_tokens is kept only while the prompt shares more than
         # that with it (the same long context with another question), else rebuilt.
         if pc is not None and pc.cache[0].offset > self.max_cache_tokens \
                 and _common_prefix(pc.tokens, prompt) <= self.max_cache_tokens:
             pc = None
         if pc is None:
-            pc = self._caches[name] = _PromptCache(self.model)
+            pc = self._caches[key] = _PromptCache(self.model)
         rest = pc.reuse(prompt)
         proc = None
         if json_schema is not None:
@@ -208,11 +212,11 @@ class Engine:
         except GeneratorExit:
             raise  # the consumer stopped early: the cache is still consistent (see finally)
         except Exception as e:  # noqa: BLE001
-            self._caches.pop(name, None)  # a half-filled cache must not be reused
+            self._caches.pop(key, None)  # a half-filled cache must not be reused
             raise GenerationError(f"generation failed: {type(e).__name__}: {e}") from e
         finally:
             responses.close()  # settle the cache now (prompt lookup trims unused drafts on close)
-            if name in self._caches:  # also when the consumer stopped early: stats and cache stay right
+            if key in self._caches:  # also when the consumer stopped early: stats and cache stay right
                 pc.tokens = (prompt + out_tokens)[: pc.cache[0].offset]
                 if resp is not None:
                     self._record(adapter, name, prompt, rest, resp, t0, drafted)

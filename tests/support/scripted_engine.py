@@ -5,7 +5,10 @@ Same `generate`/`stream` signature as `memlora_mlx.engine.Engine`. Output is JSO
   (pieces of at most 240 chars, at most 6 per line, so long turns yield several facts);
 - update: "New fact" containing "no longer" -> DELETE memory 0; containing "actually" -> UPDATE memory 0 with
   the fact; otherwise ADD (the Memory API's exact-duplicate fast path still answers NONE);
+- reply (the chat's reply op): a message ending in "?" -> "From memory: <first memory>" or "I don't know that
+  yet."; anything else -> "Got it — <message>";
 - answer / vqa / anything else: the first memory line shown, or "I don't know".
+`ChatScriptedEngine` also mimics a trained extract adapter in a chat: a question yields no facts.
 Import from a subprocess with PYTHONPATH=<repo>/tests: `from support.scripted_engine import ScriptedEngine`.
 """
 
@@ -25,13 +28,13 @@ def _pieces(text: str) -> list[str]:
     return chunk_text(" ".join(text.split()), PIECE)[:MAX_PIECES]
 
 
-def extract_json(user: str) -> str:
+def extract_json(user: str, skip_questions: bool = False) -> str:
     facts = []
     for line in user.splitlines():
         if line.startswith("Session date:"):
             continue
         m = _LINE.match(line.strip())
-        if m:
+        if m and not (skip_questions and m.group(2).strip().endswith("?")):
             facts += [f"{m.group(1).strip()} said: {p}" for p in _pieces(m.group(2))]
     return json.dumps({"facts": facts})
 
@@ -47,6 +50,14 @@ def update_json(user: str) -> str:
     return json.dumps({"event": "ADD", "id": None, "text": fact})
 
 
+def reply_text(user: str) -> str:
+    message = user.rsplit("Message:", 1)[-1].strip()
+    if not message.endswith("?"):
+        return f"Got it — {message}"
+    m = re.search(r"^- (?:[^:\n]*\d{4}: )?(.+)$", user, re.M)
+    return f"From memory: {m.group(1).strip()}" if m else "I don't know that yet."
+
+
 def answer_text(user: str) -> str:
     m = re.search(r"^(?:\d+: |- )(.+)$", user, re.M)
     return m.group(1).strip() if m else "I don't know"
@@ -57,6 +68,7 @@ class ScriptedEngine:
 
     model_id = "scripted"
     context_length = 8192
+    skip_questions = False
 
     def __init__(self):
         self.active_adapter = None
@@ -82,9 +94,11 @@ class ScriptedEngine:
         user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         self.calls.append((adapter, user))
         if adapter == "extract":
-            out = extract_json(user)
+            out = extract_json(user, self.skip_questions)
         elif adapter == "update":
             out = update_json(user)
+        elif adapter == "reply":
+            out = reply_text(user)
         else:
             out = answer_text(user)
         self.last_stats = {"prompt_tokens": self.count_tokens(user), "prompt_tps": 0.0,
@@ -95,3 +109,9 @@ class ScriptedEngine:
         out = self.generate(messages, adapter=adapter, max_tokens=max_tokens, temperature=temperature, **kw)
         for i in range(0, len(out), 16):
             yield out[i:i + 16]
+
+
+class ChatScriptedEngine(ScriptedEngine):
+    """For chat tests: like an extract adapter trained for chat, a question gives no facts."""
+
+    skip_questions = True

@@ -1,9 +1,12 @@
-"""The main screen: conversation, input, memory panel, status bar. Every Memory API call runs in a
-thread worker that posts typed messages back (tui/messages.py); the UI thread never blocks."""
+"""The main screen: conversation, input, memory panel, status bar. Every message gets a streamed reply written
+with the memories retrieved for it (memlora_mlx.chat.Conversation), then the memory pipeline runs over it in the
+background. Every Memory API call runs in a thread worker that posts typed messages back (tui/messages.py); the
+UI thread never blocks."""
 
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 from textual import on, work
@@ -14,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, ProgressBar
 
 from .. import messages as M
-from ..backend import VisionUnavailable, is_question, load_backend
+from ..backend import VisionUnavailable, load_backend
 from ..command_runner import delete_many, run_command
 from ..commands import HELP, CommandError, parse_command
 from ..messages import describe
@@ -28,15 +31,14 @@ from .history import HistoryScreen
 from .image_picker import ImagePickerScreen
 
 
-NOTED = "Noted — I'll remember that."
-RECALL_MIN_SCORE, RECALL_SHOWN = 0.35, 3  # memories listed under a reply (the evidence it was given)
+RECALL_SHOWN = 3  # memories listed under a reply (the evidence it was given), at most
 
 
 class ChatScreen(Screen):
     BINDINGS = [
         Binding("f2", "toggle_memories", "Memories"),
         Binding("ctrl+o", "attach_image", "Image"),
-        Binding("escape", "focus_input", "Input", show=False),
+        Binding("escape", "escape", "Stop reply / input", show=False),
     ]
 
     def __init__(self):
@@ -44,6 +46,8 @@ class ChatScreen(Screen):
         self._reply_ids = itertools.count(1)
         self._pipelines = 0
         self._pending_image: Path | None = None
+        self._reply_lock = threading.Lock()
+        self._live: dict[int, object] = {}  # reply id -> memlora_mlx.chat.Reply while it streams (Esc stops it)
         self._flash: tuple[str | None, str] = (None, "")
 
     @property
@@ -89,7 +93,8 @@ class ChatScreen(Screen):
         b = self.backend
         b.attach(self._on_memory_event, lambda ev: self.post_message(M.EngineEvent(dict(ev))))
         bar = self.query_one(StatusBar)
-        bar.model, bar.adapter = b.model_id, getattr(b.engine, "active_adapter", None) or "base"
+        bar.model = f"{b.model_id} ({b.model_reason})" if b.model_reason else b.model_id
+        bar.adapter = getattr(b.engine, "active_adapter", None) or "base"
         self.refresh_memories()
 
     def on_backend_failed(self, msg: M.BackendFailed) -> None:
@@ -128,27 +133,25 @@ class ChatScreen(Screen):
             image, self._pending_image = self._pending_image, None
             box.placeholder = ChatInput.PLACEHOLDER
             self.ask_image(reply_id, image, text)
-        elif is_question(text):
+        else:  # every message: a reply, then (after ReplyDone) the memory pipeline
             self.reply(reply_id, text)
-        else:  # a statement: nothing to answer, straight to the memory pipeline
-            await self._log(AssistantMessage(reply_id, text=NOTED))
-            self.remember_statement(text)
 
     @work(thread=True, group="reply")
     def reply(self, reply_id: int, text: str) -> None:
-        b = self.backend
-        try:
-            hits = b.retrieve(text)
-            recalled = [h.get("memory") or "" for h in hits if (h.get("score") or 0.0) >= RECALL_MIN_SCORE]
-            self.post_message(M.ReplyStarted(reply_id, recalled[:RECALL_SHOWN]))
-            parts = []
-            for delta in b.answer_stream(text, hits):
-                parts.append(delta)
-                self.post_message(M.ReplyChunk(reply_id, delta))
-        except Exception as e:  # noqa: BLE001 - shown to the user, input restored
-            self.post_message(M.ReplyFailed(reply_id, describe(e), text))
-            return
-        self.post_message(M.ReplyDone(reply_id, "".join(parts).strip(), text))
+        conv = self.backend.conversation
+        with self._reply_lock:  # one reply at a time: the next one is written with this one in its history
+            try:
+                reply = conv.turn(text)
+                self._live[reply_id] = reply
+                self.post_message(M.ReplyStarted(reply_id, reply.memory_texts))
+                for delta in reply:
+                    self.post_message(M.ReplyChunk(reply_id, delta))
+            except Exception as e:  # noqa: BLE001 - shown to the user, input restored
+                self.post_message(M.ReplyFailed(reply_id, describe(e), text))
+                return
+            finally:
+                self._live.pop(reply_id, None)
+        self.post_message(M.ReplyDone(reply_id, reply.text.strip(), text, reply.stopped))
 
     @work(thread=True, group="reply")
     def ask_image(self, reply_id: int, image: Path, question: str) -> None:
@@ -158,6 +161,7 @@ class ChatScreen(Screen):
             for delta in self.backend.ask_image(image, question):
                 parts.append(delta)
                 self.post_message(M.ReplyChunk(reply_id, delta))
+            self.backend.conversation.record(question, "".join(parts).strip())
             self.post_message(M.ReplyDone(reply_id, "".join(parts).strip()))
         except VisionUnavailable as e:
             self.post_message(M.ReplyFailed(reply_id, str(e), ""))
@@ -167,7 +171,9 @@ class ChatScreen(Screen):
     async def on_reply_started(self, msg: M.ReplyStarted) -> None:
         await self._log(AssistantMessage(msg.reply_id, msg.memories))
         if msg.memories:
-            await self._log(RecallNote(msg.memories))
+            shown = msg.memories[:RECALL_SHOWN]
+            more = len(msg.memories) - len(shown)
+            await self._log(RecallNote(shown + ([f"+{more} more"] if more > 0 else [])))
 
     async def on_reply_chunk(self, msg: M.ReplyChunk) -> None:
         reply = self.query_one(ChatLog).find_reply(msg.reply_id)
@@ -180,13 +186,13 @@ class ChatScreen(Screen):
         reply = self.query_one(ChatLog).find_reply(msg.reply_id)
         if reply is not None:
             await reply.finish()
-            final = self.backend.clean_answer(msg.text) if msg.prompt else msg.text
+            final = msg.text + ("\n\n_(stopped)_" if msg.stopped else "")
             if final != reply.source.strip():
-                await reply.update(final or "_(empty reply)_")
-            reply.done = True
+                await reply.update(final if msg.text else "_(stopped)_" if msg.stopped else "_(empty reply)_")
+            reply.done, reply.stopped = True, msg.stopped
         self.query_one(ChatLog).anchor()
-        # A question is answered, not remembered: extracting "facts" from a question (and a 135M model's
-        # guess at its answer) made the extractor invent memories and the updater overwrite real ones.
+        if msg.prompt:  # the reply is out: now the memory pipeline over the message, in the background
+            self.remember_turn(msg.prompt, msg.text)
 
     async def on_reply_failed(self, msg: M.ReplyFailed) -> None:
         reply = self.query_one(ChatLog).find_reply(msg.reply_id)
@@ -200,10 +206,10 @@ class ChatScreen(Screen):
 
     # -- memory pipeline ----------------------------------------------------------------------
     @work(thread=True, group="pipeline")
-    def remember_statement(self, text: str) -> None:
+    def remember_turn(self, message: str, reply: str) -> None:
         self.post_message(M.PipelineStatus(True, "remembering…"))
         try:
-            self.backend.remember_statement(text)
+            self.backend.remember_turn(message, reply)
         except Exception as e:  # noqa: BLE001
             self.post_message(M.Notice(f"memory pipeline failed: {describe(e)}", "error"))
         finally:
@@ -298,7 +304,10 @@ class ChatScreen(Screen):
         else:
             self.query_one(ChatInput).focus()
 
-    def action_focus_input(self) -> None:
+    def action_escape(self) -> None:
+        """Stop the replies that are streaming (their text so far is kept); always back to the input."""
+        for reply in list(self._live.values()):
+            reply.stop()
         self.query_one(ChatInput).focus()
 
     def action_attach_image(self) -> None:

@@ -22,6 +22,7 @@ class AssistantMessage(Markdown):
         self.reply_id = reply_id
         self.stream = None
         self.done = bool(text)  # set when the reply is complete
+        self.stopped = False  # Esc ended it; the partial text is kept
         self.border_title = "memlora"
         if context:
             self.border_subtitle = f"{len(context)} memor{'y' if len(context) == 1 else 'ies'} recalled"

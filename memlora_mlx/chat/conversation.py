@@ -1,0 +1,161 @@
+"""One chat with the assistant, below any UI: the Textual app and the scripted drive share this code path.
+
+    conv = Conversation(memory, "alex")
+    reply = conv.turn("My sister Anna is a firefighter in Denver.")   # retrieves memories for the message
+    for delta in reply: ...                                           # streams; reply.stop() from any thread
+    conv.remember(reply.message, reply.text)                          # then the memory pipeline, in order
+
+A turn is recorded in the chat's history when its reply ends (finished or stopped; a failed one is not).
+Older turns leave the prompt when the history passes its token budget; they stay reachable through memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from ..memory.memory import answer_context
+from ..ops import reply as reply_op
+
+MIN_SCORE = 0.3  # memories below this cosine are not given to the reply (unrelated ones invite chatter)
+TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down to this share of it
+
+
+class Reply:
+    """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
+    the text so far. After the stream: `text`, `stopped`, `first_token_s`/`total_s` (from the start of the turn,
+    retrieval included), `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports them)."""
+
+    def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float):
+        self.message, self.memories = message, memories
+        self.text, self.stopped, self.done = "", False, False
+        self.first_token_s: float | None = None
+        self.total_s: float | None = None
+        self.retrieval_s = time.perf_counter() - started
+        self.tokens, self.tps, self.stats = 0, 0.0, {}
+        self._conv, self._t0 = conversation, started
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def memory_texts(self) -> list[str]:
+        return [reply_op.memory_text(m) for m in self.memories]
+
+    def __iter__(self) -> Iterator[str]:
+        conv = self._conv
+        before = getattr(conv.engine, "last_stats", None)
+        deltas = conv._open(self.message, self.memories)
+        ended = False
+        try:
+            for delta in deltas:
+                if self._stop.is_set():  # stopped while this delta was generated: keep what was shown
+                    break
+                if self.first_token_s is None:
+                    self.first_token_s = time.perf_counter() - self._t0
+                self.text += delta
+                yield delta
+            ended = True
+        finally:
+            deltas.close()  # stops the engine after its current token
+            self.stopped = self._stop.is_set()
+            self.total_s = time.perf_counter() - self._t0
+            if ended:
+                self.done = True
+                self._finish(before)
+                conv.record(self.message, self.text.strip())
+
+    def _finish(self, before) -> None:
+        stats = getattr(self._conv.engine, "last_stats", None)
+        if isinstance(stats, dict) and stats is not before and stats.get("requested") == "reply":
+            self.stats = dict(stats)
+        self.tokens = int(self.stats.get("generation_tokens") or self._conv.engine.count_tokens(self.text))
+        if self.stats.get("generation_tps"):
+            self.tps = float(self.stats["generation_tps"])
+        elif self.first_token_s is not None and self.total_s > self.first_token_s and self.tokens > 1:
+            self.tps = (self.tokens - 1) / (self.total_s - self.first_token_s)
+
+
+class Conversation:
+    """This chat's turns on a Memory. `new()` starts another chat on the same memory (history cleared)."""
+
+    def __init__(self, memory, user_id: str = "me", *, engine=None, top_k: int = reply_op.TOP_K,
+                 min_score: float = MIN_SCORE, max_tokens: int = reply_op.MAX_TOKENS,
+                 history_budget: int = reply_op.HISTORY_BUDGET, lock: threading.Lock | None = None,
+                 today: Callable[[], date] = date.today):
+        self.memory, self.user_id, self._engine = memory, user_id, engine
+        self.top_k, self.min_score, self.max_tokens = top_k, min_score, max_tokens
+        self.history_budget, self.today = history_budget, today
+        self.lock = lock or threading.Lock()  # memory writes (pipeline, /remember, images) run one at a time
+        self._turns: list[tuple[list[dict], int]] = []  # (user + assistant messages, their tokens)
+        self._start = 0  # first turn still in the prompt: moves only on a trim, so the prompt prefix stays put
+        self._history_lock = threading.Lock()
+
+    @property
+    def engine(self):
+        return self._engine if self._engine is not None else self.memory.engine
+
+    def new(self) -> "Conversation":
+        return Conversation(self.memory, self.user_id, engine=self._engine, top_k=self.top_k,
+                            min_score=self.min_score, max_tokens=self.max_tokens,
+                            history_budget=self.history_budget, lock=self.lock, today=self.today)
+
+    @property
+    def history(self) -> list[dict]:
+        """All turns of this chat, as chat messages."""
+        with self._history_lock:
+            return [m for turn, _ in self._turns for m in turn]
+
+    def prompt_history(self) -> list[dict]:
+        """The turns the next prompt starts from: the newest ones within the budget, trimmed in steps. The budget is
+        at most half of what the model's context leaves besides the reply (a small model's context binds first)."""
+        budget = min(self.history_budget, (self.engine.context_length - self.max_tokens) // 2)
+        with self._history_lock:
+            total = sum(n for _, n in self._turns[self._start:])
+            if total > budget:
+                while self._start < len(self._turns) and total > budget * TRIM_TO:
+                    total -= self._turns[self._start][1]
+                    self._start += 1
+            return [m for turn, _ in self._turns[self._start:] for m in turn]
+
+    def recall(self, message: str) -> list[dict]:
+        """The memories given to the reply: top-k search hits above min_score, deduplicated (search dicts)."""
+        hits = self.memory.search(message, user_id=self.user_id, limit=self.top_k)["results"]
+        return reply_op.dedupe([h for h in hits if (h.get("score") or 0.0) >= self.min_score], self.top_k)
+
+    def turn(self, message: str) -> Reply:
+        """Retrieve memories for `message` (blocking) and return its reply, ready to stream."""
+        message = message.strip()
+        if not message:
+            raise ValueError("empty message")
+        t0 = time.perf_counter()
+        return Reply(self, message, self.recall(message), t0)
+
+    def messages(self, message: str, memories: list[dict]) -> list[dict]:
+        """The exact prompt the reply to `message` gets (for inspection and tests)."""
+        return reply_op.build_messages(message, answer_context(memories), self.prompt_history(), user=self.user_id,
+                                       today=self.today(), count_tokens=self.engine.count_tokens,
+                                       budget=self.history_budget, limit=self.engine.context_length - self.max_tokens)
+
+    def _open(self, message: str, memories: list[dict]):
+        return reply_op.stream_reply(self.engine, message, answer_context(memories), self.prompt_history(),
+                                     user=self.user_id, today=self.today(), max_tokens=self.max_tokens,
+                                     budget=self.history_budget)
+
+    def record(self, message: str, reply: str) -> None:
+        """Add a finished exchange to the history (also for replies made elsewhere, e.g. about an image)."""
+        turn = [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
+        n = reply_op.turn_tokens(turn, self.engine.count_tokens)
+        with self._history_lock:
+            self._turns.append((turn, n))
+
+    def remember(self, message: str, reply: str | None = None) -> list[dict]:
+        """The memory pipeline (extract -> update -> apply) over the user's message; runs after the reply, in order.
+        The reply is not passed: `Memory.add` would extract it as facts about an "Assistant" speaker, and a reply
+        restates the user's facts. Returns the ADD/UPDATE/DELETE results."""
+        with self.lock:
+            return self.memory.add([{"role": "user", "content": message}], user_id=self.user_id,
+                                   session_date=self.today().isoformat())["results"]

@@ -1,0 +1,140 @@
+"""Reply: the chat's own answer (memory-augmented generation) — recent turns of this chat + the memories
+retrieved for the message -> a natural reply, streamed.
+
+Prompt layout, for the engine's per-adapter prefix cache: [system] + the newest whole turns that fit a token
+budget + one final user message holding the memories (dated) and the message. System and history are the same
+from one turn to the next, so only the last exchange and the new final message are computed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from .parsing import format_date, normalize_text
+
+UNKNOWN_REPLY = "I don't know that yet"
+MAX_TOKENS = 160  # one or two sentences, or a short general answer; Esc stops a long one in the app
+TOP_K = 5
+# Tokens of earlier turns in the prompt. A 0.5B model on a CPU prefills ~60 tok/s, and the history is
+# recomputed only after it is trimmed, so ~1k tokens (10-15 short exchanges) keeps first tokens quick.
+HISTORY_BUDGET = 1024
+MESSAGE_OVERHEAD = 8  # template tokens around one message (ChatML and SmolLM2: 5), rounded up
+
+# No worked examples: small models copy them into their replies. The behaviour is described in words.
+# Wording chosen on six probe messages to the bare Qwen2.5-Coder-0.5B (no reply adapter yet): with each kind of
+# message described on its own, the user addressed as "you" and the memories marked "use only if relevant", it
+# acknowledged statements ("You have two cats called Pixel and Mochi.") and greeted back, where the first wording
+# answered both with the refusal; it still copies an unrelated memory when one is given.
+SYSTEM_PROMPT = (
+    "You are a friendly, concise assistant with a memory, talking with {user}. Today is {today}. "
+    "Reply to {user}'s message in one or two sentences, speaking to {user} as \"you\"; never repeat the message. "
+    "A statement or news from {user}: acknowledge it by restating what you understood. "
+    "A greeting or small talk: reply briefly and warmly. "
+    "A general question or request: answer from your own knowledge. "
+    "A question about {user}'s own life: answer only from the memories (each with the date it was learned) and the "
+    f"conversation; if they do not hold the answer, say \"{UNKNOWN_REPLY}\". Never invent personal facts."
+)
+EXAMPLE: list[dict] = []
+STOP = None
+
+
+def _approx_tokens(text: str) -> int:
+    return len(text) // 3 + 1
+
+
+def memory_text(m: dict | str) -> str:
+    if isinstance(m, str):
+        return " ".join(m.split())
+    return " ".join(str(m.get("text") or m.get("memory") or "").split())
+
+
+def dedupe(memories: list, top_k: int = TOP_K) -> list:
+    """Memories in the given (ranked) order without repeats (case/space/punctuation-insensitive), at most top_k."""
+    seen, out = set(), []
+    for m in memories:
+        key = normalize_text(memory_text(m))
+        if key and key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out[:top_k]
+
+
+def format_memory(m: dict | str) -> str:
+    """'- 8 May 2023: text' (the date when known)."""
+    day = format_date(m.get("date")) if isinstance(m, dict) else None
+    return f"- {day}: {memory_text(m)}" if day else f"- {memory_text(m)}"
+
+
+def final_message(user: str, memories: list, message: str) -> str:
+    shown = "\n".join(format_memory(m) for m in memories) or "(none)"
+    return f"Memories about {user} (use only if relevant):\n{shown}\n\nMessage: {message}"
+
+
+def clip(text: str, n_tokens: int, count_tokens: Callable[[str], int]) -> str:
+    """The longest prefix of `text` within n_tokens (with an ellipsis when cut)."""
+    if count_tokens(text) <= n_tokens:
+        return text
+    lo, hi = 0, min(len(text), max(n_tokens, 0) * 16)  # no token is longer than 16 chars here
+    while lo < hi:  # largest prefix length whose text + "…" fits
+        mid = (lo + hi + 1) // 2
+        if count_tokens(text[:mid] + "…") <= n_tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…" if lo else ""
+
+
+def turns_of(history: list[dict]) -> list[list[dict]]:
+    """Flat chat messages -> whole turns (each starts at a user message)."""
+    turns: list[list[dict]] = []
+    for m in history:
+        if m.get("role") == "user" or not turns:
+            turns.append([])
+        turns[-1].append({"role": m["role"], "content": m["content"]})
+    return turns
+
+
+def turn_tokens(turn: list[dict], count_tokens: Callable[[str], int]) -> int:
+    return sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in turn)
+
+
+def build_messages(message: str, memories: list, history: list[dict], *, user: str, today: date | str | None = None,
+                   count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
+                   limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
+    """[system] + the newest whole turns of `history` within `budget` tokens + the final user message (memories,
+    deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context minus the reply's
+    tokens): memories are dropped, last first, then the message is cut, so that one huge message still fits."""
+    count = count_tokens or _approx_tokens
+    system = SYSTEM_PROMPT.format(user=user, today=format_date(today or date.today()))
+    mems = dedupe(memories, top_k)
+    text = message.strip()
+    final = final_message(user, mems, text)
+    room = None
+    if limit is not None:
+        room = limit - count(system) - 3 * MESSAGE_OVERHEAD  # system, final message, generation prompt
+        while mems and count(final) > room:
+            mems = mems[:-1]
+            final = final_message(user, mems, text)
+        if count(final) > room:
+            text = clip(text, room - count(final_message(user, [], "")), count)
+            final = final_message(user, [], text)
+    allowance = budget if room is None else min(budget, room - count(final))
+    kept: list[list[dict]] = []
+    for turn in reversed(turns_of(history)):
+        n = turn_tokens(turn, count)
+        if n > allowance:
+            break
+        allowance -= n
+        kept.insert(0, turn)
+    return [{"role": "system", "content": system}, *(m for t in kept for m in t), {"role": "user", "content": final}]
+
+
+def stream_reply(engine, message: str, memories: list, history: list[dict], *, user: str,
+                 today: date | str | None = None, max_tokens: int = MAX_TOKENS,
+                 budget: int = HISTORY_BUDGET) -> Iterator[str]:
+    """Text deltas of the reply (adapter "reply"; the bare base when none is loaded). Closing the iterator stops
+    generation after the current token."""
+    messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
+                              budget=budget, limit=engine.context_length - max_tokens)
+    yield from engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)

@@ -1,0 +1,173 @@
+"""memlora_mlx.chat: a Conversation on a real Engine (tiny random-weight llama with the real tokenizer; its replies
+are noise, which is fine for plumbing) and a real Memory on LanceDB; the scripted drive end to end."""
+
+import io
+import json
+
+import pytest
+
+import memlora_mlx  # noqa: F401 - BLAS preload before mlx
+from memlora_mlx.chat import drive
+from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.memory import Memory
+from memlora_mlx.ops import reply as reply_op
+
+from support.scripted_engine import ChatScriptedEngine
+
+
+class Recording:
+    """Wraps an engine; keeps the messages of every `stream` call."""
+
+    def __init__(self, engine):
+        self._engine, self.prompts = engine, []
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def stream(self, messages, **kw):
+        self.prompts.append((kw.get("adapter"), messages))
+        yield from self._engine.stream(messages, **kw)
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tiny_model_dir):
+    from memlora_mlx.engine import Engine
+
+    return Engine(str(tiny_model_dir), adapters="none")
+
+
+@pytest.fixture
+def memory(tmp_path, embedder, tiny_engine):
+    m = Memory(engine=Recording(tiny_engine), store=tmp_path / "store", embedder=embedder)
+    yield m
+    m.close()
+
+
+@pytest.mark.parametrize("budget", [200, 100_000])
+def test_long_chat_stays_within_budget_and_context(memory, budget):
+    """40 messages (one of them huge): every prompt fits the model's context minus the reply; the history part fits
+    the budget; older turns leave the prompt whole, and only when the history is trimmed does the prefix change."""
+    engine, max_tokens = memory.engine, 24
+    conv = Conversation(memory, "alex", max_tokens=max_tokens, history_budget=budget)
+    messages = [f"message {i}: I like the number {i} and the colour blue very much" for i in range(40)]
+    messages[25] = "a long one: " + "lorem ipsum dolor " * 1500
+    for text in messages:
+        reply = conv.turn(text)
+        assert "".join(reply) == reply.text and reply.done
+    prompts = [m for adapter, m in engine.prompts if adapter == "reply"]
+    assert len(prompts) == 40 and len(conv.history) == 80
+    limit = engine.context_length - max_tokens
+    breaks = 0
+    for i, msgs in enumerate(prompts):
+        n = len(engine.prompt_tokens(msgs))
+        assert n <= limit, f"prompt {i}: {n} tokens > {limit}"
+        history = n - len(engine.prompt_tokens([msgs[0], msgs[-1]]))
+        assert history <= budget, f"prompt {i}: history {history} tokens > budget {budget}"
+        roles = [m["role"] for m in msgs[1:-1]]
+        assert roles == ["user", "assistant"] * (len(roles) // 2)  # whole turns only
+        if i and msgs[1:-1] and prompts[i - 1][1:-1] != msgs[1:-1][:len(prompts[i - 1]) - 2]:
+            breaks += 1
+    last = prompts[-1]
+    assert last[-1]["content"].endswith(messages[-1])
+    assert last[-3]["content"] == messages[-2]  # the newest turn is there, as typed
+    assert not any(m["content"] == messages[0] for m in last)  # the oldest is reachable only through memory
+    assert "lorem ipsum" in prompts[25][-1]["content"]  # the huge message was cut to fit, not dropped
+    if budget == 200:  # trimmed in steps (half the budget), so the cached prefix usually survives a turn
+        assert 0 < breaks <= 40 // 2
+
+
+def test_stop_keeps_the_partial_reply(memory):
+    conv = Conversation(memory, "alex", max_tokens=200)
+    reply = conv.turn("tell me a long story")
+    seen = []
+    for delta in reply:
+        seen.append(delta)
+        if len(seen) == 3:
+            reply.stop()
+    assert reply.stopped and reply.done and len(seen) == 3 and reply.text == "".join(seen)
+    assert conv.history == [{"role": "user", "content": "tell me a long story"},
+                            {"role": "assistant", "content": reply.text.strip()}]
+    assert reply.first_token_s is not None and reply.total_s >= reply.first_token_s
+    # the engine is free again, and the next reply is written with the stopped turn in its history
+    nxt = conv.turn("and then?")
+    assert "".join(nxt) == nxt.text and not nxt.stopped
+    assert memory.engine.prompts[-1][1][-2] == {"role": "assistant", "content": reply.text.strip()}
+
+
+def test_recall_gives_related_memories_and_remember_sees_only_the_message(tmp_path, embedder):
+    engine = ChatScriptedEngine()
+    with Memory(engine=engine, store=tmp_path / "store", embedder=embedder) as m:
+        m.add("Alex has a dog named Rex", user_id="alex", infer=False)
+        m.add("Alex has a dog named Rex.", user_id="alex", infer=False)  # exact duplicate in another row
+        m.add("The stock market closed higher on Tuesday", user_id="alex", infer=False)
+        conv = Conversation(m, "alex")
+        reply = conv.turn("What is my dog called?")
+        text = "".join(reply)
+        # deduplicated; the unrelated memory is below min_score
+        assert [t.rstrip(".") for t in reply.memory_texts] == ["Alex has a dog named Rex"]
+        assert text.startswith("From memory: Alex has a dog named Rex")
+        assert engine.calls[-1][0] == "reply" and "Memories about alex" in engine.calls[-1][1]
+        events = conv.remember("My sister Anna is a firefighter in Denver.", "Got it.")
+        assert [e["event"] for e in events] == ["ADD"] and "Anna is a firefighter" in events[0]["memory"]
+        extract_inputs = [u for a, u in engine.calls if a == "extract"]
+        assert extract_inputs and "Got it." not in extract_inputs[-1]  # the reply is not mined for facts
+        # a new chat on the same memory: no history, the memory is there
+        other = conv.new()
+        assert other.history == [] and other.lock is conv.lock
+        assert any("Anna" in t for t in other.turn("What does my sister do?").memory_texts)
+
+
+SCRIPT = """# chat one
+My sister Anna is a firefighter in Denver.
+hello there!
+
+/new
+# chat two
+What does my sister do?
+"""
+
+
+def test_drive_plays_a_script_end_to_end(tmp_path, memory):
+    script = tmp_path / "chat.txt"
+    script.write_text(SCRIPT)
+    assert drive.read_script(script) == ["My sister Anna is a firefighter in Denver.", "hello there!", "/new",
+                                         "What does my sister do?"]
+    out = io.StringIO()
+    assert drive.main(script, user="alex", memory=memory, out=out, max_tokens=12) == 0
+    text = out.getvalue()
+    for line in ("== chat 1 ==", "you: My sister Anna is a firefighter in Denver.", "== chat 2 (new chat",
+                 "you: What does my sister do?", "first token", "recalled:", "pipeline", "== summary",
+                 "first token p50", "memories created (ADD events)"):
+        assert line in text, line
+    adapters = [a for a, _ in memory.engine.prompts]
+    assert adapters[0] == "reply" and "extract" in adapters  # each reply, then its memory pipeline
+    assert adapters.index("extract") < [i for i, a in enumerate(adapters) if a == "reply"][1]
+    # JSON report, on a second run over the same memory
+    out = io.StringIO()
+    assert drive.main(script, user="alex", memory=memory, out=out, json_out=True, max_tokens=12) == 0
+    report = json.loads(out.getvalue())
+    assert [t["chat"] for t in report["turns"]] == [1, 1, 2]
+    for t in report["turns"]:
+        assert t["reply_s"] >= t["first_token_s"] > 0 and t["tokens"] > 0 and "events" in t
+    s = report["summary"]
+    assert s["messages"] == 3 and s["failed"] == 0 and s["first_token_p50_s"] <= s["first_token_p95_s"]
+    assert s["memories"] == sorted(r["memory"] for r in memory.get_all(user_id="alex")["results"])
+
+
+def test_drive_events_are_attributed_to_their_message(tmp_path, embedder):
+    script = tmp_path / "chat.txt"
+    script.write_text(SCRIPT)
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        out = io.StringIO()
+        drive.main(script, user="alex", memory=m, out=out, json_out=True)
+    turns = json.loads(out.getvalue())["turns"]
+    assert [e["event"] for e in turns[0]["events"]] == ["ADD"] and "Anna" in turns[0]["events"][0]["memory"]
+    assert turns[2]["events"] == []  # a question: no memory
+    assert turns[2]["reply"].startswith("From memory:") and any("Anna" in r for r in turns[2]["recalled"])
+
+
+def test_percentile():
+    assert drive.percentile([], 50) is None
+    assert drive.percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert drive.percentile([float(i) for i in range(1, 101)], 95) == 95.0
+    assert reply_op.MAX_TOKENS > 0

@@ -1,0 +1,114 @@
+"""ops.reply: the chat reply's prompt — newest whole turns within a token budget, memories deduplicated and dated
+in the last user message, a context guard for huge messages, no worked examples."""
+
+import re
+
+import memlora_mlx  # noqa: F401 - BLAS preload before mlx
+from memlora_mlx.ops import reply as R
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def turn(i: int, n_words: int = 10) -> list[dict]:
+    return [{"role": "user", "content": f"user{i} " + "w " * (n_words - 1)},
+            {"role": "assistant", "content": f"bot{i} " + "w " * (n_words - 1)}]
+
+
+def history_tokens(messages: list[dict]) -> int:
+    return sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages[1:-1])
+
+
+def test_budget_keeps_newest_whole_turns_and_never_exceeds_it():
+    history = [m for i in range(20) for m in turn(i)]  # each turn: 2 * (10 + overhead) = 36 "tokens"
+    per_turn = 2 * (10 + R.MESSAGE_OVERHEAD)
+    for budget in (0, 10, per_turn - 1, per_turn, 100, 5 * per_turn + 3, 10_000):
+        msgs = R.build_messages("hello", [], history, user="alex", count_tokens=words, budget=budget)
+        kept = msgs[1:-1]
+        assert history_tokens(msgs) <= budget
+        assert len(kept) == 2 * min(20, budget // per_turn)  # as many as fit, whole turns only
+        assert [m["role"] for m in kept] == ["user", "assistant"] * (len(kept) // 2)
+        if kept:  # the newest ones, in order
+            assert kept[-1]["content"].startswith("bot19") and kept[-2]["content"].startswith("user19")
+    # a turn too big for the budget is not cut in half; older turns behind it are not used either
+    big = turn(0) + [{"role": "user", "content": "x " * 500}, {"role": "assistant", "content": "ok"}] + turn(2)
+    msgs = R.build_messages("hi", [], big, user="alex", count_tokens=words, budget=200)
+    assert [m["content"].split()[0] for m in msgs[1:-1]] == ["user2", "bot2"]
+
+
+def test_memories_are_deduplicated_dated_top_k_and_in_the_last_message():
+    mems = [{"text": "Alex has a dog named Rex.", "date": "2023-05-08"},
+            {"text": "alex has a dog named rex", "date": "2024-01-01"},  # same fact, other case/punctuation
+            {"memory": "Alex works as a nurse.", "date": None},
+            *({"text": f"fact {i}"} for i in range(10))]
+    msgs = R.build_messages("Where do I work?", mems, turn(0), user="alex", count_tokens=words, top_k=4)
+    system, final = msgs[0]["content"], msgs[-1]["content"]
+    assert msgs[-1]["role"] == "user" and final.endswith("Message: Where do I work?")
+    assert final.startswith("Memories about alex (use only if relevant):\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n")
+    assert final.lower().count("rex") == 1 and "fact 2" not in final and "fact 1" in final  # 4 distinct, in order
+    assert "Rex" not in system and "nurse" not in system  # memories stay out of the cached prefix
+    assert "alex" in system and re.search(r"Today is \d{1,2} \w+ \d{4}", system)
+    assert "(none)" in R.build_messages("hi", [], [], user="alex")[-1]["content"]
+
+
+def test_system_and_history_are_a_stable_prefix_across_turns():
+    history = turn(0) + turn(1)
+    a = R.build_messages("first?", [{"text": "A"}], history, user="u", today="2026-11-25", count_tokens=words)
+    b = R.build_messages("second", [{"text": "B"}], history, user="u", today="2026-11-25", count_tokens=words)
+    assert a[:-1] == b[:-1] and a[-1] != b[-1]
+
+
+def test_context_guard_fits_a_huge_message_and_many_memories():
+    huge = "word " * 50_000
+    mems = [{"text": "memory " * 200} for _ in range(5)]
+    limit = 1000
+    msgs = R.build_messages(huge, mems, [m for i in range(50) for m in turn(i)], user="alex", count_tokens=words,
+                            budget=10_000, limit=limit)
+    total = sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in msgs) + R.MESSAGE_OVERHEAD
+    assert total <= limit
+    final = msgs[-1]["content"]
+    assert "Message: word word" in final and final.endswith("…")  # cut, not dropped
+    assert "memory memory" not in final  # memories went first
+    # a normal message keeps its memories and history under the same limit
+    msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words, limit=limit)
+    assert "Alex likes tea" in msgs[-1]["content"] and len(msgs) == 4
+
+
+def test_clip_is_the_longest_prefix_within_the_tokens():
+    text = " ".join(f"w{i}" for i in range(100))
+    out = R.clip(text, 10, words)
+    assert words(out) <= 10 and out.endswith("…") and text.startswith(out[:-1])
+    assert words(text[:len(out)] + "…") > 10  # one more character would not fit: the longest prefix
+    assert R.clip("short text", 10, words) == "short text"
+
+
+def test_no_worked_examples_in_the_prompt():
+    assert R.EXAMPLE == []
+    assert not re.search(r"\b(example|e\.g\.|for instance|such as)\b", R.SYSTEM_PROMPT, re.I)
+    quoted = [q for q in re.findall(r'"([^"]+)"', R.SYSTEM_PROMPT) if len(q.split()) > 1]
+    assert quoted == [R.UNKNOWN_REPLY]  # the only quoted sentence: the refusal
+    msgs = R.build_messages("hi", [], [], user="alex")
+    assert [m["role"] for m in msgs] == ["system", "user"]
+
+
+def test_stream_reply_uses_the_reply_adapter_within_the_context():
+    class Engine:
+        context_length = 300
+
+        def __init__(self):
+            self.calls = []
+
+        def count_tokens(self, text):
+            return words(text)
+
+        def stream(self, messages, **kw):
+            self.calls.append((messages, kw))
+            yield from ["Got ", "it."]
+
+    e = Engine()
+    out = "".join(R.stream_reply(e, "x " * 5000, [{"text": "Alex likes tea"}], turn(0), user="alex", max_tokens=100))
+    assert out == "Got it."
+    messages, kw = e.calls[0]
+    assert kw["adapter"] == "reply" and kw["max_tokens"] == 100 and kw["temperature"] == 0
+    assert sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages) + R.MESSAGE_OVERHEAD <= 300 - 100
