@@ -120,3 +120,11 @@ def test_store_image_refuses_bad(tmp_path):
     with pytest.raises(ImageRefused):
         store_image(bad, tmp_path / "images")
     assert not (tmp_path / "images").exists() or not any((tmp_path / "images").rglob("*.*"))
+
+
+def test_a_base_without_vision_names_the_preset_that_has_one():
+    from memlora_mlx.vision.pipeline import unavailable_message
+
+    msg = unavailable_message("Qwen2.5-Coder-0.5B-Instruct")
+    assert "no vision model for Qwen2.5-Coder-0.5B-Instruct" in msg
+    assert "memlora --model smollm2-135m chat" in msg  # the preset whose demo vision model is shipped

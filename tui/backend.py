@@ -105,6 +105,11 @@ class Backend:
 
         return check_image(Path(path).expanduser()).path
 
+    def vision_unavailable(self) -> str:
+        from memlora_mlx.vision.pipeline import unavailable_message
+
+        return unavailable_message(self.model_id)
+
     def add_image(self, path: Path, caption: str | None = None) -> list[dict] | None:
         """Store an image memory (`Memory.add` of an image turn); None when no vision model is loaded for this base."""
         from memlora_mlx.types import Turn
@@ -118,10 +123,7 @@ class Backend:
     def ask_image(self, path: Path, question: str) -> Iterator[str]:
         """Answer a question about an image from its pixels (the Memory's vision pipeline, vqa adapter)."""
         if self.memory.vision is None:
-            raise VisionUnavailable(
-                "vision model not loaded: the image is kept, but questions about its content need "
-                "a vision model for this base (none is shipped for it)"
-            )
+            raise VisionUnavailable(self.vision_unavailable())
         yield self.memory.vision.answer_image(self.engine, question, path)
 
 

@@ -28,6 +28,16 @@ def default_vision_dir(model_id: str = DEMO_MODEL) -> Path:
     return paths.repo_adapters_dir() / model_id / "vision"
 
 
+def unavailable_message(model_id: str) -> str:
+    """What to tell a user whose base has no vision model: which presets do answer image questions."""
+    from ..engine.models import PRESETS
+
+    have = [p.name for p in PRESETS.values() if (default_vision_dir(p.model_id) / "vision_config.json").is_file()]
+    where = (f"start the chat with `memlora --model {have[0]} chat`" if have else "no preset ships one yet")
+    return (f"no vision model for {model_id} yet: images are shown but not stored, and questions about what "
+            f"they show cannot be answered; for image memories {where}")
+
+
 def answer_about_images(engine, question: str, image_paths: list, vision=None, *, adapter: str = "vqa",
                         max_tokens: int = 6) -> str:
     """Answer `question` from the pixels of `image_paths[0]` (the most relevant image) with the `adapter` LoRA.

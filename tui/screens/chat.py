@@ -344,7 +344,7 @@ class ChatScreen(Screen):
             self.post_message(M.Notice(f"could not store the image memory: {describe(e)}", "error"))
             return
         if stored is None:
-            self.post_message(M.Notice("image shown; not stored as a memory: no vision model is loaded for this base", "info"))
+            self.post_message(M.Notice(self.backend.vision_unavailable(), "info"))
 
     async def on_image_ready(self, msg: M.ImageReady) -> None:
         path = Path(msg.path)
