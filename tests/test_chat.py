@@ -53,7 +53,7 @@ def test_long_chat_stays_within_budget_and_context(memory, budget):
     messages[25] = "a long one: " + "lorem ipsum dolor " * 1500
     for text in messages:
         reply = conv.turn(text)
-        assert "".join(reply) == reply.text and reply.done
+        assert reply_op.drop_repeats("".join(reply)) == reply.text and reply.done  # what streamed, less a looped tail
     prompts = [m for adapter, m in engine.prompts if adapter == "reply"]
     assert len(prompts) == 40 and len(conv.history) == 80
     limit = engine.context_length - max_tokens

@@ -112,3 +112,28 @@ def test_stream_reply_uses_the_reply_adapter_within_the_context():
     messages, kw = e.calls[0]
     assert kw["adapter"] == "reply" and kw["max_tokens"] == 100 and kw["temperature"] == 0
     assert sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages) + R.MESSAGE_OVERHEAD <= 300 - 100
+
+
+def test_a_reply_that_loops_back_to_a_sentence_is_stopped_and_trimmed():
+    class Looping:
+        context_length = 2048
+        closed = False
+        produced = 0
+
+        def count_tokens(self, text):
+            return words(text)
+
+        def stream(self, messages, **kw):
+            try:
+                for _ in range(50):
+                    for d in ["I'm glad ", "you're here. ", "I'm Alex, ", "a scientist.\n\n"]:
+                        self.produced += 1
+                        yield d
+            finally:
+                self.closed = True
+
+    e = Looping()
+    out = "".join(R.stream_reply(e, "hi", [], [], user="alex"))
+    assert e.closed and e.produced < 10  # stopped at the first repeated sentence, not after 200 deltas
+    assert R.drop_repeats(out) == "I'm glad you're here. I'm Alex, a scientist."
+    assert R.drop_repeats("Got it — Tom is a firefighter in Denver.") == "Got it — Tom is a firefighter in Denver."

@@ -64,6 +64,7 @@ class Reply:
             self.stopped = self._stop.is_set()
             self.total_s = time.perf_counter() - self._t0
             if ended:
+                self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())

@@ -8,6 +8,7 @@ from one turn to the next, so only the last exchange and the new final message a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -137,4 +138,29 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
     generation after the current token."""
     messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
                               budget=budget, limit=engine.context_length - max_tokens)
-    yield from engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)
+    text = ""
+    stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)
+    try:
+        for delta in stream:
+            text += delta
+            yield delta
+            if _SENTENCE_END.search(delta) and drop_repeats(text) != text.strip():
+                return  # greedy decoding fell into a loop: a sentence came back (seen with small bases)
+    finally:
+        stream.close()
+
+
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|$)")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def drop_repeats(text: str) -> str:
+    """`text` up to the first sentence (of 3+ words) that repeats an earlier one, stripped."""
+    seen, out = set(), []
+    for piece in _SENTENCE.findall(text):
+        key = normalize_text(piece)
+        if len(key.split()) >= 3 and key in seen:
+            break
+        seen.add(key)
+        out.append(piece)
+    return "".join(out).strip()
