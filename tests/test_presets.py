@@ -80,5 +80,5 @@ def test_models_command_lists_presets(capsys):
     assert main(["models", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == set(PRESETS)
-    assert rows["smollm2-135m"]["adapters"] and rows["smollm2-135m"]["installed"]
+    assert rows["smollm2-135m"]["adapters"] == ["extract", "update", "answer", "vqa"] and rows["smollm2-135m"]["installed"]
     assert sum(r["default"] for r in rows.values()) == 1

@@ -3,7 +3,7 @@
 import json
 
 from .. import paths
-from .models import PRESETS, default_preset, has_adapters
+from .models import PRESETS, SHIPPED_OPS, default_preset
 
 
 def rows() -> list[dict]:
@@ -13,9 +13,14 @@ def rows() -> list[dict]:
         imported = sorted(d.name for d in paths.models_dir().glob(f"{p.model_id}*") if (d / "config.json").is_file()) \
             if paths.models_dir().is_dir() else []
         out.append({"name": p.name, "model_id": p.model_id, "size": p.size, "source": p.source,
-                    "installed": p.installed(), "imported": imported, "adapters": has_adapters(p.model_id),
+                    "installed": p.installed(), "imported": imported, "adapters": shipped_ops(p.model_id),
                     "default": p is chosen})
     return [dict(r, default_reason=reason if r["default"] else None) for r in out]
+
+
+def shipped_ops(model_id: str) -> list[str]:
+    root = paths.repo_adapters_dir() / model_id
+    return [op for op in (*SHIPPED_OPS, "vqa") if (root / op / "adapters.safetensors").is_file()]
 
 
 def add_parser(sub, name):
@@ -29,10 +34,10 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(table, indent=2))
         return 0
-    print(f"{'':2}{'preset':20}{'size':34}{'installed':11}{'adapters':10}source")
+    print(f"{'':2}{'preset':20}{'size':34}{'installed':11}{'adapters shipped':30}source")
     for r in table:
         print(f"{'*' if r['default'] else ' ':2}{r['name']:20}{r['size']:34}{'yes' if r['installed'] else 'no':11}"
-              f"{'shipped' if r['adapters'] else '-':10}{r['source']}")
+              f"{', '.join(r['adapters']) or '-':30}{r['source']}")
     print(f"\n* default here: {next(r['default_reason'] for r in table if r['default'])}")
     print("Use one with --model NAME (any command); a local mlx-lm dir, a .gguf file or a Hugging Face id works too.")
     return 0
