@@ -23,7 +23,10 @@ class JsonSchemaProcessor:
 
         hf = getattr(tokenizer, "_tokenizer", tokenizer)
         self.llg = _llg_tokenizer(hf, n_vocab)
-        grammar = LLMatcher.grammar_from_json_schema(json.dumps(schema), defaults={"whitespace_flexible": False})
+        # The separators of json.dumps, which wrote every training target (`{"facts": ["…", "…"]}`): a compact
+        # grammar (`{"facts":[`) made the 0.5B extract adapter pick `[]` for every chat statement.
+        grammar = LLMatcher.grammar_from_json_schema(json.dumps(schema), defaults={
+            "whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "})
         self.matcher = LLMatcher(self.llg, grammar)
         self.bitmask = allocate_token_bitmask(1, self.llg.vocab_size)
         self.n_vocab = n_vocab
