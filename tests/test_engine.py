@@ -224,6 +224,7 @@ def test_json_schema_constrains_even_a_random_model(tiny_engine):
         json.loads(free)  # random weights babble...
     obj = json.loads(out)  # ...but constrained decoding yields the schema's language
     assert obj["event"] in schema["properties"]["event"]["enum"] and isinstance(obj["id"], int)
+    assert out == json.dumps(obj)  # with json.dumps' separators, the form every training target has
 
 
 def test_stream_closed_early_keeps_cache_and_stats_right(default_engine):
