@@ -60,6 +60,23 @@ def test_extract_targets_come_from_window_evidence(conv30):
     assert plain["train"] == [r for r in splits["train"] if "variant" not in r["meta"]]  # own random stream
 
 
+def test_extract_quiet_turns_teach_that_small_talk_leaves_no_memory(conv30):
+    splits = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1, quiet_ratio=0.5)
+    quiet = [r for r in splits["train"] + splits["valid"] if r["meta"].get("variant") == "quiet_turn"]
+    facts_by_turn = {d for f in ls.conversation_facts(conv30) for d in f.dia_ids}
+    assert len(quiet) > 10
+    for r in quiet:  # one turn alone, a question or a short remark that no fact cites, target: no facts
+        (dia_id,) = r["meta"]["dia_ids"]
+        text = r["messages"][-2]["content"].split("\n\n", 1)[1]
+        assert dia_id not in facts_by_turn and r["messages"][-1]["content"] == '{"facts": []}'
+        assert "?" in text or len(text.split(":", 1)[1].split()) <= 12
+    base = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1)
+    strip = lambda rows: [r for r in rows if "variant" not in r["meta"]]  # noqa: E731
+    assert strip(base["train"]) == strip(splits["train"])  # the plain cases do not move
+    test = ls.build("extract", [conv30], {"conv-30": "test"}, seed=1, quiet_ratio=0.5)["test"]
+    assert not [r for r in test if r["meta"].get("variant")]  # never in the test split
+
+
 def test_split_by_conversation_names_unknown_ids(conv30):
     with pytest.raises(DistillError, match="conv-99"):
         ls.build("extract", [conv30], {"conv-99": "test"})

@@ -33,6 +33,9 @@ def add_arguments(p):
     p.add_argument("--extract-single", type=float, default=0.5, metavar="RATIO",
                    help="extract: rate of single-turn copies of windows with facts in train/valid (chat sends "
                         "one statement at a time)")
+    p.add_argument("--extract-quiet", type=float, default=0.0, metavar="RATIO",
+                   help="extract: rate of single quiet turns (questions, short remarks) with no facts in "
+                        "train/valid, so that small talk leaves no memory (0.5 for the Qwen2.5 adapters)")
     p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
                    help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
                         "default (see docs/distillation.md for what it measured)")
@@ -126,7 +129,8 @@ def run(args) -> int:
                 raise DistillError(f"--source locomo needs session observations; none in: {', '.join(missing)} "
                                    "(use --source teacher for your own conversations)")
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
-                           single_ratio=args.extract_single, variant_ratio=args.answer_variants,
+                           single_ratio=args.extract_single, quiet_ratio=args.extract_quiet,
+                           variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,
                            empty_ratio=args.empty_ratio, seed=args.seed, embedder=embedder)

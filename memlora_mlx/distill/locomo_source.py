@@ -72,11 +72,14 @@ def conversation_facts(conv) -> list[Fact]:
 # ---- extract ---------------------------------------------------------------------------------------
 
 
-def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, single_ratio=0.0, rng: random.Random,
-                     vrng: random.Random | None = None) -> list[dict]:
+def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, single_ratio=0.0, quiet_ratio=0.0,
+                     rng: random.Random, vrng: random.Random | None = None,
+                     qrng: random.Random | None = None) -> list[dict]:
     """One example per window of `window` turns; with `single_ratio`, windows with facts also get (at that
     rate, drawn from `vrng`) a copy of one of their fact-bearing turns alone with its own facts: the chat
-    sends one statement at a time."""
+    sends one statement at a time. With `quiet_ratio` (drawn from `qrng`), a window also gives one of its
+    quiet turns alone — a question or a short remark the annotators took no fact from — with no facts: in a
+    chat most messages are such, and they must leave no memory."""
     from ..ops import extract as op
 
     vrng = vrng or rng
@@ -109,7 +112,16 @@ def extract_examples(conv, sessions, *, window=4, empty_ratio=0.25, single_ratio
         if facts and vrng.random() < single_ratio:
             turn = vrng.choice([t for t in turns if facts_of([t])])
             add(s, [turn], facts_of([turn]), variant="single_turn")
+        quiet = [t for t in turns if not by_turn.get(t.dia_id) and _quiet(t.text)]
+        if quiet and qrng is not None and qrng.random() < quiet_ratio:
+            add(s, [qrng.choice(quiet)], [], variant="quiet_turn")
     return rows
+
+
+def _quiet(text: str) -> bool:
+    """A question or a short remark (≤ 12 words): a turn without facts that is safely fact-free, unlike a long
+    turn the annotators may simply have skipped."""
+    return "?" in text or len(text.split()) <= 12
 
 
 # ---- answer ----------------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
-          single_ratio=0.5, variant_ratio=0.0, refusal_ratio=1.0, extra_updates=2, seed=0,
+          single_ratio=0.5, quiet_ratio=0.0, variant_ratio=0.0, refusal_ratio=1.0, extra_updates=2, seed=0,
           embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
@@ -337,6 +349,7 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
     cases (`extra_updates`) go to train/valid only, and so does keeping only `refusal_ratio` of the answer
     refusals (category 5, drawn from a third stream): the test split is the plain cases."""
     rng, vrng, krng = random.Random(seed), random.Random(seed + 1), random.Random(seed + 2)
+    qrng = random.Random(seed + 3)  # quiet-turn extract copies: their own stream, the other cases stay the same
     unknown = set(split_map) - {c.sample_id for c in convs}
     if unknown:
         raise DistillError(f"--split names conversations not in the inputs: {', '.join(sorted(unknown))}")
@@ -352,7 +365,8 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
         for split, sess in parts.items():
             if op == "extract":
                 rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng, vrng=vrng,
-                                        single_ratio=single_ratio if split != "test" else 0.0)
+                                        qrng=qrng, single_ratio=single_ratio if split != "test" else 0.0,
+                                        quiet_ratio=quiet_ratio if split != "test" else 0.0)
             elif op == "answer":
                 qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
                 rows = answer_examples(c, qas, embedder, rng=rng, vrng=vrng,
