@@ -106,7 +106,7 @@ def test_recall_gives_related_memories_and_remember_sees_only_the_message(tmp_pa
         # deduplicated; the unrelated memory is below min_score
         assert [t.rstrip(".") for t in reply.memory_texts] == ["Alex has a dog named Rex"]
         assert text.startswith("From memory: Alex has a dog named Rex")
-        assert engine.calls[-1][0] == "reply" and "Memories about alex" in engine.calls[-1][1]
+        assert engine.calls[-1][0] == "reply" and "What you remember about alex" in engine.calls[-1][1]
         events = conv.remember("My sister Anna is a firefighter in Denver.", "Got it.")
         assert [e["event"] for e in events] == ["ADD"] and "Anna is a firefighter" in events[0]["memory"]
         extract_inputs = [u for a, u in engine.calls if a == "extract"]

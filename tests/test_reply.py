@@ -44,12 +44,12 @@ def test_memories_are_deduplicated_dated_top_k_and_in_the_last_message():
             *({"text": f"fact {i}"} for i in range(10))]
     msgs = R.build_messages("Where do I work?", mems, turn(0), user="alex", count_tokens=words, top_k=4)
     system, final = msgs[0]["content"], msgs[-1]["content"]
-    assert msgs[-1]["role"] == "user" and final.endswith("Message: Where do I work?")
-    assert final.startswith("Memories about alex (use only if relevant):\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n")
+    assert msgs[-1]["role"] == "user" and final.startswith("Where do I work?\n\n")  # the user's words, then the note
+    assert "[What you remember about alex, use only if relevant:\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n" in final
     assert final.lower().count("rex") == 1 and "fact 2" not in final and "fact 1" in final  # 4 distinct, in order
     assert "Rex" not in system and "nurse" not in system  # memories stay out of the cached prefix
     assert "alex" in system and re.search(r"Today is \d{1,2} \w+ \d{4}", system)
-    assert "(none)" in R.build_messages("hi", [], [], user="alex")[-1]["content"]
+    assert R.build_messages("hi", [], [], user="alex")[-1]["content"] == "hi"  # no memories: no note
 
 
 def test_system_and_history_are_a_stable_prefix_across_turns():
@@ -68,7 +68,7 @@ def test_context_guard_fits_a_huge_message_and_many_memories():
     total = sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in msgs) + R.MESSAGE_OVERHEAD
     assert total <= limit
     final = msgs[-1]["content"]
-    assert "Message: word word" in final and final.endswith("…")  # cut, not dropped
+    assert final.startswith("word word") and final.endswith("…")  # cut, not dropped
     assert "memory memory" not in final  # memories went first
     # a normal message keeps its memories and history under the same limit
     msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words, limit=limit)

@@ -68,8 +68,13 @@ def format_memory(m: dict | str) -> str:
 
 
 def final_message(user: str, memories: list, message: str) -> str:
-    shown = "\n".join(format_memory(m) for m in memories) or "(none)"
-    return f"Memories about {user} (use only if relevant):\n{shown}\n\nMessage: {message}"
+    """The user's own words first, then what is remembered about them as a bracketed note (none: no note).
+    On the bare 0.5B this form greeted back and acknowledged statements where "Memories: … Message: …" first
+    made it refuse small talk ("I don't know that yet") and echo statements word for word (7 probe messages)."""
+    if not memories:
+        return message
+    shown = "\n".join(format_memory(m) for m in memories)
+    return f"{message}\n\n[What you remember about {user}, use only if relevant:\n{shown}]"
 
 
 def clip(text: str, n_tokens: int, count_tokens: Callable[[str], int]) -> str:

@@ -51,11 +51,11 @@ def update_json(user: str) -> str:
 
 
 def reply_text(user: str) -> str:
-    message = user.rsplit("Message:", 1)[-1].strip()
+    message = user.split("\n\n[What you remember", 1)[0].strip()
     if not message.endswith("?"):
         return f"Got it — {message}"
     m = re.search(r"^- (?:[^:\n]*\d{4}: )?(.+)$", user, re.M)
-    return f"From memory: {m.group(1).strip()}" if m else "I don't know that yet."
+    return f"From memory: {m.group(1).strip().rstrip(']')}" if m else "I don't know that yet."
 
 
 def answer_text(user: str) -> str:
