@@ -16,7 +16,8 @@ from ..engine import worker
 
 PROMPT_TOKENS, DECODE_TOKENS = 512, 128
 
-# Plain mlx-lm, run in a fresh interpreter exactly as a user would: no BLAS preload, 4-bit checkpoint.
+# Plain mlx-lm, run in a fresh interpreter exactly as a user would: no BLAS preload, the engine's checkpoint
+# (SmolLM2's 4-bit import; a Qwen preset's float32 import on CPU).
 _PLAIN = r"""
 import json, sys, time
 import mlx.core as mx
@@ -204,7 +205,7 @@ def run_bench(model: str | None = None, plain: bool = True, log=print) -> dict:
     res["compute"] = engine.compute
     log(f"model {engine.model_id} ({engine.compute}) from {engine.model_path}")
     if plain:
-        log("plain mlx-lm (fresh process, 4-bit checkpoint, stock BLAS) ...")
+        log("plain mlx-lm (fresh process, the same checkpoint, stock BLAS) ...")
         env = dict(os.environ, MEMLORA_BLAS="none")
         out = subprocess.run([sys.executable, "-c", _PLAIN, str(engine.model_path), json.dumps(ids), str(DECODE_TOKENS)],
                              capture_output=True, text=True, env=env, check=True)
