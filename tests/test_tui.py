@@ -3,7 +3,6 @@ embedder; only the LLM is a deterministic scripted engine (tests/support/scripte
 conversation on a real (tiny) model: tests/test_tui_chat.py."""
 
 import asyncio
-import time
 
 import pytest
 
@@ -11,6 +10,7 @@ import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 
 pytest.importorskip("memlora_mlx.memory")
 
+from support.pilot import send, wait_for  # noqa: E402
 from support.scripted_engine import ChatScriptedEngine  # noqa: E402
 from tui.app import MemloraApp  # noqa: E402
 from tui.screens.confirm import ForgetScreen  # noqa: E402
@@ -35,21 +35,6 @@ def make_memory(tmp_path, embedder, engine=None):
     from memlora_mlx.memory import Memory
 
     return Memory(engine=engine or ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder)
-
-
-async def wait_for(pilot, cond, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-async def send(pilot, text):
-    box = pilot.app.screen.query_one(ChatInput)
-    box.focus()
-    box.value = text
-    await pilot.press("enter")
 
 
 def notices(app, kind=None):

@@ -9,6 +9,7 @@ import pytest
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.memory import Memory
+from support.pilot import send, wait_for
 from tui.app import MemloraApp
 from tui.screens.chat import ChatScreen
 from tui.widgets.chat_input import ChatInput
@@ -64,21 +65,6 @@ def make_app(tmp_path, embedder, tiny_engine):
     yield make
     for m in memories:
         m.close()
-
-
-async def wait_for(pilot, cond, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-async def send(pilot, text):
-    box = pilot.app.screen.query_one(ChatInput)
-    box.focus()
-    box.value = text
-    await pilot.press("enter")
 
 
 def replies(app):
