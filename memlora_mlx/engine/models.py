@@ -85,7 +85,6 @@ PRESETS = {p.name: p for p in (
 CPU_DEFAULT = "qwen2.5-coder-0.5b"  # the CPU model (0.5B decodes ~3-6 tok/s here in float32)
 GPU_DEFAULT = "qwen2.5-coder-1.5b"  # the Metal/CUDA model, when its adapters are shipped
 SHIPPED_OPS = ("extract", "update", "answer")
-DEFAULT_MODEL_ID = PRESETS[CPU_DEFAULT].model_id
 
 
 def find_preset(name: str | None) -> Preset | None:
@@ -93,9 +92,14 @@ def find_preset(name: str | None) -> Preset | None:
     return next((p for p in PRESETS.values() if key in (p.name, p.model_id.lower())), None)
 
 
-def has_adapters(model_id: str, root: Path | None = None) -> bool:
-    root = paths.repo_adapters_dir() if root is None else root
-    return all((root / model_id / op / "adapters.safetensors").is_file() for op in SHIPPED_OPS)
+def shipped_ops(model_id: str) -> list[str]:
+    """The operations whose adapters ship for this base (adapters/<model_id>/<op>/)."""
+    root = paths.repo_adapters_dir() / model_id
+    return [op for op in (*SHIPPED_OPS, "vqa") if (root / op / "adapters.safetensors").is_file()]
+
+
+def has_adapters(model_id: str) -> bool:
+    return set(SHIPPED_OPS) <= set(shipped_ops(model_id))
 
 
 def choose_default(device: str, installed=lambda p: p.installed(), adapters=has_adapters) -> tuple[Preset, str]:

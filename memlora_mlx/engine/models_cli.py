@@ -3,7 +3,7 @@
 import json
 
 from .. import paths
-from .models import PRESETS, SHIPPED_OPS, default_preset
+from .models import PRESETS, default_preset, shipped_ops
 
 
 def rows() -> list[dict]:
@@ -16,11 +16,6 @@ def rows() -> list[dict]:
                     "installed": p.installed(), "imported": imported, "adapters": shipped_ops(p.model_id),
                     "default": p is chosen})
     return [dict(r, default_reason=reason if r["default"] else None) for r in out]
-
-
-def shipped_ops(model_id: str) -> list[str]:
-    root = paths.repo_adapters_dir() / model_id
-    return [op for op in (*SHIPPED_OPS, "vqa") if (root / op / "adapters.safetensors").is_file()]
 
 
 def add_parser(sub, name):
