@@ -115,6 +115,11 @@ def test_recall_gives_related_memories_and_remember_sees_only_the_message(tmp_pa
         other = conv.new()
         assert other.history == [] and other.lock is conv.lock
         assert any("Anna" in t for t in other.turn("What does my sister do?").memory_texts)
+        # a first-person question finds a third-person memory: the raw words score under min_score
+        m.add("alex works as a nurse at St. Mary's Hospital.", user_id="alex", infer=False)
+        raw = m.search("Where do I work?", user_id="alex", limit=5)["results"]
+        assert not [h for h in raw if "nurse" in h["memory"] and h["score"] >= other.min_score]
+        assert any("nurse" in h["memory"] for h in other.recall("Where do I work?"))
 
 
 SCRIPT = """# chat one
@@ -171,3 +176,12 @@ def test_percentile():
     assert drive.percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert drive.percentile([float(i) for i in range(1, 101)], 95) == 95.0
     assert reply_op.MAX_TOKENS > 0
+
+
+def test_warm_computes_the_reply_prefix_before_the_first_message(memory):
+    conv = Conversation(memory, "warm-test-user")  # a system text no other test put in the shared engine's cache
+    assert conv.warm() > 0
+    system = conv.messages("Hello!", [])[0]
+    "".join(conv.turn("Hello!"))
+    # the system text came from the warm-up's cache; only the message's own tokens were computed
+    assert memory.engine.last_stats["cached_tokens"] >= memory.engine.count_tokens(system["content"])

@@ -1,5 +1,6 @@
 """Distillation datasets: LoCoMo-derived labels and the OpenAI-compatible teacher (a real local HTTP server)."""
 
+import calendar
 import json
 import random
 import threading
@@ -273,3 +274,70 @@ def test_teacher_never_contacted_unless_configured(tmp_path):
     src = _transcript(tmp_path / "chat.jsonl")
     rc = main(["distill", "--op", "extract", "--source", "teacher", "--inputs", str(src), "--out", str(tmp_path / "o")])
     assert rc == 2 and not (tmp_path / "o").exists()
+
+
+def test_extract_chat_messages_keep_relations_and_leave_the_drive_held_out(conv30):
+    splits = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1, chat_examples=300)
+    chat = [r for r in splits["train"] if r["meta"].get("conv") == "synthetic-chat"]
+    assert len(chat) == 300 and len([r for r in splits["valid"] if r["meta"].get("conv") == "synthetic-chat"]) == 30
+    base = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1)
+    strip = lambda rows: [r for r in rows if "variant" not in r["meta"]]  # noqa: E731
+    assert strip(base["train"]) == strip(splits["train"])  # the LoCoMo cases do not move
+    test = ls.build("extract", [conv30], {"conv-30": "test"}, seed=1, chat_examples=300)["test"]
+    assert test and not [r for r in test if r["meta"].get("variant")]  # never in the test split
+    quiet = [r for r in chat if r["meta"]["variant"] == "chat_quiet"]
+    said = [r for r in chat if r["meta"]["variant"] == "chat_statement"]
+    assert 60 < len(quiet) < 180 and said
+    assert all(r["messages"][-1]["content"] == '{"facts": []}' for r in quiet)
+    drive = Path(__file__).parents[1] / "scripts" / "chat_drive_example.txt"
+    told = {"Maria", "pilot", "Lisbon", "Pixel", "Mochi", "nurse", "Mary's", "climbing", "Saturday", "Tokyo",
+            "March", "risotto", "mushroom", "sister", "cats"}
+    assert told <= set(drive.read_text().replace(",", " ").replace(".", " ").split())  # the drive's own words
+    for r in chat:
+        text = r["messages"][-2]["content"].split("\n\n", 1)[1]
+        speaker, message = text.split(": ", 1)
+        assert not told & set(message.replace(",", " ").replace(".", " ").replace("?", " ").split()), message
+        for fact in r["meta"]["facts"]:  # third person, from the speaker, no name the message lacks
+            assert fact.startswith(speaker)
+            names = {w.strip(".,'s") for w in fact.split()[1:] if w[:1].isupper()} - set(calendar.month_name) - {speaker}
+            assert all(n in message for n in names), (message, fact)
+    msgs = [r["messages"][-2]["content"] for r in chat]
+    assert msgs == [r["messages"][-2]["content"] for r in ls.build(
+        "extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1, chat_examples=300)["train"]
+        if r["meta"].get("conv") == "synthetic-chat"]  # seeded
+
+
+def test_reply_chats_follow_the_rules_in_the_runtime_prompt():
+    from memlora_mlx.distill import reply_source
+    from memlora_mlx.ops import reply as op_reply
+
+    splits = reply_source.build(300, 30, seed=0)
+    assert len(splits["train"]) == 300 and len(splits["valid"]) == 30
+    assert splits["train"] == reply_source.build(300, 30, seed=0)["train"]  # seeded
+    kinds = {r["meta"]["kind"] for r in splits["train"]}
+    assert kinds == set(reply_source.KINDS)
+    for r in splits["train"]:
+        msgs, m, reply = r["messages"][:-1], r["meta"], r["messages"][-1]["content"]
+        assert msgs[0]["content"].startswith("You are a friendly") and m["user"] in msgs[0]["content"]
+        assert msgs[-1]["content"].startswith(m["message"])  # the runtime's final message: the words, then memories
+        assert all(f"{mem}" in msgs[-1]["content"] for mem in m["memories"])
+        prompt = " ".join(x["content"] for x in msgs)
+        if m["kind"] == "unknown":  # nothing in the prompt answers it: refuse, invent nothing
+            assert reply.startswith(op_reply.UNKNOWN_REPLY)
+        elif m["kind"] in ("known", "history"):  # the answer is in the memories or earlier in this chat
+            told = reply.split("— ")[-1].rstrip(".").replace("From what you told me, ", "").split(", as you")[0]
+            words = [w.strip(".,'").lower() for w in told.split()]
+            words = [w for w in words if w not in {"you", "your", "you're", "have", "are"}]
+            assert len(words) >= 2 and all(w in prompt.lower() for w in words), (reply, prompt)
+    assert not {"Maria", "Pixel", "Mochi", "Lisbon", "Tokyo", "risotto", "sky"} & set(
+        " ".join(x["content"] for r in splits["train"] for x in r["messages"]).replace(".", " ").replace("?", " ").split())
+
+
+def test_distill_reply_cli_writes_the_chats_and_refuses_other_sources(tmp_path):
+    from memlora_mlx.cli import main
+
+    assert main(["distill", "--op", "reply", "--source", "chat", "--examples", "20", "--out", str(tmp_path)]) == 0
+    assert len(read_jsonl(tmp_path / "train.jsonl")) == 20 and len(read_jsonl(tmp_path / "valid.jsonl")) == 2
+    assert main(["distill", "--op", "reply", "--source", "locomo", "--inputs", str(CONV30), "--out",
+                 str(tmp_path / "x")]) == 2
+    assert main(["distill", "--op", "extract", "--source", "locomo", "--out", str(tmp_path / "y")]) == 2

@@ -140,6 +140,9 @@ def main(script: str | Path, *, user: str = "me", store: str | Path | None = Non
         conv = Conversation(memory, user, **conversation_kwargs)
         conv.engine  # noqa: B018 - load the model before the first timing
         memory.embedder  # noqa: B018
+        warm_s = conv.warm()
+        print(f"(warm-up: reply prompt prefix computed in {warm_s:.2f} s, as the app does after loading)",
+              file=sys.stderr if json_out else out)
         report = drive(conv, lines, out, live=not json_out)
         if json_out:
             print(json.dumps(report, indent=2, ensure_ascii=False), file=out)

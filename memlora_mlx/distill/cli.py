@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from . import OPS, DistillError, label_counts, parse_split_spec, read_jsonl, write_splits
@@ -19,10 +20,13 @@ def add_parser(sub, name="distill"):
 
 
 def add_arguments(p):
-    p.add_argument("--op", required=True, choices=OPS)
-    p.add_argument("--source", default="locomo", choices=("locomo", "teacher"),
-                   help="locomo: the dataset's own GPT annotations; teacher: an OpenAI-compatible endpoint")
-    p.add_argument("--inputs", nargs="+", required=True, help="LoCoMo JSON files/globs, or JSONL transcripts")
+    p.add_argument("--op", required=True, choices=(*OPS, "reply"))
+    p.add_argument("--source", default="locomo", choices=("locomo", "teacher", "chat"),
+                   help="locomo: the dataset's own GPT annotations; teacher: an OpenAI-compatible endpoint; "
+                        "chat: synthetic chats with rule-written replies (op reply only)")
+    p.add_argument("--inputs", nargs="+", default=[], help="LoCoMo JSON files/globs, or JSONL transcripts")
+    p.add_argument("--examples", type=int, default=400, metavar="N",
+                   help="--source chat: N training chats (and N/10 validation ones)")
     p.add_argument("--out", required=True, help="output dir (train.jsonl, valid.jsonl, test.jsonl, stats.json)")
     p.add_argument("--split", nargs="*", default=None, metavar="IDS:ROLE",
                    help="by conversation, e.g. conv-26,conv-30:train conv-42:test (unnamed -> train)")
@@ -36,6 +40,11 @@ def add_arguments(p):
     p.add_argument("--extract-quiet", type=float, default=0.0, metavar="RATIO",
                    help="extract: rate of single quiet turns (questions, short remarks) with no facts in "
                         "train/valid, so that small talk leaves no memory (0.5 for the Qwen2.5 adapters)")
+    p.add_argument("--extract-chat", type=int, default=0, metavar="N",
+                   help="extract: N synthetic single chat messages in train (N/10 in valid): statements with "
+                        "relation-keeping facts, questions and small talk with none")
+    p.add_argument("--extract-chat-quiet", type=float, default=0.4, metavar="RATIO",
+                   help="extract: share of the --extract-chat messages that are questions or small talk")
     p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
                    help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
                         "default (see docs/distillation.md for what it measured)")
@@ -113,7 +122,24 @@ def _teacher_splits(args, convs, split_map, embedder):
 
 def run(args) -> int:
     t0 = time.perf_counter()
+    if (args.op == "reply") != (args.source == "chat"):
+        print("memlora distill: op reply is built with --source chat, and --source chat builds only op reply",
+              file=sys.stderr)
+        return 2
+    if args.source == "chat":
+        from .reply_source import build as build_chat
+
+        splits = build_chat(args.examples, max(1, args.examples // 10), seed=args.seed)
+        counts = write_splits(args.out, splits)
+        kinds = {k: dict(sorted(Counter(r["meta"]["kind"] for r in v).items())) for k, v in splits.items()}
+        stats = {"op": "reply", "source": "chat", "counts": counts, "kinds": kinds, "seed": args.seed,
+                 "seconds": round(time.perf_counter() - t0, 1)}
+        Path(args.out, "stats.json").write_text(json.dumps(stats, indent=2))
+        print(json.dumps(stats, indent=2))
+        return 0
     try:
+        if not args.inputs:
+            raise DistillError("--inputs is required for --source locomo and --source teacher")
         convs = load_inputs(args.inputs)
         split_map = parse_split_spec(args.split)
         embedder = None
@@ -130,6 +156,7 @@ def run(args) -> int:
                                    "(use --source teacher for your own conversations)")
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
                            single_ratio=args.extract_single, quiet_ratio=args.extract_quiet,
+                           chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,

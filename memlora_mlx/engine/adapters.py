@@ -20,7 +20,7 @@ DEFAULT_LORA = {
     "dropout": 0.0,
     "keys": ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj"],
 }
-OPS = ("extract", "update", "answer", "vqa")
+OPS = ("extract", "update", "answer", "reply", "vqa")
 
 
 class AdapterError(ValueError):
