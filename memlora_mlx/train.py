@@ -174,6 +174,10 @@ def _train(cfg: TrainConfig) -> dict:
         return CacheDataset(ds)
 
     train_set = dataset(train_rows)
+    # --val-batches N: the first N batches, scored whole at every evaluation. (Passed on to mlx-lm, N would be N
+    # random batches drawn anew each time, so the scores, and the best checkpoint chosen by them, would not compare.)
+    if hp["val_batches"] > 0:
+        valid_rows = valid_rows[: hp["val_batches"] * hp["batch_size"]]
     valid_set = dataset(valid_rows) if len(valid_rows) >= hp["batch_size"] else None
     lens = [len(train_set[i][0]) for i in range(len(train_set))]
     too_long = sum(n > hp["max_seq_length"] for n in lens)
@@ -208,7 +212,7 @@ def _train(cfg: TrainConfig) -> dict:
     t0 = time.perf_counter()
     if remaining > 0:
         args = mlx_trainer.TrainingArgs(
-            batch_size=hp["batch_size"], iters=remaining, val_batches=hp["val_batches"],
+            batch_size=hp["batch_size"], iters=remaining, val_batches=-1,
             steps_per_report=hp["steps_per_report"], steps_per_eval=hp["steps_per_eval"],
             steps_per_save=10**9, adapter_file=str(out / "last.safetensors"),
             max_seq_length=hp["max_seq_length"], grad_checkpoint=hp["grad_checkpoint"],
@@ -227,7 +231,7 @@ def _train(cfg: TrainConfig) -> dict:
             cb.bar.close()
         if valid_set is not None:  # the trainer validates before the last step; score the final weights too
             cb.on_val_loss_report({"iteration": cb.done - start, "val_loss": mlx_trainer.evaluate(
-                model, valid_set, hp["batch_size"], hp["val_batches"], hp["max_seq_length"])})
+                model, valid_set, hp["batch_size"], -1, hp["max_seq_length"])})
     if valid_set is None or not (out / "adapters.safetensors").exists():
         (out / "adapters.safetensors").write_bytes((out / "last.safetensors").read_bytes())
     stats_path = Path(cfg.data) / "stats.json"

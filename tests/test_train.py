@@ -118,3 +118,20 @@ def test_bad_data_and_config_are_named(tmp_path, tiny_model_dir):
                            batch_size=2)
     hp = config_from_args(args).hp
     assert (hp["iters"], hp["learning_rate"], hp["batch_size"]) == (3, 1e-4, 2)  # CLI beats YAML beats defaults
+
+
+def test_val_batches_score_the_same_examples_every_time(tmp_path, tiny_model_dir):
+    # learning rate 0: the weights never change, so every evaluation of a fixed subset gives the same loss
+    # (mlx-lm itself draws other random batches at each evaluation; different rows here have different lengths)
+    d = _data(tmp_path / "data", n_valid=8)
+    rows = [json.loads(x) for x in (d / "valid.jsonl").read_text().splitlines()]
+    for i, r in enumerate(rows):
+        r["messages"][1]["content"] += " please" * i
+    (d / "valid.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    hp = dict(CONFIG_DEFAULTS, iters=6, batch_size=1, learning_rate=0.0, steps_per_eval=2, steps_per_report=2,
+              val_batches=3, compute="fp32")
+    card = train_adapter(TrainConfig(op="extract", data=str(d), out=str(tmp_path / "adapter"),
+                                     base=str(tiny_model_dir), hp=hp))
+    losses = [v for _, v in card["val_history"]]
+    assert len(losses) >= 3 and max(losses) - min(losses) < 1e-4, losses
+    assert card["data"]["valid"] == 3

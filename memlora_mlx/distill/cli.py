@@ -27,6 +27,8 @@ def add_arguments(p):
     p.add_argument("--inputs", nargs="+", default=[], help="LoCoMo JSON files/globs, or JSONL transcripts")
     p.add_argument("--examples", type=int, default=400, metavar="N",
                    help="--source chat: N training chats (and N/10 validation ones)")
+    p.add_argument("--reply-unknown", type=float, default=None, metavar="SHARE",
+                   help="--source chat: share of questions nothing in the prompt answers (default 0.14)")
     p.add_argument("--out", required=True, help="output dir (train.jsonl, valid.jsonl, test.jsonl, stats.json)")
     p.add_argument("--split", nargs="*", default=None, metavar="IDS:ROLE",
                    help="by conversation, e.g. conv-26,conv-30:train conv-42:test (unnamed -> train)")
@@ -129,7 +131,7 @@ def run(args) -> int:
     if args.source == "chat":
         from .reply_source import build as build_chat
 
-        splits = build_chat(args.examples, max(1, args.examples // 10), seed=args.seed)
+        splits = build_chat(args.examples, max(1, args.examples // 10), seed=args.seed, unknown_share=args.reply_unknown)
         counts = write_splits(args.out, splits)
         kinds = {k: dict(sorted(Counter(r["meta"]["kind"] for r in v).items())) for k, v in splits.items()}
         stats = {"op": "reply", "source": "chat", "counts": counts, "kinds": kinds, "seed": args.seed,

@@ -107,11 +107,15 @@ def _exchange(rng, kind: str, fact: dict | None, f: dict) -> tuple[str, str]:
     return rng.choice(GENERAL)
 
 
-def reply_examples(n: int, *, rng: random.Random) -> list[dict]:
-    """`n` reply examples in the runtime's reply prompt (`ops.reply.build_messages`)."""
+def reply_examples(n: int, *, rng: random.Random, unknown_share: float | None = None) -> list[dict]:
+    """`n` reply examples in the runtime's reply prompt (`ops.reply.build_messages`); `unknown_share` sets the
+    share of refusals (the other kinds keep their proportions)."""
     from ..ops import reply as op
 
     kinds, weights = list(KINDS), list(KINDS.values())
+    if unknown_share is not None:
+        rest = 1.0 - KINDS["unknown"]
+        weights = [unknown_share if k == "unknown" else w * (1.0 - unknown_share) / rest for k, w in KINDS.items()]
     rows = []
     for _ in range(n):
         user = rng.choice(SPEAKERS)
@@ -145,10 +149,10 @@ def reply_examples(n: int, *, rng: random.Random) -> list[dict]:
     return rows
 
 
-def build(n_train: int, n_valid: int, seed: int = 0) -> dict[str, list[dict]]:
+def build(n_train: int, n_valid: int, seed: int = 0, unknown_share: float | None = None) -> dict[str, list[dict]]:
     """train/valid from separate random streams (a valid example is never a train one by construction)."""
-    return {"train": reply_examples(n_train, rng=random.Random(seed)),
-            "valid": reply_examples(n_valid, rng=random.Random(seed + 1_000_003))}
+    return {"train": reply_examples(n_train, rng=random.Random(seed), unknown_share=unknown_share),
+            "valid": reply_examples(n_valid, rng=random.Random(seed + 1_000_003), unknown_share=unknown_share)}
 
 
 if __name__ == "__main__":  # python -m memlora_mlx.distill.reply_source: a few examples to read
