@@ -121,7 +121,9 @@ def parse_decision(text, n_memories: int, errors: list[str] | None = None) -> De
     return Decision(event, index if event != "ADD" else None, new_text)
 
 
-MIN_UPDATE_SIMILARITY = 0.5  # UPDATE/DELETE only of a memory about the same thing as the fact
+# UPDATE/DELETE only of a memory about the same thing: 98% of the train UPDATE and DELETE cases pass 0.65; at 0.5,
+# "alex works as a nurse …" DELETEd "alex's sister Maria works as a pilot …" (cosine 0.62) in the chat drive.
+MIN_UPDATE_SIMILARITY = 0.65
 MIN_NONE_SIMILARITY = 0.8  # NONE only when a memory nearly restates the fact (86% of train NONE cases pass)
 
 
