@@ -141,10 +141,12 @@ def load_backend(store: str | Path | None, model: str | None, user_id: str) -> B
             from memlora_mlx.engine.models import default_preset
 
             reason = default_preset()[1].partition(": ")[2]
+        backend = Backend(memory=memory, engine=engine, user_id=user_id, model_reason=reason)
+        backend.conversation.warm()  # the reply's system prefix into the cache: a quick first token
     except BaseException:
         memory.close()
         raise
-    return Backend(memory=memory, engine=engine, user_id=user_id, model_reason=reason)
+    return backend
 
 
 def _recency(row: dict) -> str:
