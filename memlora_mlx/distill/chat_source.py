@@ -87,7 +87,8 @@ WEATHER = ["rainy", "sunny", "windy", "cold", "hot", "foggy", "grey"]
 ORDINALS = ["1st", "2nd", "3rd", "5th", "8th", "14th", "20th", "21st", "23rd", "28th"]
 
 
-def _fields(rng: random.Random, speaker: str, day: date) -> dict:
+def draw_fields(rng: random.Random, speaker: str, day: date) -> dict:
+    """One draw of every template field (names, places, jobs, dates …) for `speaker` on `day`."""
     name, job = rng.choice([n for n in NAMES if n != speaker]), rng.choice(JOBS)
     (pet, pets), (p1, p2) = rng.choice(PETS), rng.sample(PET_NAMES, 2)
     city, city2 = rng.sample(CITIES, 2)
@@ -108,7 +109,7 @@ def chat_examples(n: int, *, quiet_share: float = 0.4, rng: random.Random) -> li
     for _ in range(n):
         speaker = rng.choice(SPEAKERS)
         day = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
-        f = _fields(rng, speaker, day)
+        f = draw_fields(rng, speaker, day)
         if rng.random() < quiet_share:
             text, facts, kind = rng.choice(QUIET).format(**f), [], "chat_quiet"
         else:

@@ -17,7 +17,7 @@ import random
 from datetime import date, timedelta
 
 from . import chat_example
-from .chat_source import SPEAKERS, _fields
+from .chat_source import SPEAKERS, draw_fields
 
 # (statement, stored fact, the fact to "you", questions that it answers)
 FACTS = [
@@ -120,10 +120,10 @@ def reply_examples(n: int, *, rng: random.Random, unknown_share: float | None = 
     for _ in range(n):
         user = rng.choice(SPEAKERS)
         today = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
-        f = _fields(rng, user, today)
+        f = draw_fields(rng, user, today)
         facts, seen = [], set()
         while len(facts) < 6:  # six different kinds of fact about this user, each with its own fillers
-            x = _fact(rng, _fields(rng, user, today))
+            x = _fact(rng, draw_fields(rng, user, today))
             if x["template"] not in seen:
                 seen.add(x["template"])
                 facts.append(x)
@@ -138,7 +138,7 @@ def reply_examples(n: int, *, rng: random.Random, unknown_share: float | None = 
             history += [{"role": "user", "content": target_fact["statement"]},
                         {"role": "assistant", "content": rng.choice(ACKS).format(you=target_fact["you"])}]
         message, reply = _exchange(rng, kind, target_fact, f)
-        shown = rng.sample(others, rng.randint(0 if kind != "known" else 0, min(3, len(others))))
+        shown = rng.sample(others, rng.randint(0, min(3, len(others))))
         if kind == "known":
             shown.insert(rng.randint(0, len(shown)), target_fact)
         memories = [{"text": m["stored"], "date": (today - timedelta(days=rng.randrange(1, 200))).isoformat()}
