@@ -28,6 +28,12 @@ def test_copied_example_text_is_a_leak_and_user_text_is_not():
     msgs = answer.build_messages("What is Alex's job?", ["Alex likes jazz."])
     assert op_leaks(answer, answer.UNKNOWN_ANSWER, msgs) == []
     assert op_leaks(answer, "Paris", msgs) == ["paris"]
+    # a short answer: one word of the example is a leak (seen: "Hiking" from "Anna loves hiking."), unless given
+    assert op_leaks(answer, "Hiking", msgs) == ["hiking"]
+    assert op_leaks(answer, "Hiking", answer.build_messages("What does Alex do?", ["Alex went hiking."])) == []
+    assert op_leaks(answer, "Jazz", msgs) == []
+    # ops with longer outputs keep the name/pair rule: a lone word is not a leak there
+    assert find_leaks("Alex went hiking.", ex, "Alex: off to the hills", extract.SYSTEM_PROMPT) == []
 
 
 def test_extract_drops_facts_copied_from_its_example(caplog):

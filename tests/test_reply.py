@@ -20,21 +20,25 @@ def history_tokens(messages: list[dict]) -> int:
     return sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages[1:-1])
 
 
-def test_budget_keeps_newest_whole_turns_and_never_exceeds_it():
-    history = [m for i in range(20) for m in turn(i)]  # each turn: 2 * (10 + overhead) = 36 "tokens"
-    per_turn = 2 * (10 + R.MESSAGE_OVERHEAD)
+def test_budget_keeps_the_newest_turns_user_messages_and_never_exceeds_it():
+    history = [m for i in range(20) for m in turn(i)]  # each turn's user message: 10 + overhead "tokens"
+    per_turn = 10 + R.MESSAGE_OVERHEAD
     for budget in (0, 10, per_turn - 1, per_turn, 100, 5 * per_turn + 3, 10_000):
         msgs = R.build_messages("hello", [], history, user="alex", count_tokens=words, budget=budget)
         kept = msgs[1:-1]
         assert history_tokens(msgs) <= budget
-        assert len(kept) == 2 * min(20, budget // per_turn)  # as many as fit, whole turns only
-        assert [m["role"] for m in kept] == ["user", "assistant"] * (len(kept) // 2)
+        assert len(kept) == min(20, budget // per_turn)  # as many as fit
+        assert all(m["role"] == "user" for m in kept)  # the assistant's own replies stay out (they get copied)
         if kept:  # the newest ones, in order
-            assert kept[-1]["content"].startswith("bot19") and kept[-2]["content"].startswith("user19")
-    # a turn too big for the budget is not cut in half; older turns behind it are not used either
+            assert kept[-1]["content"].startswith("user19")
+            assert [m["content"].split()[0] for m in kept] == [f"user{i}" for i in range(20 - len(kept), 20)]
+    # a message too big for the budget is not cut in half; older turns behind it are not used either
     big = turn(0) + [{"role": "user", "content": "x " * 500}, {"role": "assistant", "content": "ok"}] + turn(2)
     msgs = R.build_messages("hi", [], big, user="alex", count_tokens=words, budget=200)
-    assert [m["content"].split()[0] for m in msgs[1:-1]] == ["user2", "bot2"]
+    assert [m["content"].split()[0] for m in msgs[1:-1]] == ["user2"]
+    # a long reply costs the budget nothing
+    chatty = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "w " * 5000}]
+    assert R.turn_tokens(chatty, words) == 1 + R.MESSAGE_OVERHEAD
 
 
 def test_memories_are_deduplicated_dated_top_k_and_in_the_last_message():
@@ -72,7 +76,7 @@ def test_context_guard_fits_a_huge_message_and_many_memories():
     assert "memory memory" not in final  # memories went first
     # a normal message keeps its memories and history under the same limit
     msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words, limit=limit)
-    assert "Alex likes tea" in msgs[-1]["content"] and len(msgs) == 4
+    assert "Alex likes tea" in msgs[-1]["content"] and len(msgs) == 3  # system, user0, final
 
 
 def test_clip_is_the_longest_prefix_within_the_tokens():

@@ -138,9 +138,11 @@ def reply_examples(n: int, *, rng: random.Random, unknown_share: float | None = 
             history += [{"role": "user", "content": target_fact["statement"]},
                         {"role": "assistant", "content": rng.choice(ACKS).format(you=target_fact["you"])}]
         message, reply = _exchange(rng, kind, target_fact, f)
-        shown = rng.sample(others, rng.randint(0, min(3, len(others))))
+        # as the chat recalls them (`Conversation.recall`): a few memories close to the best one, the answer's
+        # usually first
+        shown = rng.sample(others, rng.randint(0, min(2, len(others))))
         if kind == "known":
-            shown.insert(rng.randint(0, len(shown)), target_fact)
+            shown.insert(0 if rng.random() < 0.7 else rng.randint(0, len(shown)), target_fact)
         memories = [{"text": m["stored"], "date": (today - timedelta(days=rng.randrange(1, 200))).isoformat()}
                     for m in shown]
         messages = op.build_messages(message, memories, history, user=user, today=today)

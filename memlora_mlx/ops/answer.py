@@ -24,6 +24,7 @@ EXAMPLE = [
     {"role": "assistant", "content": "Paris"},
 ]
 STOP = ["\n"]
+LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking") is a leak (ops/leaks.py)
 
 # First person from the asker -> third person about them: LoCoMo's question form, the one the adapter learned.
 _THIRD_PERSON = [

@@ -2,7 +2,9 @@
 
 Small models copy their prompt's examples ("Tim loves hiking." from the example's "Anna loves hiking.").
 An output leaks when it names a person or place that only the example names, or repeats a pair of
-content words ("loves hiking", "pottery class") that the example has and the given text does not.
+content words ("loves hiking", "pottery class") that the example has and the given text does not. Ops whose
+outputs are a few words (answer: `LEAK_WORDS = True`) also count one such word: the 0.5B answer adapter said
+"Hiking" (the example's "Anna loves hiking.") to 5 of 40 conv-42 questions whose memories never mention it.
 Used by every eval (counted) and by extract at run time (the fact is dropped)."""
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def example_text(examples: list[dict]) -> str:
     return "\n".join(m["content"] for m in examples)
 
 
-def find_leaks(output: str, example: str, given: str, system: str = "") -> list[str]:
-    """What of `output` comes from `example` and not from `given` (the user's input) nor the `system` text."""
+def find_leaks(output: str, example: str, given: str, system: str = "", words: bool = False) -> list[str]:
+    """What of `output` comes from `example` and not from `given` (the user's input) nor the `system` text.
+    `words`: also single content words (4+ letters) that only the example has."""
     if not example or not output:
         return []
     own = set(_words(given)) | set(_words(system))
@@ -41,10 +44,15 @@ def find_leaks(output: str, example: str, given: str, system: str = "") -> list[
     leaks = sorted({w for w in out_words if w in names})
     pairs = (_pairs(out_words) & _pairs(_words(example))) - _pairs(_words(given))
     leaks += [" ".join(p) for p in sorted(pairs) if not set(p) <= own]
+    if words:
+        only = {w for w in _words(example) if len(w) >= 4 and w not in _STOP and w not in _MONTHS} - own
+        leaks += sorted({w for w in out_words if w in only} - set(leaks))
     return leaks
 
 
 def op_leaks(op, output: str, messages: list[dict]) -> list[str]:
-    """Leaks of `output` for an op module (its EXAMPLE and SYSTEM_PROMPT) given the prompt's final user text."""
+    """Leaks of `output` for an op module (its EXAMPLE, SYSTEM_PROMPT and LEAK_WORDS) given the prompt's final user
+    text."""
     examples = getattr(op, "EXAMPLE", [])
-    return find_leaks(output, example_text(examples), messages[-1]["content"], getattr(op, "SYSTEM_PROMPT", ""))
+    return find_leaks(output, example_text(examples), messages[-1]["content"], getattr(op, "SYSTEM_PROMPT", ""),
+                      words=getattr(op, "LEAK_WORDS", False))

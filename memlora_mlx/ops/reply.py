@@ -1,9 +1,14 @@
 """Reply: the chat's own answer (memory-augmented generation) — recent turns of this chat + the memories
 retrieved for the message -> a natural reply, streamed.
 
-Prompt layout, for the engine's per-adapter prefix cache: [system] + the newest whole turns that fit a token
-budget + one final user message holding the memories (dated) and the message. System and history are the same
-from one turn to the next, so only the last exchange and the new final message are computed again.
+Prompt layout, for the engine's per-adapter prefix cache: [system] + the user's messages of the newest whole turns
+that fit a token budget + one final user message holding the memories (dated) and the message. System and history
+are the same from one turn to the next, so only the last message and the new final message are computed again.
+
+The assistant's own earlier replies stay out of the prompt (`in_prompt`): the bare 0.5B answered four of six
+questions of the chat drive by copying an earlier reply of the same chat word for word; with the user's messages
+only it answered five of six from the memories (docs/distillation.md §5). What the user said earlier in the chat
+is still there; a follow-up on the assistant's own words ("say more") is the cost.
 """
 
 from __future__ import annotations
@@ -101,14 +106,21 @@ def turns_of(history: list[dict]) -> list[list[dict]]:
     return turns
 
 
+def in_prompt(turn: list[dict]) -> list[dict]:
+    """What of an earlier turn the reply prompt holds: the user's message(s), not the assistant's reply."""
+    return [m for m in turn if m["role"] == "user"]
+
+
 def turn_tokens(turn: list[dict], count_tokens: Callable[[str], int]) -> int:
-    return sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in turn)
+    """Tokens the turn takes in the reply prompt (its `in_prompt` part)."""
+    return sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in in_prompt(turn))
 
 
 def build_messages(message: str, memories: list, history: list[dict], *, user: str, today: date | str | None = None,
                    count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
                    limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
-    """[system] + the newest whole turns of `history` within `budget` tokens + the final user message (memories,
+    """[system] + the user's messages of the newest whole turns of `history` within `budget` tokens + the final user
+    message (memories,
     deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context minus the reply's
     tokens): memories are dropped, last first, then the message is cut, so that one huge message still fits."""
     count = count_tokens or _approx_tokens
@@ -132,7 +144,7 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
         if n > allowance:
             break
         allowance -= n
-        kept.insert(0, turn)
+        kept.insert(0, in_prompt(turn))
     return [{"role": "system", "content": system}, *(m for t in kept for m in t), {"role": "user", "content": final}]
 
 
