@@ -1,5 +1,5 @@
-"""ops.reply: the chat reply's prompt — newest whole turns within a token budget, memories deduplicated and dated
-in the last user message, a context guard for huge messages, no worked examples."""
+"""ops.reply: the chat reply's prompt — the user's messages of the newest turns within a token budget, memories
+deduplicated and dated in the last user message, a context guard for huge messages, no worked examples."""
 
 import re
 
