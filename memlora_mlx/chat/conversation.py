@@ -96,7 +96,7 @@ class Conversation:
         self.top_k, self.min_score, self.margin, self.max_tokens = top_k, min_score, margin, max_tokens
         self.history_budget, self.today = history_budget, today
         self.lock = lock or threading.Lock()  # memory writes (pipeline, /remember, images) run one at a time
-        self._turns: list[tuple[list[dict], int]] = []  # (user + assistant messages, their tokens)
+        self._turns: list[tuple[list[dict], int]] = []  # (user + assistant messages, tokens they take in the prompt)
         self._start = 0  # first turn still in the prompt: moves only on a trim, so the prompt prefix stays put
         self._history_lock = threading.Lock()
 
@@ -138,9 +138,9 @@ class Conversation:
 
     def recall(self, message: str) -> list[dict]:
         """The memories given to the reply: top-k search hits at or above min_score and within `margin` of the best
-        one, deduplicated (search dicts). The query
-        is the message in the third person ("Where do I work?" -> "Where does alex work?"), the form memories are
-        stored in: on the drive's six questions this raised the right memory's cosine from 0.19-0.47 to 0.62-0.79."""
+        one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
+        does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
+        memory's cosine from 0.19-0.47 to 0.62-0.79."""
         query = answer_op.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]

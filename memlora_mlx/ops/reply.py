@@ -5,9 +5,9 @@ Prompt layout, for the engine's per-adapter prefix cache: [system] + the user's 
 that fit a token budget + one final user message holding the memories (dated) and the message. System and history
 are the same from one turn to the next, so only the last message and the new final message are computed again.
 
-The assistant's own earlier replies stay out of the prompt (`in_prompt`): the bare 0.5B answered four of six
-questions of the chat drive by copying an earlier reply of the same chat word for word; with the user's messages
-only it answered five of six from the memories (docs/distillation.md §5). What the user said earlier in the chat
+The assistant's own earlier replies stay out of the prompt (`in_prompt`): the bare 0.5B answered three of the chat
+drive's six questions by copying an earlier reply of the same chat word for word; with the user's messages only it
+answered five of six from the memories (docs/distillation.md §5). What the user said earlier in the chat
 is still there; a follow-up on the assistant's own words ("say more") is the cost.
 """
 
@@ -120,9 +120,9 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
                    count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
                    limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
     """[system] + the user's messages of the newest whole turns of `history` within `budget` tokens + the final user
-    message (memories,
-    deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context minus the reply's
-    tokens): memories are dropped, last first, then the message is cut, so that one huge message still fits."""
+    message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context
+    minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one huge message
+    still fits."""
     count = count_tokens or _approx_tokens
     system = SYSTEM_PROMPT.format(user=user, today=format_date(today or date.today()))
     mems = dedupe(memories, top_k)
