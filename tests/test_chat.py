@@ -76,20 +76,20 @@ def test_long_chat_stays_within_budget_and_context(memory, budget):
 
 
 def test_stop_keeps_the_partial_reply(memory):
-    conv = Conversation(memory, "alex", max_tokens=200)
+    conv = Conversation(memory, "alex", max_tokens=200, history_budget=200)
     reply = conv.turn("tell me a long story")
     seen = []
     for delta in reply:
         seen.append(delta)
         if len(seen) == 3:
             reply.stop()
-    assert reply.stopped and reply.done and len(seen) == 3 and reply.text == "".join(seen)
+    assert reply.stopped and reply.done and len(seen) == 3 and reply.text == reply_op.drop_repeats("".join(seen))
     assert conv.history == [{"role": "user", "content": "tell me a long story"},
                             {"role": "assistant", "content": reply.text.strip()}]
     assert reply.first_token_s is not None and reply.total_s >= reply.first_token_s
     # the engine is free again, and the next reply is written with the stopped turn's message in its history
     nxt = conv.turn("and then?")
-    assert "".join(nxt) == nxt.text and not nxt.stopped
+    assert reply_op.drop_repeats("".join(nxt)) == nxt.text and not nxt.stopped
     assert memory.engine.prompts[-1][1][-2] == {"role": "user", "content": "tell me a long story"}
 
 
@@ -104,8 +104,8 @@ def test_recall_gives_related_memories_and_remember_sees_only_the_message(tmp_pa
         text = "".join(reply)
         # deduplicated; the unrelated memory is below min_score
         assert [t.rstrip(".") for t in reply.memory_texts] == ["Alex has a dog named Rex"]
-        assert text.startswith("From memory: Alex has a dog named Rex")
-        assert engine.calls[-1][0] == "reply" and "What you remember about alex" in engine.calls[-1][1]
+        assert text.startswith("From memory: You have a dog named Rex")  # said to the user
+        assert engine.calls[-1][0] == "reply" and "What you remember about me" in engine.calls[-1][1]
         events = conv.remember("My sister Anna is a firefighter in Denver.", "Got it.")
         assert [e["event"] for e in events] == ["ADD"] and "Anna is a firefighter" in events[0]["memory"]
         extract_inputs = [u for a, u in engine.calls if a == "extract"]
@@ -173,6 +173,21 @@ def test_drive_plays_a_script_end_to_end(tmp_path, memory):
     s = report["summary"]
     assert s["messages"] == 3 and s["failed"] == 0 and s["first_token_p50_s"] <= s["first_token_p95_s"]
     assert s["memories"] == sorted(r["memory"] for r in memory.get_all(user_id="alex")["results"])
+
+
+@pytest.mark.parametrize("history", [None, 200])
+def test_history_is_off_by_default_and_on_with_history_tokens(tmp_path, memory, history):
+    from memlora_mlx.cli import build_parser
+
+    argv = ["chat", "--script", "x.txt"] + ([] if history is None else ["--history-tokens", str(history)])
+    assert build_parser(argv).parse_args(argv).history_tokens == history
+    script = tmp_path / "chat.txt"
+    script.write_text(SCRIPT)
+    kw = {} if history is None else {"history_budget": history}
+    drive.main(script, user="alex", memory=memory, out=io.StringIO(), max_tokens=8, **kw)
+    second = [msgs for a, msgs in memory.engine.prompts if a == "reply"][1]  # the second message's reply
+    earlier = {"role": "user", "content": "My sister Anna is a firefighter in Denver."}
+    assert (earlier in second) == (history is not None) and second[-1]["content"].startswith("hello there!")
 
 
 def test_drive_events_are_attributed_to_their_message(tmp_path, embedder):

@@ -82,7 +82,7 @@ def test_lookup_with_json_schema_equals_constrained_plain(default_engine):
     n_vocab = default_engine.vocab_size
 
     def plain():
-        proc = JsonSchemaProcessor(default_engine.tokenizer, update.JSON_SCHEMA, n_vocab)
+        proc = JsonSchemaProcessor(default_engine.tokenizer, update.json_schema(2), n_vocab)
         out = []
         for _, (tok, _lp) in zip(range(48), generate_step(mx.array(ids), default_engine.model, stream=worker.stream(),
                                                    logits_processors=[proc])):
@@ -93,7 +93,7 @@ def test_lookup_with_json_schema_equals_constrained_plain(default_engine):
 
     expected = worker.run(plain)
     got, _ = _lookup(default_engine.model, ids, 48, eos,
-                     processor=JsonSchemaProcessor(default_engine.tokenizer, update.JSON_SCHEMA, n_vocab))
+                     processor=JsonSchemaProcessor(default_engine.tokenizer, update.json_schema(2), n_vocab))
     assert got == expected
 
 
@@ -121,3 +121,20 @@ def test_cache_after_a_stop_string_gives_the_same_continuation(default_engine):
     assert default_engine.last_stats["cached_tokens"] > len(default_engine.prompt_tokens(COPY_PROMPT)) // 2
     default_engine.close()
     assert default_engine.generate(follow, max_tokens=20) == reused  # same as from an empty cache
+
+
+def test_update_schema_admits_only_decisions_valid_for_the_memories_shown(default_engine):
+    def accepted(text: str) -> bool:  # the runtime's processor, fed the text's tokens
+        proc = JsonSchemaProcessor(default_engine.tokenizer, update.json_schema(3), default_engine.vocab_size)
+        for t in default_engine.tokenizer.encode(text):
+            proc.consume(t)
+        return not proc.matcher.is_error() and proc.matcher.is_accepting()
+
+    for ok in ('{"event": "ADD", "id": null, "text": null}', '{"event": "UPDATE", "id": 2, "text": "x"}',
+               '{"event": "DELETE", "id": 0, "text": null}', '{"event": "NONE", "id": 1, "text": null}'):
+        assert accepted(ok), ok
+        assert update.parse_decision(ok, 3) is not None
+    for bad in ('{"event": "UPDATE", "id": null, "text": null}', '{"event": "DELETE", "id": 3, "text": null}',
+                '{"event": "UPDATE", "id": 1, "text": null}', '{"event": "ADD", "id": 0, "text": null}'):
+        assert not accepted(bad), bad
+    assert update.json_schema(0)["properties"]["event"] == {"const": "ADD"}  # nothing shown: only ADD

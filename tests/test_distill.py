@@ -320,7 +320,7 @@ def test_reply_chats_follow_the_rules_in_the_runtime_prompt():
         msgs, m, reply = r["messages"][:-1], r["meta"], r["messages"][-1]["content"]
         assert msgs[0]["content"].startswith("You are a friendly") and m["user"] in msgs[0]["content"]
         assert msgs[-1]["content"].startswith(m["message"])  # the runtime's final message: the words, then memories
-        assert all(f"{mem}" in msgs[-1]["content"] for mem in m["memories"])
+        assert all(op_reply.to_you(mem, m["user"]) in msgs[-1]["content"] for mem in m["memories"])
         prompt = " ".join(x["content"] for x in msgs)
         if m["kind"] == "unknown":  # nothing in the prompt answers it: refuse, invent nothing
             assert reply.startswith(op_reply.UNKNOWN_REPLY)

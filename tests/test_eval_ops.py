@@ -68,10 +68,16 @@ def test_applied_events_are_what_memory_acts_on(embedder):
 
 
 def test_answer_scores_and_selection():
-    rows = [chat_example([], "7 May 2023", category=2, answer="7 May 2023"),
-            chat_example([], op_answer.UNKNOWN_ANSWER, category=5, answer=op_answer.UNKNOWN_ANSWER)]
-    s = ev.score_answers(["7 May 2023", "Paris"], rows)
-    assert s["token_f1"] == 0.5 and s["token_f1_per_category"] == {"2": 1.0, "5": 0.0}
+    mems = [{"text": "Ann adopted a cat named Miso.", "date": "2023-05-07", "speaker": "Ann"}]
+    q = op_answer.build_messages
+    rows = [chat_example(q("When did Ann adopt Miso?", mems), "7 May 2023", category=2, answer="7 May 2023"),
+            chat_example(q("What is Ann's dog called?", mems), op_answer.UNKNOWN_ANSWER, category=5,
+                         answer=op_answer.UNKNOWN_ANSWER),
+            chat_example(q("What is Bob's cat called?", mems), op_answer.UNKNOWN_ANSWER, category=5,
+                         answer=op_answer.UNKNOWN_ANSWER)]
+    # "Paris" is the worked example's answer: scored as the runtime returns it, the refusal (right for category 5).
+    s = ev.score_answers(["7 May 2023", "Paris", "Miso"], rows)
+    assert s["token_f1_per_category"] == {"2": 1.0, "5": 0.5}
     upd = [{"meta": {"event": e}} for e in ["ADD"] * 6 + ["NONE", "DELETE", "UPDATE"]]
     assert sorted(r["meta"]["event"] for r in ev.select(upd, "update", 4)) == ["ADD", "DELETE", "NONE", "UPDATE"]
 

@@ -41,3 +41,12 @@ def test_extract_drops_facts_copied_from_its_example(caplog):
     turns = [Turn("Alex", "I have two cats, Milo and Luna.")]
     facts = extract.extract_facts(OneReply(out), turns, "2026-12-01")
     assert facts == ["Alex has two cats named Milo and Luna."]
+
+
+def test_an_answer_copied_from_the_example_becomes_the_refusal():
+    mems = [{"text": "Joanna went on a road trip to Woodhaven.", "date": "2022-07-10", "speaker": "Joanna"}]
+    msgs = answer.build_messages("Where did Joanna travel to in July 2022?", mems)
+    assert answer.final_answer("Paris", msgs) == answer.UNKNOWN_ANSWER  # only the example says Paris
+    assert answer.final_answer("Woodhaven", msgs) == "Woodhaven"
+    moved = answer.build_messages("Where did Joanna move?", [{"text": "Joanna moved to Paris."}])
+    assert answer.final_answer("Paris", moved) == "Paris"  # in the memories given: not a leak

@@ -49,7 +49,8 @@ def test_memories_are_deduplicated_dated_top_k_and_in_the_last_message():
     msgs = R.build_messages("Where do I work?", mems, turn(0), user="alex", count_tokens=words, top_k=4)
     system, final = msgs[0]["content"], msgs[-1]["content"]
     assert msgs[-1]["role"] == "user" and final.startswith("Where do I work?\n\n")  # the user's words, then the note
-    assert "[What you remember about alex, use only if relevant:\n- 8 May 2023: Alex has a dog named Rex.\n- Alex works as a nurse.\n" in final
+    # said to the user: the bare 0.5B answered from "You work as a nurse." where it refused "Alex works as a nurse."
+    assert "[What you remember about me, use only if relevant:\n- 8 May 2023: You have a dog named Rex.\n- You work as a nurse.\n" in final
     assert final.lower().count("rex") == 1 and "fact 2" not in final and "fact 1" in final  # 4 distinct, in order
     assert "Rex" not in system and "nurse" not in system  # memories stay out of the cached prefix
     assert "alex" in system and re.search(r"Today is \d{1,2} \w+ \d{4}", system)
@@ -75,8 +76,11 @@ def test_context_guard_fits_a_huge_message_and_many_memories():
     assert final.startswith("word word") and final.endswith("…")  # cut, not dropped
     assert "memory memory" not in final  # memories went first
     # a normal message keeps its memories and history under the same limit
-    msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words, limit=limit)
-    assert "Alex likes tea" in msgs[-1]["content"] and len(msgs) == 3  # system, user0, final
+    msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words,
+                            budget=100, limit=limit)
+    assert "You like tea" in msgs[-1]["content"] and len(msgs) == 3  # system, user0, final
+    # the default budget holds no earlier turns (the bare 0.5B replied worse with any)
+    assert len(R.build_messages("short", [], turn(0), user="alex", count_tokens=words, limit=limit)) == 2
 
 
 def test_clip_is_the_longest_prefix_within_the_tokens():
@@ -91,7 +95,7 @@ def test_no_worked_examples_in_the_prompt():
     assert R.EXAMPLE == []
     assert not re.search(r"\b(example|e\.g\.|for instance|such as)\b", R.SYSTEM_PROMPT, re.I)
     quoted = [q for q in re.findall(r'"([^"]+)"', R.SYSTEM_PROMPT) if len(q.split()) > 1]
-    assert quoted == [R.UNKNOWN_REPLY]  # the only quoted sentence: the refusal
+    assert quoted == []  # no sentence to copy: the fixed refusal, quoted, was given to questions it could answer
     msgs = R.build_messages("hi", [], [], user="alex")
     assert [m["role"] for m in msgs] == ["system", "user"]
 
@@ -141,3 +145,14 @@ def test_a_reply_that_loops_back_to_a_sentence_is_stopped_and_trimmed():
     assert e.closed and e.produced < 10  # stopped at the first repeated sentence, not after 200 deltas
     assert R.drop_repeats(out) == "I'm glad you're here. I'm Alex, a scientist."
     assert R.drop_repeats("Got it — Tom is a firefighter in Denver.") == "Got it — Tom is a firefighter in Denver."
+
+
+def test_memories_about_the_user_are_said_to_them():
+    assert R.to_you("alex's sister Maria works as a pilot in Lisbon.", "alex") == \
+        "Your sister Maria works as a pilot in Lisbon."
+    assert R.to_you("Alex goes rock climbing every Saturday.", "alex") == "You go rock climbing every Saturday."
+    assert R.to_you("sam just moved to Osaka.", "sam") == "You just moved to Osaka."
+    assert R.to_you("jo is allergic to peanuts.", "jo") == "You are allergic to peanuts."
+    assert R.to_you("Maria called alex.", "alex") == "Maria called you."
+    assert R.to_you("alexandra likes tea.", "alex") == "alexandra likes tea."  # another name: unchanged
+    assert R.to_you("Kenji moved to Osaka.", "sam") == "Kenji moved to Osaka."

@@ -26,14 +26,16 @@ class MemloraApp(App):
         user_id: str = "me",
         store: str | Path | None = None,
         model: str | None = None,
+        history_tokens: int | None = None,
         cursor_blink: bool = True,
     ):
         """`memory` (a memlora_mlx Memory) and `engine` are injected by tests; without them the
         engine and store load in a thread worker after the UI appears."""
         super().__init__()
-        self.user_id, self.store, self.model = user_id, store, model
+        self.user_id, self.store, self.model, self.history_tokens = user_id, store, model, history_tokens
         self.cursor_blink = cursor_blink
-        self.backend: Backend | None = Backend(memory, engine, user_id) if memory is not None else None
+        self.backend: Backend | None = Backend(memory, engine, user_id, history_tokens=history_tokens) \
+            if memory is not None else None
 
     def on_mount(self) -> None:
         self.push_screen(ChatScreen())

@@ -22,13 +22,15 @@ class Backend:
     engine: object | None = None  # defaults to memory.engine
     user_id: str = "me"
     model_reason: str = ""  # why this model: set when the default preset was chosen
+    history_tokens: int | None = None  # earlier turns in the reply prompt (None: the reply op's default)
 
     def __post_init__(self):
         from memlora_mlx.chat.conversation import Conversation
 
         if self.engine is None:
             self.engine = self.memory.engine
-        self.conversation = Conversation(self.memory, self.user_id, engine=self.engine)
+        budget = {} if self.history_tokens is None else {"history_budget": self.history_tokens}
+        self.conversation = Conversation(self.memory, self.user_id, engine=self.engine, **budget)
         self._pipeline_lock = self.conversation.lock  # every memory write (pipeline, /remember, images) in order
 
     # -- events -------------------------------------------------------------------------------
@@ -127,7 +129,8 @@ class Backend:
         yield self.memory.vision.answer_image(self.engine, question, path)
 
 
-def load_backend(store: str | Path | None, model: str | None, user_id: str) -> Backend:
+def load_backend(store: str | Path | None, model: str | None, user_id: str,
+                 history_tokens: int | None = None) -> Backend:
     """Open the memory store, then load the engine and embedder (slow: run in a thread worker).
     The store opens first so a locked store fails at once, before the model load."""
     from memlora_mlx.memory import Memory
@@ -141,7 +144,8 @@ def load_backend(store: str | Path | None, model: str | None, user_id: str) -> B
             from memlora_mlx.engine.models import default_preset
 
             reason = default_preset()[1].partition(": ")[2]
-        backend = Backend(memory=memory, engine=engine, user_id=user_id, model_reason=reason)
+        backend = Backend(memory=memory, engine=engine, user_id=user_id, model_reason=reason,
+                          history_tokens=history_tokens)
         backend.conversation.warm()  # the reply's system prefix into the cache: a quick first token
     except BaseException:
         memory.close()

@@ -13,6 +13,9 @@ def add_parser(sub, name):
                    help="play FILE (one message per line, '#' comments, /new = new chat) and print each reply "
                         "with timings, recalled memories and memory events, then a summary")
     p.add_argument("--json", action="store_true", help="with --script: print the report as JSON")
+    p.add_argument("--history-tokens", type=int, default=None, metavar="N",
+                   help="earlier turns of the chat in the reply prompt, in tokens (default 0: the bare 0.5B replied "
+                        "worse with any; for a reply adapter trained with history or a bigger base)")
     # also accepted after the command (`memlora chat --model M`); SUPPRESS keeps `memlora --model M chat` working
     p.add_argument("--model", default=argparse.SUPPRESS, help="model preset, dir, .gguf or HF id")
     p.set_defaults(func=run)
@@ -24,10 +27,11 @@ def run(args) -> int:
     if args.script:
         from memlora_mlx.chat.drive import main
 
-        return main(args.script, user=args.user, store=args.store, model=model, json_out=args.json)
+        budget = {} if args.history_tokens is None else {"history_budget": args.history_tokens}
+        return main(args.script, user=args.user, store=args.store, model=model, json_out=args.json, **budget)
     if args.json:
         raise SystemExit("memlora chat: --json needs --script FILE")
     from .app import MemloraApp
 
-    MemloraApp(user_id=args.user, store=args.store, model=model).run()
+    MemloraApp(user_id=args.user, store=args.store, model=model, history_tokens=args.history_tokens).run()
     return 0

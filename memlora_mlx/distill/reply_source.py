@@ -45,6 +45,7 @@ FACTS = [
     ("I'm learning {skill} at the moment.", "{U} is learning {skill}.", "you're learning {skill}",
      ["What am I learning these days?"]),
 ]
+HISTORY_TOKENS = 1024  # earlier turns in the examples' prompts (`ops.reply.build_messages` budget)
 ACKS = ["Got it — {you}.", "Thanks for telling me — {you}.", "Noted: {you}.", "Good to know — {you}."]
 ANSWERS = ["{You}.", "From what you told me, {you}.", "{You}, as you told me."]
 UNKNOWN = ["{unknown}. You haven't told me about that.", "{unknown} — tell me and I'll remember it."]
@@ -145,7 +146,8 @@ def reply_examples(n: int, *, rng: random.Random, unknown_share: float | None = 
             shown.insert(0 if rng.random() < 0.7 else rng.randint(0, len(shown)), target_fact)
         memories = [{"text": m["stored"], "date": (today - timedelta(days=rng.randrange(1, 200))).isoformat()}
                     for m in shown]
-        messages = op.build_messages(message, memories, history, user=user, today=today)
+        # with history: an adapter trained on it is run with `memlora chat --history-tokens N` (the default is none)
+        messages = op.build_messages(message, memories, history, user=user, today=today, budget=HISTORY_TOKENS)
         rows.append(chat_example(messages, reply, op="reply", kind=kind, user=user, message=message,
                                  memories=[m["text"] for m in memories]))
     return rows

@@ -154,7 +154,8 @@ class Run:
         eng.last_stats = {}
         self.model_calls += 1
         out = eng.generate(messages, adapter="answer", max_tokens=self.cfg.max_tokens, temperature=0.0)
-        return answer_op.clean_answer(out), dict(eng.last_stats)
+        raw = answer_op.clean_answer(out)
+        return answer_op.final_answer(out, messages), dict(eng.last_stats, raw_answer=raw)
 
     def _retrieve(self, mem, conv, question) -> list[dict]:
         found = []
@@ -203,6 +204,7 @@ class Run:
             gold = q.answer if q.category != 5 else None
             given = answer_op.build_messages(q.question, memories if self.cfg.mode == "memory" else context or [])
             leaked = op_leaks(answer_op, ans, given)
+            raw = stats.get("raw_answer", ans)  # before the leak guard (final_answer) turned it into the refusal
             row = {
                 "qid": f"{conv.sample_id}:{i}", "sample_id": conv.sample_id, "index": i, "category": q.category,
                 "question": q.question, "gold": gold, "adversarial_answer": q.adversarial_answer, "answer": ans,
@@ -210,6 +212,7 @@ class Run:
                 "retrieved": [m.get("id") for m in memories], "latency_s": round(latency, 4),
                 "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
                 "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode, "leaked": leaked,
+                "raw_answer": raw, "raw_leaked": op_leaks(answer_op, raw, given),
             }
             if self.cfg.judge and q.category != 5:
                 from .judge import JudgeError, judge_answer

@@ -107,12 +107,17 @@ def macro_f1(gold: list[str], pred: list[str], labels=EVENTS) -> tuple[float, di
     return (sum(per[lab] for lab in present) / len(present) if present else 0.0), per
 
 
+def _n_memories(row: dict) -> int:
+    """Memories an update row shows (from its meta; old rows: the lines of its prompt)."""
+    return len(row["meta"].get("memories", [])) or row["messages"][-2]["content"].count("\n")
+
+
 def score_update(outputs: list[str], rows: list[dict], embedder=None) -> dict:
     from ..ops.update import parse_decision
 
     golds, preds, strict = [], [], 0
     for text, r in zip(outputs, rows):
-        n = len(r["meta"].get("memories", [])) or r["messages"][-2]["content"].count("\n")
+        n = _n_memories(r)
         g = parse_decision(r["messages"][-1]["content"], n)
         d = parse_decision(text, n)
         golds.append(g.event)
@@ -153,13 +158,14 @@ def _accuracy(golds: list[str], preds: list[str]) -> float:
 
 
 def score_answers(outputs: list[str], rows: list[dict]) -> dict:
-    from ..ops.answer import clean_answer
+    from ..ops.answer import final_answer
     from .metrics import score_answer
 
     f1 = b1 = 0.0
     per_cat: dict = defaultdict(list)
-    for text, r in zip(outputs, rows):
-        s = score_answer(clean_answer(text), r["meta"].get("answer") or r["messages"][-1]["content"],
+    for text, r in zip(outputs, rows):  # scored as the runtime returns it (a copy of the example -> the refusal)
+        gold = r["meta"].get("answer") or r["messages"][-1]["content"]
+        s = score_answer(final_answer(text, r["messages"][:-1]), gold,
                          int(r["meta"].get("category", 4)))
         f1, b1 = f1 + s["f1"], b1 + s["bleu1"]
         per_cat[r["meta"].get("category", 0)].append(s["f1"])
@@ -177,10 +183,12 @@ def generate_all(engine, rows, op, adapter, constrained: bool) -> tuple[list[str
     import importlib
 
     mod = importlib.import_module(f"memlora_mlx.ops.{op}")
-    schema = getattr(mod, "JSON_SCHEMA", None) if constrained else None
     stop = getattr(mod, "STOP", None)  # the runtime's stop strings: same decoding as the app
     outs, t0 = [], time.perf_counter()
     for r in tqdm(rows, desc=f"{op} {'adapter' if adapter else 'base'}", unit="ex"):
+        schema = None
+        if constrained:  # the runtime's schema: update's depends on how many memories were shown
+            schema = mod.json_schema(_n_memories(r)) if op == "update" else getattr(mod, "JSON_SCHEMA", None)
         outs.append(engine.generate(r["messages"][:-1], adapter=adapter, max_tokens=MAX_TOKENS[op],
                                     temperature=0.0, json_schema=schema, stop=stop))
     return outs, time.perf_counter() - t0
@@ -213,7 +221,8 @@ def markdown(results: dict) -> str:
         for k in (k for k in keys.get(op, []) if k in r["adapter"]):
             lines.append(f"| {op} | {r['adapter']['n']} | {k} | {r['base'][k]:.3f} | {r['adapter'][k]:.3f} |")
         if "leaks" in r["adapter"]:
-            lines.append(f"| {op} | {r['adapter']['n']} | outputs with prompt-example text | {r['base']['leaks']} | "
+            lines.append(f"| {op} | {r['adapter']['n']} | model outputs with prompt-example text "
+                         f"(answer: refused at run time) | {r['base']['leaks']} | "
                          f"{r['adapter']['leaks']} |")
     return "\n".join(lines) + "\n"
 

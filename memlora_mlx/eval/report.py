@@ -66,6 +66,7 @@ def summarize(rows: list[dict], extra: dict | None = None) -> dict:
         "overall": _group(scored),
         "adversarial_refusal_rate": _group(adv)["refusal_rate"] if adv else None,
         "answers_with_prompt_example_text": sum(1 for r in rows if r.get("leaked")),
+        "example_copies_refused": sum(1 for r in rows if r.get("raw_leaked")),  # the leak guard's refusals
         "categories": cats,
         "answer_latency_s": {"mean": _mean(lat), "p50": _pct(lat, 50), "p95": _pct(lat, 95)},
         "tokens_per_query": {
@@ -97,7 +98,8 @@ def summary_markdown(s: dict) -> str:
     lines += ["", f"Category 5 (adversarial) refusal rate: {_f(s.get('adversarial_refusal_rate'))} % "
               "(LoCoMo scores a refusal as correct).",
               f"Answers containing text from the answer prompt's worked example: "
-              f"{s.get('answers_with_prompt_example_text', 0)} of {s['questions']}.", ""]
+              f"{s.get('answers_with_prompt_example_text', 0)} of {s['questions']}"
+              f" ({s.get('example_copies_refused', 0)} model outputs copied it and were turned into the refusal).", ""]
     lat, tok = s["answer_latency_s"], s["tokens_per_query"]
     lines += [
         f"- answer latency (retrieval + generation) s: mean {_f(lat['mean'], False)}, p50 {_f(lat['p50'], False)}, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .leaks import example_text, find_leaks
 from .parsing import format_date
 
 UNKNOWN_ANSWER = "I don't know"
@@ -70,24 +71,33 @@ def clean_answer(text: str) -> str:
     return line or UNKNOWN_ANSWER
 
 
+def example_leaks(answer: str, messages: list[dict]) -> list[str]:
+    """Words of `answer` that only the worked example has, not the memories and question given (ops/leaks.py)."""
+    return find_leaks(answer, example_text(EXAMPLE), messages[-1]["content"], SYSTEM_PROMPT, words=LEAK_WORDS)
+
+
+def final_answer(text: str, messages: list[dict]) -> str:
+    """`clean_answer`, and the refusal when the answer came from the worked example: it is not in the memories,
+    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions)."""
+    ans = clean_answer(text)
+    return UNKNOWN_ANSWER if example_leaks(ans, messages) else ans
+
+
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
                     asker: str | None = None) -> str:
     """Short answer from `memories`; no memories -> UNKNOWN_ANSWER without a model call."""
     if not memories:
         return UNKNOWN_ANSWER
-    out = engine.generate(build_messages(question, memories, asker), adapter="answer", max_tokens=max_tokens,
-                          temperature=0.0, stop=STOP)
-    return clean_answer(out)
+    messages = build_messages(question, memories, asker)
+    out = engine.generate(messages, adapter="answer", max_tokens=max_tokens, temperature=0.0, stop=STOP)
+    return final_answer(out, messages)
 
 
 def stream_answer(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
                   asker: str | None = None) -> Iterator[str]:
-    """Raw text deltas of the answer (for live display); pass the joined text to `clean_answer`."""
-    if not memories:
-        yield UNKNOWN_ANSWER
-        return
-    yield from engine.stream(build_messages(question, memories, asker), adapter="answer", max_tokens=max_tokens,
-                             temperature=0.0, stop=STOP)
+    """The answer for live display, as one piece: it is a few words, and the example-leak check of
+    `final_answer` needs all of them before anything is shown."""
+    yield answer_question(engine, question, memories, max_tokens=max_tokens, asker=asker)
 
 
 def answer_context(hits: list[dict]) -> list[dict]:

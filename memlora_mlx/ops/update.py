@@ -31,15 +31,26 @@ EXAMPLE = [
 STOP = ["}"]  # end of the decision object; the parser repairs the missing brace
 
 EVENTS = ("ADD", "UPDATE", "DELETE", "NONE")
-JSON_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "event": {"enum": list(EVENTS)},
-        "id": {"type": ["integer", "null"]},
-        "text": {"type": ["string", "null"]},
-    },
-    "required": ["event", "id", "text"],
-}
+
+
+def json_schema(n_memories: int) -> dict:
+    """The decisions that are valid against `n_memories` shown memories, as the targets were written: ADD with
+    id and text null, UPDATE with a shown id and a text, DELETE and NONE with a shown id. Constrained decoding with
+    it cannot produce an UPDATE without an id or a DELETE of id 4 when three memories were shown."""
+    ids = list(range(n_memories))
+
+    def decision(event: str, id_: dict, text: dict) -> dict:
+        return {"type": "object", "properties": {"event": {"const": event}, "id": id_, "text": text},
+                "required": ["event", "id", "text"], "additionalProperties": False}
+
+    null = {"type": "null"}
+    if not ids:
+        return decision("ADD", null, null)
+    text = {"type": "string", "minLength": 1}
+    return {"anyOf": [decision("ADD", null, null), decision("UPDATE", {"enum": ids}, text),
+                      decision("DELETE", {"enum": ids}, null), decision("NONE", {"enum": ids}, null)]}
+
+
 _SYNONYMS = {
     "INSERT": "ADD", "CREATE": "ADD", "NEW": "ADD", "APPEND": "ADD",
     "MODIFY": "UPDATE", "EDIT": "UPDATE", "MERGE": "UPDATE", "REPLACE": "UPDATE", "CHANGE": "UPDATE",
@@ -140,7 +151,7 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
             return Decision("NONE", i, None)
     out = engine.generate(
         build_messages(fact, memories), adapter="update", max_tokens=max_tokens,
-        temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP,
+        temperature=0.0, json_schema=json_schema(len(memories)), stop=STOP,
     )
     return to_decision(out, fact, len(memories))
 

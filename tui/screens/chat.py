@@ -79,7 +79,7 @@ class ChatScreen(Screen):
     def load(self) -> None:
         app = self.app
         try:
-            backend = load_backend(app.store, app.model, app.user_id)
+            backend = load_backend(app.store, app.model, app.user_id, app.history_tokens)
         except Exception as e:  # noqa: BLE001 - shown to the user
             self.post_message(M.BackendFailed(describe(e)))
             return
