@@ -181,6 +181,9 @@ def test_history_is_off_by_default_and_on_with_history_tokens(tmp_path, memory, 
 
     argv = ["chat", "--script", "x.txt"] + ([] if history is None else ["--history-tokens", str(history)])
     assert build_parser(argv).parse_args(argv).history_tokens == history
+    bad = ["chat", "--history-tokens", "-5"]
+    with pytest.raises(SystemExit, match="must be 0 or more"):
+        build_parser(bad).parse_args(bad).func(build_parser(bad).parse_args(bad))
     script = tmp_path / "chat.txt"
     script.write_text(SCRIPT)
     kw = {} if history is None else {"history_budget": history}

@@ -24,6 +24,8 @@ def add_parser(sub, name):
 
 def run(args) -> int:
     model = getattr(args, "model", None)
+    if args.history_tokens is not None and args.history_tokens < 0:
+        raise SystemExit(f"memlora chat: --history-tokens must be 0 or more (got {args.history_tokens})")
     if args.script:
         from memlora_mlx.chat.drive import main
 
