@@ -2,12 +2,13 @@
 reply varies (the real drive, `memlora chat --script`, runs the memory pipeline too, and a prompt change there can
 move an extraction as well).
 
-    uv run python scripts/reply_replay.py [alex sam jo] [--out FILE.jsonl]
+    uv run python scripts/reply_replay.py [alex sam jo rui] [--out FILE.jsonl] [--min-relevance X]
 
 Each statement of the first chat is stored as the shipped extract + update stored it in the real drives, verbatim
 (`infer=False`); the second chat (new chat, same memories) asks about each fact. Prints per chat: questions whose
 reply holds the fact's key words (jo's mother, never mentioned, must be refused), statements whose reply names what
-was said and no other statement's fact, and replies repeating five words of the system text. Every reply, with its
+was said and no other statement's fact, and replies repeating five words of the system text. Questions about
+things never told (jo's mother, rui's brother and cat) count as recalled only when refused. Every reply, with its
 first-token time and recalled memories, goes to --out as JSON lines. ~6 minutes on a 2-core CPU (0.5B).
 """
 import argparse
@@ -17,14 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.chat.conversation import MIN_RELEVANCE, Conversation
 from memlora_mlx.chat.drive import read_script
 from memlora_mlx.memory.memory import Memory
 from memlora_mlx.ops.reply import SYSTEM_PROMPT
 
 SCRIPTS = Path(__file__).parent
 CHATS = {"alex": SCRIPTS / "chat_drive_example.txt", "sam": SCRIPTS / "chat_drive_second.txt",
-         "jo": SCRIPTS / "chat_drive_third.txt"}
+         "jo": SCRIPTS / "chat_drive_third.txt", "rui": SCRIPTS / "chat_drive_fourth.txt"}
 
 # statement -> (the memory the shipped pipeline stored for it, what a reply that acknowledges it names)
 STATEMENTS = {
@@ -48,7 +49,12 @@ STATEMENTS = {
     "My brother Luis lives in Mexico City with his wife.":
         ("jo's brother Luis lives in Mexico City with his wife.", "luis|mexico"),
     "I'm allergic to peanuts.": ("jo is allergic to peanuts.", "peanut"),
+    "I'm training for the Berlin marathon in September.":
+        ("rui is training for the Berlin marathon in September.", "berlin|marathon"),
+    "My partner Tessa is a vet.": ("rui's partner Tessa is a vet.", r"tessa|\bvet\b"),
+    "Oh and I can't eat gluten.": ("rui can't eat gluten.", "gluten"),
 }
+REFUSED = "don't know|do not know|haven't told|have not told|not sure|didn't tell|did not tell"
 # question of a second chat -> key words its reply must all hold
 QUESTIONS = {
     "What does my sister do, and where?": ["pilot", "lisbon"], "What are my cats called?": ["pixel", "mochi"],
@@ -58,7 +64,9 @@ QUESTIONS = {
     "Which instrument am I learning?": ["cello"], "Where does Kenji live now?": ["osaka"],
     "What car do I drive?": ["honda|civic"], "How old is my daughter turning?": [r"seven|\b7\b"],
     "Where do I work now?": ["baker|crumb"], "Where does my brother live?": ["mexico city"],
-    "What am I allergic to?": ["peanut"], "What's my mother's name?": ["don't know|do not know|haven't told|not sure"],
+    "What am I allergic to?": ["peanut"], "What's my mother's name?": [REFUSED],
+    "What race am I training for?": ["berlin|marathon"], "What does Tessa do?": [r"\bvet\b|veterinar"],
+    "What can't I eat?": ["gluten"], "What's my brother's name?": [REFUSED], "What's my cat called?": [REFUSED],
 }
 
 
@@ -76,11 +84,11 @@ def system_leak(reply: str, user: str) -> bool:
     return any(" ".join(words[i:i + 5]) in runs for i in range(len(words) - 4))
 
 
-def replay(user: str, script: Path, out) -> dict:
+def replay(user: str, script: Path, out, **conv_args) -> dict:
     """Counts for one chat script; every reply is written to `out` as a JSON line."""
     counts = {"recalled": 0, "asked": 0, "acknowledged": 0, "told": 0, "leaks": 0}
     with tempfile.TemporaryDirectory() as tmp, Memory(store=Path(tmp) / "store") as mem:
-        conv, chat = Conversation(mem, user), 1
+        conv, chat = Conversation(mem, user, **conv_args), 1
         conv.warm()
         for msg in read_script(script):
             if msg == "/new":
@@ -90,7 +98,8 @@ def replay(user: str, script: Path, out) -> dict:
             for _ in reply:  # stream to the end
                 pass
             row = {"user": user, "chat": chat, "msg": msg, "reply": reply.text, "ft": reply.first_token_s,
-                   "recalled": reply.memory_texts, "system_leak": system_leak(reply.text, user)}
+                   "recalled": reply.memory_texts, "system_leak": system_leak(reply.text, user),
+                   "ungrounded": reply.ungrounded}
             counts["leaks"] += row["system_leak"]
             if chat == 2 and msg in QUESTIONS:
                 row["ok"] = all(re.search(k, reply.text.lower()) for k in QUESTIONS[msg])
@@ -109,6 +118,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("users", nargs="*", help=f"chats to replay: {', '.join(CHATS)} (default: all)")
     ap.add_argument("--out", default="runs/reply_replay.jsonl")
+    ap.add_argument("--min-relevance", type=float, default=MIN_RELEVANCE,
+                    help=f"the chat's recall gate (default {MIN_RELEVANCE}); a negative value turns it off")
     args = ap.parse_args()
     if unknown := set(args.users) - set(CHATS):
         ap.error(f"unknown chat(s) {', '.join(sorted(unknown))}; choose from {', '.join(CHATS)}")
@@ -117,7 +128,7 @@ def main() -> None:
     with open(args.out, "w") as out:
         for user in args.users or list(CHATS):
             t0 = time.time()
-            c = replay(user, CHATS[user], out)
+            c = replay(user, CHATS[user], out, min_relevance=args.min_relevance if args.min_relevance >= 0 else None)
             lines.append(f"{user} {c['recalled']}/{c['asked']} recalled, {c['acknowledged']}/{c['told']} "
                          f"acknowledged, {c['leaks']} leaks")
             print(lines[-1], f"({time.time() - t0:.0f} s)", flush=True)

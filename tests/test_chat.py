@@ -130,12 +130,33 @@ def test_recall_keeps_only_memories_close_to_the_best_hit(tmp_path, embedder):
     with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
         for f in facts:
             m.add(f, user_id="alex", infer=False)
-        conv, wide = Conversation(m, "alex"), Conversation(m, "alex", min_score=0.3, margin=1.0)
+        conv, wide = Conversation(m, "alex"), Conversation(m, "alex", min_score=0.3, margin=1.0, min_relevance=None)
         for question, key in [("What are my cats called?", "cats"), ("What is my favourite food?", "risotto")]:
             got = [h["memory"] for h in conv.recall(question)]
             assert key in got[0] and len(got) == 1, got
             assert len(wide.recall(question)) == len(facts)  # without the margin: everything the user said
         assert conv.recall("Anyway, have a nice evening.") == []
+
+
+def test_recall_drops_memories_that_do_not_answer_the_message(tmp_path, embedder):
+    """The user's name lifts every memory of theirs against the query; name-free, a memory about something else
+    falls under min_relevance, and the reply is shown nothing to answer from ("What's my brother's name?" got
+    "Your brother's name is Tessa." from the partner's memory)."""
+    facts = ["rui is training for the Berlin marathon in September.", "rui's partner Tessa is a vet.",
+             "rui can't eat gluten."]
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        for f in facts:
+            m.add(f, user_id="rui", infer=False)
+        conv, ungated = Conversation(m, "rui"), Conversation(m, "rui", min_relevance=None)
+        assert ungated.recall("What's my brother's name?")  # the name alone carries them over min_score
+        assert conv.recall("What's my brother's name?") == []
+        assert conv.recall("What's my cat called?") == []
+        for question, key in [("What does Tessa do?", "Tessa"), ("What race am I training for?", "marathon"),
+                              ("What can't I eat?", "gluten")]:
+            assert [key in h["memory"] for h in conv.recall(question)] == [True], question
+        rel = conv.relevance("What does Tessa do?", [{"memory": facts[1]}, {"memory": facts[2]}])
+        assert rel[0] >= conv.min_relevance > rel[1]
+        assert conv.new().min_relevance == conv.min_relevance
 
 
 SCRIPT = """# chat one
@@ -146,6 +167,34 @@ hello there!
 # chat two
 What does my sister do?
 """
+
+
+class InventingEngine(ChatScriptedEngine):
+    """Answers a question about a brother with a name nobody said, as the bare 0.5B did."""
+
+    def generate(self, messages, *, adapter=None, **kw):
+        if adapter == "reply" and "brother" in messages[-1]["content"]:
+            self.calls.append((adapter, messages[-1]["content"]))
+            return "Your brother's name is Rui."
+        return super().generate(messages, adapter=adapter, **kw)
+
+
+def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
+    with Memory(engine=InventingEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        m.add("rui's partner Tessa is a vet.", user_id="rui", infer=False)
+        conv = Conversation(m, "rui")
+        reply = conv.turn("What's my brother's name?")
+        assert "".join(reply) == "Your brother's name is Rui."  # streamed as the model wrote it
+        assert reply.text == reply_op.UNGROUNDED_REPLY and reply.ungrounded == ["Rui"]
+        assert conv.history[-1] == {"role": "assistant", "content": reply_op.UNGROUNDED_REPLY}
+        ok = conv.turn("What does Tessa do?")
+        assert "Tessa is a vet" in "".join(ok) and ok.text == "From memory: Your partner Tessa is a vet." \
+            and ok.ungrounded == []
+        script = tmp_path / "chat.txt"
+        script.write_text("What's my brother's name?\n")
+        out = io.StringIO()
+        assert drive.main(script, user="rui", memory=m, out=out, max_tokens=12) == 0
+        assert "replaced by: I don't know that yet: you haven't told me. (the draft named Rui" in out.getvalue()
 
 
 def test_drive_plays_a_script_end_to_end(tmp_path, memory):

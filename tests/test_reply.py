@@ -156,3 +156,21 @@ def test_memories_about_the_user_are_said_to_them():
     assert R.to_you("Maria called alex.", "alex") == "Maria called you."
     assert R.to_you("alexandra likes tea.", "alex") == "alexandra likes tea."  # another name: unchanged
     assert R.to_you("Kenji moved to Osaka.", "sam") == "Kenji moved to Osaka."
+
+
+def test_a_claim_about_the_user_may_only_name_what_was_said():
+    src = lambda message, *mems: R.grounding_sources(message, [{"text": m} for m in mems], "rui", "2026-12-02")
+    # made up: names and numbers nobody said, in a sentence about "your"/"my"
+    assert R.ungrounded("You told me your brother's name is Rui.", src("What's my brother's name?")) == ["Rui"]
+    assert R.ungrounded("My cat is named Max. My cat Max is 3.", src("What's my cat called?")) == ["Max", "3"]
+    assert R.ungrounded("Your sister lives in Porto.", src("Where does my sister live?", "rui's sister Ana.")) \
+        == ["Porto"]
+    # said by the user, by a memory shown (also as a number word), or today's date
+    assert R.ungrounded("You told me that your partner Tessa is a vet.", src("My partner Tessa is a vet.")) == []
+    assert R.ungrounded("Your daughter Ana turns 7 in June.", src("How old is my daughter?",
+                                                                  "rui's daughter Ana turns seven in June.")) == []
+    assert R.ungrounded("Your trip is on 2 December 2026.", src("When is my trip?")) == []
+    # not about the user, or a question back: not checked
+    assert R.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
+    assert R.ungrounded("Is your cat called Max?", src("hello")) == []
+    assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)

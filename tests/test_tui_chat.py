@@ -23,8 +23,8 @@ class Wrapped:
     """A real engine with hooks: every stream call is logged as ("stream", adapter); replies can be slowed per
     delta; extraction can be held until `release` is set."""
 
-    def __init__(self, engine, events, delay=0.0, hold_extract=False):
-        self._engine, self.events, self.delay = engine, events, delay
+    def __init__(self, engine, events, delay=0.0, hold_extract=False, reply_text=None):
+        self._engine, self.events, self.delay, self.reply_text = engine, events, delay, reply_text
         self.release = threading.Event()
         if not hold_extract:
             self.release.set()
@@ -37,6 +37,9 @@ class Wrapped:
         self.events.append(("stream", adapter))
         if adapter == "extract":
             assert self.release.wait(30), "extract held too long"
+        if adapter == "reply" and self.reply_text:  # a reply as the bare 0.5B wrote it, in pieces
+            yield from (self.reply_text[i:i + 5] for i in range(0, len(self.reply_text), 5))
+            return
         for delta in self._engine.stream(messages, **kw):
             if adapter == "reply" and self.delay:
                 time.sleep(self.delay)
@@ -101,6 +104,21 @@ def test_every_message_gets_a_reply_then_the_pipeline(make_app, monkeypatch):
                                                           ("stream", "extract"))]
             conv = app.backend.conversation
             assert [m["content"] for m in conv.history if m["role"] == "user"] == msgs
+
+    asyncio.run(run())
+
+
+def test_a_made_up_reply_is_replaced_on_screen_with_a_note(make_app):
+    app = make_app(reply_text="You told me your brother's name is Rui.")
+
+    async def run():
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, "What's my brother's name?")
+            await wait_for(pilot, lambda: replies(app) and replies(app)[0].done, what="reply")
+            shown = replies(app)[0].source
+            assert shown.startswith("I don't know that yet: you haven't told me.") and "Rui" not in shown.split("_")[0]
+            assert "_(the draft named Rui, which you never told me)_" in shown
+            assert app.backend.conversation.history[-1]["content"] == "I don't know that yet: you haven't told me."
 
     asyncio.run(run())
 

@@ -68,8 +68,11 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
         row.update(reply=reply.text, first_token_s=reply.first_token_s, reply_s=reply.total_s,
                    retrieval_s=reply.retrieval_s, tokens=reply.tokens, tps=reply.tps,
                    prompt_tokens=stats.get("prompt_tokens"), cached_tokens=stats.get("cached_tokens"),
-                   recalled=reply.memory_texts)
+                   recalled=reply.memory_texts, ungrounded=reply.ungrounded)
         say()
+        if reply.ungrounded:
+            say(f"  replaced by: {reply.text} (the draft named {', '.join(reply.ungrounded)}, which neither you nor "
+                "the memories said)")
         prompt = f" · prompt {row['prompt_tokens']} tok ({row['cached_tokens']} cached)" \
             if row["prompt_tokens"] is not None else ""
         say(f"  first token {_fmt_s(reply.first_token_s)} · reply {_fmt_s(reply.total_s)} · {reply.tokens} tokens, "

@@ -39,6 +39,9 @@ def _add_locomo(ev):
                    help="full-context: prompt budget in tokens, oldest turns cut first (default: model context)")
     p.add_argument("--extract-max-tokens", type=int, default=None,
                    help="memory mode: cap on each extract call's output tokens (default: Memory's)")
+    p.add_argument("--speaker-margin", default=None, metavar="X|off",
+                   help="memory mode: refuse a question about one speaker whose answer fits the other speaker's "
+                        "memories better by more than X (default 0.08; off: no check)")
     p.add_argument("--judge", default="none", help="none | URL of an OpenAI-compatible API (only then contacted)")
     p.add_argument("--out", default=None, help="run directory (default runs/locomo/<mode>-<adapters>)")
     p.add_argument("--compare", nargs="+", metavar="DIR", help="write comparison.md/.png of finished runs to --out")
@@ -56,6 +59,22 @@ def _categories(text: str) -> list[int]:
     if bad or not cats:
         raise SystemExit(f"--categories: LoCoMo categories are 1-5, got {text!r}")
     return cats
+
+
+def _margin(text: str | None) -> float | None:
+    from ..memory.attribution import MARGIN
+
+    if text is None:
+        return MARGIN
+    if text.strip().lower() == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise SystemExit(f"--speaker-margin: expected a number or 'off', got {text!r}") from None
+    if not 0 <= value < 1:
+        raise SystemExit(f"--speaker-margin: expected a cosine margin in [0, 1), got {text!r}")
+    return value
 
 
 def _locomo(args) -> int:
@@ -81,7 +100,7 @@ def _locomo(args) -> int:
         model=getattr(args, "eval_model", None) or getattr(args, "model", None), adapters=args.adapters,
         categories=_categories(args.categories), max_questions=args.max_questions, top_k=args.top_k,
         speakers=args.speakers, max_tokens=args.max_tokens, context_tokens=args.context_tokens,
-        extract_max_tokens=args.extract_max_tokens,
+        extract_max_tokens=args.extract_max_tokens, speaker_margin=_margin(args.speaker_margin),
         judge=None if args.judge in (None, "", "none") else args.judge,
     )
     s = run_eval(cfg)

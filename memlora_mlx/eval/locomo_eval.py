@@ -24,6 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..locomo import Conversation, load_conversations
+from ..memory.attribution import MARGIN, attribute
 from ..ops import answer as answer_op
 from ..ops.leaks import op_leaks
 from . import report
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MODES = ("memory", "full-context", "no-memory")
 QUESTION_ROOM = 96  # full-context: prompt tokens kept free for the question
-_KEYS = ("mode", "model", "adapters", "top_k", "speakers", "max_tokens", "context_tokens", "extract_max_tokens")  # a run dir holds one of these
+_KEYS = ("mode", "model", "adapters", "top_k", "speakers", "max_tokens", "context_tokens", "extract_max_tokens",
+         "speaker_margin")  # a run dir holds one of these
 
 
 @dataclass
@@ -50,6 +52,8 @@ class EvalConfig:
     max_tokens: int = 24  # answer length cap
     context_tokens: int | None = None  # full-context: prompt budget (default: the model's context)
     extract_max_tokens: int | None = None  # cap on the extract op's output (default: Memory's)
+    speaker_margin: float | None = MARGIN  # memory mode: refuse a question about one speaker that fits the other's
+    # memories better by more than this (memory/attribution.py); None: no check
     judge: str | None = None
 
     @property
@@ -191,10 +195,13 @@ class Run:
         n = 0
         for i, q in tqdm(todo, desc=f"answer {conv.sample_id}", unit="q", dynamic_ncols=True, file=sys.stderr):
             t0 = time.perf_counter()
-            memories, stats = [], {}
+            memories, stats, att = [], {}, None
             if self.cfg.mode == "memory":
-                memories = self._retrieve(mem, conv, q.question)
-                if memories:
+                if self.cfg.speaker_margin is not None:
+                    att = attribute(mem, q.question, list(conv.speakers), margin=self.cfg.speaker_margin)
+                if att is not None and att.elsewhere:  # about someone else: refused without a model call
+                    ans = answer_op.UNKNOWN_ANSWER
+                elif memories := self._retrieve(mem, conv, q.question):
                     ans, stats = self._generate(answer_op.build_messages(q.question, memories))
                 else:
                     ans = answer_op.UNKNOWN_ANSWER
@@ -213,6 +220,8 @@ class Run:
                 "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
                 "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode, "leaked": leaked,
                 "raw_answer": raw, "raw_leaked": op_leaks(answer_op, raw, given),
+                "attribution": None if att is None else {"asked_about": att.asked_about, "fits_best": att.fits_best,
+                                                         "fit": {u: round(f, 4) for u, f in att.fit.items()}},
             }
             if self.cfg.judge and q.category != 5:
                 from .judge import JudgeError, judge_answer

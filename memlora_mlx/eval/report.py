@@ -50,6 +50,12 @@ def _group(rows) -> dict:
     }
 
 
+def _elsewhere(rows) -> int:
+    """Questions the speaker check refused (memory/attribution.py)."""
+    atts = [r.get("attribution") or {} for r in rows]
+    return sum(1 for a in atts if a and a["fits_best"] != a["asked_about"])
+
+
 def summarize(rows: list[dict], extra: dict | None = None) -> dict:
     """Per-category and overall (categories 1-4) scores, category-5 refusal rate, latency and tokens."""
     cats = {}
@@ -67,6 +73,8 @@ def summarize(rows: list[dict], extra: dict | None = None) -> dict:
         "adversarial_refusal_rate": _group(adv)["refusal_rate"] if adv else None,
         "answers_with_prompt_example_text": sum(1 for r in rows if r.get("leaked")),
         "example_copies_refused": sum(1 for r in rows if r.get("raw_leaked")),  # the leak guard's refusals
+        # refused by the speaker check (memory/attribution.py): asked about one speaker, fits the other's memories
+        "refused_as_someone_elses": {"adversarial": _elsewhere(adv), "answerable": _elsewhere(scored)},
         "categories": cats,
         "answer_latency_s": {"mean": _mean(lat), "p50": _pct(lat, 50), "p95": _pct(lat, 95)},
         "tokens_per_query": {
@@ -99,7 +107,11 @@ def summary_markdown(s: dict) -> str:
               "(LoCoMo scores a refusal as correct).",
               f"Answers containing text from the answer prompt's worked example: "
               f"{s.get('answers_with_prompt_example_text', 0)} of {s['questions']}"
-              f" ({s.get('example_copies_refused', 0)} model outputs copied it and were turned into the refusal).", ""]
+              f" ({s.get('example_copies_refused', 0)} model outputs copied it and were turned into the refusal)."]
+    if el := s.get("refused_as_someone_elses"):
+        lines.append(f"Refused by the speaker check (asked about one speaker, the other's memories fit better): "
+                     f"{el['adversarial']} adversarial, {el['answerable']} answerable questions.")
+    lines.append("")
     lat, tok = s["answer_latency_s"], s["tokens_per_query"]
     lines += [
         f"- answer latency (retrieval + generation) s: mean {_f(lat['mean'], False)}, p50 {_f(lat['p50'], False)}, "

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paths
+from .attribution import attribute
 from .memory_io import export_jsonl, import_jsonl
 from ..ops import answer as answer_op
 from ..ops.answer import answer_context  # noqa: F401  (public API here too)
@@ -292,9 +293,16 @@ class Memory:
 
     def answer(self, question: str, user_id: str | list[str] | None = None, limit: int | None = None) -> dict:
         """{"answer": short text or answer_op.UNKNOWN_ANSWER, "memories": the search results used}.
-        With a vision pipeline, a question about a stored photo is answered from its pixels."""
+        With a vision pipeline, a question about a stored photo is answered from its pixels. Over several users, a
+        question about one of them whose answer fits another's memories is refused (`attribution.attribute`; the
+        result then carries "attribution")."""
         if self._vision is not None and self.store.count(table="images") and self.vision is not None:
             return self.vision.answer(self, question, user_id, limit)
+        if isinstance(user_id, (list, tuple)):
+            att = attribute(self, question, list(user_id))
+            if att is not None and att.elsewhere:
+                return {"answer": answer_op.UNKNOWN_ANSWER, "memories": [],
+                        "attribution": {"asked_about": att.asked_about, "fits_best": att.fits_best, "fit": att.fit}}
         used = self.retrieve(question, user_id, limit)
         asker = user_id if isinstance(user_id, str) else None
         text = answer_op.answer_question(_Lazy(self), question, answer_context(used),

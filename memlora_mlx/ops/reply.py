@@ -20,6 +20,7 @@ from datetime import date
 from .parsing import format_date, normalize_text
 
 UNKNOWN_REPLY = "I don't know that yet"
+UNGROUNDED_REPLY = f"{UNKNOWN_REPLY}: you haven't told me."  # replaces a reply that named what nobody said
 MAX_TOKENS = 160  # one or two sentences, or a short general answer; Esc stops a long one in the app
 TOP_K = 5
 # Tokens of earlier turns in the prompt by default: none. Every form of history tried made the bare 0.5B reply
@@ -226,3 +227,52 @@ def drop_repeats(text: str) -> str:
         seen.add(key)
         out.append(piece)
     return "".join(out).strip()
+
+
+# -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
+# Asked about something never told, the bare 0.5B makes it up whatever the prompt says ("Your brother's name is Rui.",
+# "My cat is named Max.", "Your mother's name is Luis." from the brother's memory). A sentence about the user ("your",
+# "my") that holds a name or a number found in neither the message, the memories shown nor today's date is made up;
+# the reply is replaced by UNGROUNDED_REPLY. Only names and numbers are checked: a made-up common noun ("I am learning
+# the piano." with the cello memory shown) passes.
+_CLAIM = re.compile(r"\b(?:your|yours|my|mine)\b", re.I)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
+_NOT_NAMES = frozenset("""i i'm i've i'd i'll you you're you've you'd you'll your yours my mine me we our they their he
+she his her it its the a an this that these those there here what who whom whose which when where why how yes no not
+sure hi hello hey thanks thank okay ok oh well so and but or if then also just please sorry great good nice glad
+happy welcome got noted of in on at to for from with as is are was were be been do does did have has had can could
+will would should may might let let's""".split())
+_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def _key(word: str) -> str:
+    w = word.lower().replace("\u2019", "'")
+    return w[:-2] if w.endswith("'s") else w
+
+
+def _known(texts: list[str]) -> set[str]:
+    known = {_key(t) for text in texts for t in _TOKEN.findall(text)}
+    for i, name in enumerate(_NUMBERS):  # "seven" in a memory grounds "7" in the reply, and back
+        if name in known or str(i) in known:
+            known |= {name, str(i)}
+    return known
+
+
+def ungrounded(reply: str, sources: list[str]) -> list[str]:
+    """Names (capitalised words) and numbers of the reply's sentences about the user ("your", "my"; questions
+    excepted) that no text of `sources` holds, case-insensitively, in order."""
+    known, out = _known(sources), []
+    for sentence in _SENTENCE.findall(reply):
+        if not _CLAIM.search(sentence) or sentence.rstrip().endswith("?"):
+            continue
+        for tok in _TOKEN.findall(sentence):
+            key = _key(tok)
+            if (tok.isdigit() or tok[0].isupper()) and key not in _NOT_NAMES and key not in known and tok not in out:
+                out.append(tok)
+    return out
+
+
+def grounding_sources(message: str, memories: list, user: str, today: date | str | None = None) -> list[str]:
+    """What a reply may take names and numbers from: the message, the memories as shown (dated, said to the user)
+    and today's date."""
+    return [message, *(format_memory(m, user) for m in memories), format_date(today or date.today()) or ""]

@@ -151,7 +151,7 @@ class ChatScreen(Screen):
                 return
             finally:
                 self._live.pop(reply_id, None)
-        self.post_message(M.ReplyDone(reply_id, reply.text.strip(), text, reply.stopped))
+        self.post_message(M.ReplyDone(reply_id, reply.text.strip(), text, reply.stopped, tuple(reply.ungrounded)))
 
     @work(thread=True, group="reply")
     def ask_image(self, reply_id: int, image: Path, question: str) -> None:
@@ -187,6 +187,8 @@ class ChatScreen(Screen):
         if reply is not None:
             await reply.finish()
             final = msg.text + ("\n\n_(stopped)_" if msg.stopped else "")
+            if msg.ungrounded:  # the streamed draft said something about the user that nobody told it
+                final += f"\n\n_(the draft named {', '.join(msg.ungrounded)}, which you never told me)_"
             if final != reply.source.strip():
                 await reply.update(final if msg.text else "_(stopped)_" if msg.stopped else "_(empty reply)_")
             reply.done, reply.stopped = True, msg.stopped

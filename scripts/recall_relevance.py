@@ -1,0 +1,100 @@
+"""The chat's recall gate, measured: cosine of a question and a memory said to the user (no name on either side),
+for pairs where the memory answers the question and pairs where it does not. `Conversation.recall` keeps a memory
+only at or above `MIN_RELEVANCE`.
+
+    uv run python scripts/recall_relevance.py        # a few seconds, embedder only
+
+The first set is the chat drives' questions (scripts/chat_drive_*.txt) with their stored memories, and the
+memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
+first. Prints every pair, then how many of each kind the threshold keeps.
+"""
+from memlora_mlx.chat.conversation import MIN_RELEVANCE
+from memlora_mlx.memory.embedder import load_embedder
+from memlora_mlx.ops.reply import to_you
+
+DRIVES = {
+    "answers": [
+        ("alex", "What does my sister do, and where?", "alex's sister Maria works as a pilot in Lisbon."),
+        ("alex", "What are my cats called?", "alex has two cats called Pixel and Mochi."),
+        ("alex", "Where do I work?", "alex works as a nurse at St. Mary's Hospital."),
+        ("alex", "What do I do on Saturday mornings?", "alex goes rock climbing every Saturday morning."),
+        ("alex", "Where am I going in March?", "alex is flying to Tokyo on the 12th of March for a 2-week trip."),
+        ("alex", "What is my favourite food?", "alex's favourite food is mushroom risotto."),
+        ("sam", "What does my dad do?", "sam's dad Jorge runs a small bookshop in Valencia."),
+        ("sam", "What's my dog's name?", "sam adopted a rescue greyhound named Comet."),
+        ("sam", "Which instrument am I learning?", "sam has been learning the cello since September."),
+        ("sam", "Where does Kenji live now?", "sam's best friend Kenji just moved to Osaka for work."),
+        ("sam", "What car do I drive?", "sam drives a blue Honda Civic."),
+        ("sam", "How old is my daughter turning?", "sam's daughter Ana turns seven in June."),
+        ("jo", "Where do I work now?", "jo just started a new job as a baker at Crumb & Co."),
+        ("jo", "Where does my brother live?", "jo's brother Luis lives in Mexico City with his wife."),
+        ("jo", "What am I allergic to?", "jo is allergic to peanuts."),
+        ("rui", "What race am I training for?", "rui is training for the Berlin marathon in September."),
+        ("rui", "What does Tessa do?", "rui's partner Tessa is a vet."),
+        ("rui", "What can't I eat?", "rui can't eat gluten."),
+    ],
+    "does not answer": [
+        ("jo", "What's my mother's name?", "jo's brother Luis lives in Mexico City with his wife."),
+        ("jo", "What's my mother's name?", "jo is allergic to peanuts."),
+        ("rui", "What's my brother's name?", "rui's partner Tessa is a vet."),
+        ("rui", "What's my brother's name?", "rui can't eat gluten."),
+        ("alex", "What does my sister do, and where?", "alex works as a nurse at St. Mary's Hospital."),
+        ("alex", "What do I do on Saturday mornings?", "alex works as a nurse at St. Mary's Hospital."),
+        ("sam", "What does my dad do?", "sam's best friend Kenji just moved to Osaka for work."),
+        ("jo", "Where do I work now?", "jo's brother Luis lives in Mexico City with his wife."),
+        ("alex", "Where am I going in March?", "alex goes rock climbing every Saturday morning."),
+        ("alex", "What is my wife's name?", "alex's sister Maria works as a pilot in Lisbon."),
+        ("sam", "What's my cat's name?", "sam adopted a rescue greyhound named Comet."),
+    ],
+}
+HELD_OUT = {
+    "answers": [
+        ("mia", "Where did I grow up?", "mia grew up in a small village near Cork."),
+        ("mia", "What's my husband's job?", "mia's husband Dev is a software engineer at a bank."),
+        ("mia", "When is my dentist appointment?", "mia has a dentist appointment on Thursday at 3 pm."),
+        ("mia", "What language am I learning?", "mia is learning Japanese on Duolingo."),
+        ("mia", "How many kids do I have?", "mia has three kids: Ava, Leo and Sam."),
+        ("ben", "What's my cat called?", "ben's cat is called Biscuit."),
+        ("ben", "Where is my sister studying?", "ben's sister Priya studies medicine in Edinburgh."),
+        ("ben", "What sport do I play?", "ben plays five-a-side football on Tuesdays."),
+        ("ben", "What did I buy last week?", "ben bought a second-hand road bike last week."),
+        ("ben", "Which band do I love?", "ben's favourite band is Radiohead."),
+        ("ben", "Where do my parents live?", "ben's parents live in Leeds."),
+        ("ben", "What am I reading?", "ben is reading Dune by Frank Herbert."),
+    ],
+    "does not answer": [
+        ("mia", "What's my brother's name?", "mia's husband Dev is a software engineer at a bank."),
+        ("mia", "Where do I work?", "mia's husband Dev is a software engineer at a bank."),
+        ("mia", "What's my dog's name?", "mia has three kids: Ava, Leo and Sam."),
+        ("mia", "What's my favourite film?", "mia is learning Japanese on Duolingo."),
+        ("ben", "What's my sister's job?", "ben's cat is called Biscuit."),
+        ("ben", "What's my girlfriend's name?", "ben's sister Priya studies medicine in Edinburgh."),
+        ("ben", "What car do I drive?", "ben bought a second-hand road bike last week."),
+        ("ben", "Where was I born?", "ben's parents live in Leeds."),
+        ("ben", "What's my favourite food?", "ben's favourite band is Radiohead."),
+        ("ben", "What instrument do I play?", "ben's favourite band is Radiohead."),
+        ("mia", "What's my mother's name?", "mia grew up in a small village near Cork."),
+        ("ben", "What's my dog called?", "ben's cat is called Biscuit."),
+    ],
+}
+
+
+def main() -> None:
+    emb = load_embedder()
+    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT)):
+        print(f"== {title} ==")
+        counts = []
+        for kind, pairs in sets.items():
+            kept = 0
+            for user, question, memory in pairs:
+                shown = to_you(memory, user)
+                q, m = emb.embed([question, shown])
+                cos = float(q @ m)
+                kept += cos >= MIN_RELEVANCE
+                print(f"{kind:>15}  {cos:5.2f}  {'kept' if cos >= MIN_RELEVANCE else '    '}  {question} | {shown}")
+            counts.append(f"{kind}: {kept}/{len(pairs)} kept")
+        print(f"-- at {MIN_RELEVANCE}: " + "; ".join(counts) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The speaker check (memory/attribution.py): a question about one person whose answer is someone else's memory is
+refused; real embedder, real store, a scripted engine where a model would write."""
+
+import json
+
+import pytest
+
+import memlora_mlx  # noqa: F401 - BLAS preload before mlx
+from memlora_mlx.eval import report
+from memlora_mlx.eval.locomo_eval import EvalConfig, Run
+from memlora_mlx.memory import Memory
+from memlora_mlx.memory.attribution import MARGIN, attribute, named, without_names
+
+from support.scripted_engine import ScriptedEngine
+
+NATE = ["Nate has three pet turtles named Tank, Shelly and Bubbles.", "Nate won a regional video game tournament.",
+        "Nate makes coconut milk ice cream."]
+JOANNA = ["Joanna finished her first screenplay, a drama.", "Joanna is allergic to most pets.",
+          "Joanna went hiking at Woodhaven with friends."]
+
+
+def test_names_are_found_and_taken_out():
+    assert named("What did Joanna write?", ["Nate", "Joanna"]) == ["Joanna"]
+    assert named("What do Nate and joanna share?", ["Nate", "Joanna"]) == ["Nate", "Joanna"]
+    assert named("Who is Natalie?", ["Nate", "Joanna"]) == []  # whole words only
+    assert without_names("Nate's turtles and Joanna", ["Nate", "Joanna"]) == "someone turtles and someone"
+
+
+def test_a_question_about_one_person_that_fits_the_other_is_flagged(tmp_path, embedder):
+    with Memory(engine=ScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        for user, facts in (("Nate", NATE), ("Joanna", JOANNA)):
+            for f in facts:
+                m.add(f, user_id=user, infer=False)
+        users = ["Nate", "Joanna"]
+        wrong = attribute(m, "What are the names of Joanna's turtles?", users)
+        assert wrong.asked_about == "Joanna" and wrong.fits_best == "Nate" and wrong.elsewhere
+        assert wrong.fit["Nate"] > wrong.fit["Joanna"] + MARGIN
+        right = attribute(m, "What are the names of Nate's turtles?", users)
+        assert right.asked_about == "Nate" and not right.elsewhere
+        assert not attribute(m, "What kind of screenplay did Joanna finish?", users).elsewhere
+        # a margin wider than the gap keeps the named person
+        assert not attribute(m, "What are the names of Joanna's turtles?", users, margin=1.0).elsewhere
+        # nobody or both named, or one user: no judgement
+        assert attribute(m, "What are the names of the turtles?", users) is None
+        assert attribute(m, "What do Nate and Joanna both like?", users) is None
+        assert attribute(m, "What are Joanna's turtles called?", ["Joanna"]) is None
+        # the Memory API over both: refused without a model call; about the right person: answered
+        got = m.answer("What are the names of Joanna's turtles?", user_id=users)
+        assert got["answer"] == "I don't know" and got["attribution"]["fits_best"] == "Nate"
+        assert not [a for a, _ in m.engine.calls if a == "answer"]
+        got = m.answer("What are the names of Nate's turtles?", user_id=users)
+        assert "turtles" in got["answer"] and "attribution" not in got
+
+
+def test_speaker_margin_option():
+    from memlora_mlx.eval.cli import _margin
+
+    assert _margin(None) == MARGIN and _margin("off") is None and _margin("0.1") == 0.1
+    for bad in ("x", "-0.1", "1.5"):
+        with pytest.raises(SystemExit, match="--speaker-margin"):
+            _margin(bad)
+
+
+FIXTURE = {
+    "speaker_a": "Ann", "speaker_b": "Bob",
+    "session_1_date_time": "1:56 pm on 8 May, 2023",
+    "session_1": [
+        {"speaker": "Ann", "dia_id": "D1:1", "text": "I adopted a cat named Miso last week."},
+        {"speaker": "Bob", "dia_id": "D1:2", "text": "Nice! I am training for the Lisbon marathon."},
+        {"speaker": "Bob", "dia_id": "D1:3", "text": "I moved to Porto yesterday for my new job as a nurse."},
+    ],
+    "qa": [
+        {"question": "What is the name of Ann's cat?", "answer": "Miso", "evidence": ["D1:1"], "category": 4},
+        {"question": "Which city did Bob move to?", "answer": "Porto", "evidence": ["D1:3"], "category": 4},
+        {"question": "What is Bob's cat called?", "evidence": ["D1:1"], "category": 5, "adversarial_answer": "Miso"},
+    ],
+}
+
+
+def test_locomo_refuses_the_adversarial_question_without_a_model_call(tmp_path, embedder):
+    conv = tmp_path / "conv-t.json"
+    conv.write_text(json.dumps(FIXTURE))
+    results = {}
+    for margin in (MARGIN, None):
+        engine = ScriptedEngine()
+        out = tmp_path / f"run-{margin}"
+        Run(EvalConfig(files=[str(conv)], out=str(out), speaker_margin=margin), engine=engine,
+            memory_factory=lambda p, e=engine: Memory(engine=e, store=p, embedder=embedder)).run()
+        results[margin] = {r["index"]: r for r in report.read_results(out / "results.jsonl")}
+        results[margin]["answer_calls"] = sum(1 for a, _ in engine.calls if a == "answer")
+    on, off = results[MARGIN], results[None]
+    assert on[2]["refused"] and on[2]["f1"] == 1.0 and on[2]["attribution"]["fits_best"] == "Ann"
+    assert on[2]["retrieved"] == [] and on["answer_calls"] == 2
+    assert not on[0]["refused"] and not on[1]["refused"] and "Porto" in on[1]["answer"]
+    assert on[0]["attribution"]["fits_best"] == "Ann" and on[1]["attribution"]["fits_best"] == "Bob"
+    assert not off[2]["refused"] and off[2]["attribution"] is None and off["answer_calls"] == 3
+    s = json.loads((tmp_path / f"run-{MARGIN}" / "summary.json").read_text())
+    assert s["refused_as_someone_elses"] == {"adversarial": 1, "answerable": 0}
+    assert "Refused by the speaker check" in (tmp_path / f"run-{MARGIN}" / "summary.md").read_text()
