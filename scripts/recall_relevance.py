@@ -1,14 +1,14 @@
 """The chat's recall gate, measured: cosine of a question and a memory said to the user (no name on either side),
 for pairs where the memory answers the question and pairs where it does not. `Conversation.recall` keeps a memory
-only at or above `MIN_RELEVANCE`.
+at or above `MIN_RELEVANCE`, or sharing a content word with the message (`content_words`).
 
     uv run python scripts/recall_relevance.py        # a few seconds, embedder only
 
 The first set is the chat drives' questions (scripts/chat_drive_*.txt) with their stored memories, and the
 memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
-first. Prints every pair, then how many of each kind the threshold keeps.
+first; the third came from an unscripted chat after both. Prints every pair, then how many of each kind are kept.
 """
-from memlora_mlx.chat.conversation import MIN_RELEVANCE
+from memlora_mlx.chat.conversation import MIN_RELEVANCE, content_words
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.ops.reply import to_you
 
@@ -77,11 +77,18 @@ HELD_OUT = {
         ("ben", "What's my dog called?", "ben's cat is called Biscuit."),
     ],
 }
+UNSCRIPTED = {
+    "answers": [
+        ("kim", "What do I do for work?", "kim works from home as a translator."),
+        ("rui", "What does my partner do?", "rui's partner Tessa is a vet."),
+        ("kim", "Who am I travelling with, and where?", "kim is going to Japan in April with my husband."),
+    ],
+}
 
 
 def main() -> None:
     emb = load_embedder()
-    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT)):
+    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED)):
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():
@@ -90,10 +97,12 @@ def main() -> None:
                 shown = to_you(memory, user)
                 q, m = emb.embed([question, shown])
                 cos = float(q @ m)
-                kept += cos >= MIN_RELEVANCE
-                print(f"{kind:>15}  {cos:5.2f}  {'kept' if cos >= MIN_RELEVANCE else '    '}  {question} | {shown}")
+                shared = sorted(content_words(question) & content_words(shown))
+                keep = cos >= MIN_RELEVANCE or bool(shared)
+                kept += keep
+                print(f"{kind:>15}  {cos:5.2f}  {'kept' if keep else '    '}  {','.join(shared):12} {question} | {shown}")
             counts.append(f"{kind}: {kept}/{len(pairs)} kept")
-        print(f"-- at {MIN_RELEVANCE}: " + "; ".join(counts) + "\n")
+        print(f"-- cosine >= {MIN_RELEVANCE} or a shared word: " + "; ".join(counts) + "\n")
 
 
 if __name__ == "__main__":

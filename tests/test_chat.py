@@ -8,7 +8,7 @@ import pytest
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.chat import drive
-from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.chat.conversation import Conversation, content_words
 from memlora_mlx.memory import Memory
 from memlora_mlx.ops import reply as reply_op
 
@@ -151,8 +151,11 @@ def test_recall_drops_memories_that_do_not_answer_the_message(tmp_path, embedder
         assert ungated.recall("What's my brother's name?")  # the name alone carries them over min_score
         assert conv.recall("What's my brother's name?") == []
         assert conv.recall("What's my cat called?") == []
+        # cosine 0.31, under min_relevance, kept by the word it shares ("partner")
+        assert conv.relevance("What does my partner do?", [{"memory": facts[1]}])[0] < conv.min_relevance
+        assert content_words("What does my partner do?") == {"partner"}
         for question, key in [("What does Tessa do?", "Tessa"), ("What race am I training for?", "marathon"),
-                              ("What can't I eat?", "gluten")]:
+                              ("What can't I eat?", "gluten"), ("What does my partner do?", "Tessa")]:
             assert [key in h["memory"] for h in conv.recall(question)] == [True], question
         rel = conv.relevance("What does Tessa do?", [{"memory": facts[1]}, {"memory": facts[2]}])
         assert rel[0] >= conv.min_relevance > rel[1]
@@ -170,12 +173,15 @@ What does my sister do?
 
 
 class InventingEngine(ChatScriptedEngine):
-    """Answers a question about a brother with a name nobody said, as the bare 0.5B did."""
+    """Answers about a brother with a name nobody said, as the bare 0.5B did, and about a partner with a city."""
 
     def generate(self, messages, *, adapter=None, **kw):
-        if adapter == "reply" and "brother" in messages[-1]["content"]:
+        said = messages[-1]["content"].split("\n\n[", 1)[0]  # the user's message, without the memories
+        if adapter == "reply" and "brother" in said:
             self.calls.append((adapter, messages[-1]["content"]))
             return "Your brother's name is Rui."
+        if adapter == "reply" and "partner" in said:
+            return "Your partner Tessa is a vet in Paris."
         return super().generate(messages, adapter=adapter, **kw)
 
 
@@ -187,6 +193,10 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
         assert "".join(reply) == "Your brother's name is Rui."  # streamed as the model wrote it
         assert reply.text == reply_op.UNGROUNDED_REPLY and reply.ungrounded == ["Rui"]
         assert conv.history[-1] == {"role": "assistant", "content": reply_op.UNGROUNDED_REPLY}
+        # a memory was shown: the made-up reply gives way to it
+        fixed = conv.turn("What does my partner do?")
+        assert "".join(fixed) == "Your partner Tessa is a vet in Paris." and fixed.ungrounded == ["Paris"]
+        assert fixed.text == "What I remember: Your partner Tessa is a vet."
         ok = conv.turn("What does Tessa do?")
         assert "Tessa is a vet" in "".join(ok) and ok.text == "From memory: Your partner Tessa is a vet." \
             and ok.ungrounded == []

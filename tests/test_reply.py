@@ -173,4 +173,14 @@ def test_a_claim_about_the_user_may_only_name_what_was_said():
     # not about the user, or a question back: not checked
     assert R.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
     assert R.ungrounded("Is your cat called Max?", src("hello")) == []
+    # advice to the user is not a claim about them; a claim after "Sure!" or "I remember that" is
+    assert R.ungrounded('Sure! For your trip, I recommend "The Great Gatsby" by F. Scott Fitzgerald.',
+                        src("Could you recommend a book for my trip?")) == []
+    assert R.ungrounded("You could visit Kyoto.", src("Any tips for my trip?")) == []
+    assert R.ungrounded("Sure! You are traveling with Kim.", src("Who am I travelling with?")) == ["Kim"]
+    assert R.ungrounded("I remember that your son is 14.", src("How old is my son?", "rui's son Theo is 12.")) \
+        == ["14"]
+    # what replaces a made-up reply: the best memory shown, said to the user, else the refusal
+    assert R.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
+    assert R.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
     assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)

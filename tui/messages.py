@@ -38,7 +38,7 @@ class ReplyDone(Message):
     text: str  # the reply as generated (the partial text when stopped)
     prompt: str = ""  # the user's chat message: the memory pipeline runs over it next ("" for image replies)
     stopped: bool = False  # Esc ended it early
-    ungrounded: tuple[str, ...] = ()  # names/numbers the draft made up; `text` is then the refusal
+    ungrounded: tuple[str, ...] = ()  # names/numbers the draft made up; `text` is then what replaced it
 
 
 @dataclass

@@ -11,6 +11,7 @@ Older turns leave the prompt when the history passes its token budget; they stay
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,16 +31,34 @@ RECALL_MARGIN = 0.1
 # against "What's rui's brother's name?", and the 0.5B then answered "Your brother's name is Tessa."; name-free it is
 # 0.18. Picked between 0.30 and 0.38 on the drives' pairs (18 questions with their memory: lowest 0.38; 11 with a
 # memory that does not answer them: highest 0.30), then checked on 24 pairs written after: 12 of 12 kept (lowest
-# 0.36), 11 of 12 dropped ("What's my dog called?" / "Your cat is called Biscuit.": 0.47). scripts/recall_relevance.py
-# prints them.
+# 0.36), 11 of 12 dropped ("What's my dog called?" / "Your cat is called Biscuit.": 0.47). An unscripted chat then
+# found right memories under it ("What does my partner do?" / "Your partner Tessa is a vet.": 0.31; "What do I do for
+# work?" / "You work from home as a translator.": 0.30), so a memory that shares a content word with the message
+# ("partner", "work"; `content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others ("favourite",
+# "called"). scripts/recall_relevance.py prints them.
 MIN_RELEVANCE = 0.34
+_FUNCTION_WORDS = frozenset("""i me my mine you your yours we our he she his her they their it its a an the this that
+these those is are was were be been am do does did doing done have has had having go goes going went get gets got what
+who whom whose which when where why how and or but if of in on at to for from with as by about into now then just also
+still again name names named call called please tell told say said know""".split())
 TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down to this share of it
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
+    do?" -> {"partner"})."""
+    out = set()
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) < 3 or w in _FUNCTION_WORDS:
+            continue
+        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
+    return out
 
 
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
-    the text so far. A reply that named something about the user that nobody said ends as `reply_op.UNGROUNDED_REPLY`
-    (`ungrounded` lists what it named). After the stream: `text`, `stopped`, `first_token_s`/`total_s` (from the
+    the text so far. A reply that named something about the user that nobody said ends as `reply_op.grounded_reply`
+    (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`, `first_token_s`/`total_s` (from the
     start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports
     them)."""
 
@@ -50,7 +69,7 @@ class Reply:
         self.total_s: float | None = None
         self.retrieval_s = time.perf_counter() - started
         self.tokens, self.tps, self.stats = 0, 0.0, {}
-        self.ungrounded: list[str] = []  # names/numbers the model made up; the text is then UNGROUNDED_REPLY
+        self.ungrounded: list[str] = []  # names/numbers the model made up; the text is then grounded_reply(...)
         self._conv, self._t0 = conversation, started
         self._stop = threading.Event()
 
@@ -81,10 +100,11 @@ class Reply:
             self.total_s = time.perf_counter() - self._t0
             if ended:
                 self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
+                shown = answer_context(self.memories)
                 self.ungrounded = reply_op.ungrounded(self.text, reply_op.grounding_sources(
-                    self.message, answer_context(self.memories), conv.user_id, conv.today()))
+                    self.message, shown, conv.user_id, conv.today()))
                 if self.ungrounded:  # the streamed draft is replaced (the app shows the final text)
-                    self.text = reply_op.UNGROUNDED_REPLY
+                    self.text = reply_op.grounded_reply(shown, conv.user_id)
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())
@@ -159,7 +179,7 @@ class Conversation:
         one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
         does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
         memory's cosine from 0.19-0.47 to 0.62-0.79. Of those, only the ones about what the message asks are kept:
-        `relevance` at least min_relevance."""
+        `relevance` at least min_relevance, or a content word in common with the message."""
         query = answer_op.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
@@ -167,7 +187,9 @@ class Conversation:
         kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor], self.top_k)
         if not kept or self.min_relevance is None:
             return kept
-        return [h for h, r in zip(kept, self.relevance(message, kept)) if r >= self.min_relevance]
+        words = content_words(message)
+        return [h for h, r in zip(kept, self.relevance(message, kept))
+                if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
 
     def relevance(self, message: str, memories: list[dict]) -> list[float]:
         """Cosine of `message` and each memory as the reply is shown it (said to the user, `reply_op.to_you`): with

@@ -233,9 +233,12 @@ def drop_repeats(text: str) -> str:
 # Asked about something never told, the bare 0.5B makes it up whatever the prompt says ("Your brother's name is Rui.",
 # "My cat is named Max.", "Your mother's name is Luis." from the brother's memory). A sentence about the user ("your",
 # "my") that holds a name or a number found in neither the message, the memories shown nor today's date is made up;
-# the reply is replaced by UNGROUNDED_REPLY. Only names and numbers are checked: a made-up common noun ("I am learning
-# the piano." with the cello memory shown) passes.
-_CLAIM = re.compile(r"\b(?:your|yours|my|mine)\b", re.I)
+# the reply is replaced by the best memory shown, said to the user, or by UNGROUNDED_REPLY when none was. Only names and
+# numbers are checked: a made-up common noun ("I am learning the piano." with the cello memory shown) passes. A claim
+# is a sentence that starts with "Your", "My" or "You" (not "You can/should/…": advice), after "Sure," or "I remember
+# that"; "For your trip, I recommend The Great Gatsby." is advice and is not checked.
+_CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remember(?: that)?\s+)?"
+                    r"(?:your|my|you(?!\s+(?:can|could|should|might|may|will|would|need|must)\b))\b", re.I)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
 _NOT_NAMES = frozenset("""i i'm i've i'd i'll you you're you've you'd you'll your yours my mine me we our they their he
 she his her it its the a an this that these those there here what who whom whose which when where why how yes no not
@@ -259,11 +262,11 @@ def _known(texts: list[str]) -> set[str]:
 
 
 def ungrounded(reply: str, sources: list[str]) -> list[str]:
-    """Names (capitalised words) and numbers of the reply's sentences about the user ("your", "my"; questions
-    excepted) that no text of `sources` holds, case-insensitively, in order."""
+    """Names (capitalised words) and numbers of the reply's claims about the user (sentences that start with "Your",
+    "My" or "You"; questions excepted) that no text of `sources` holds, case-insensitively, in order."""
     known, out = _known(sources), []
     for sentence in _SENTENCE.findall(reply):
-        if not _CLAIM.search(sentence) or sentence.rstrip().endswith("?"):
+        if not _CLAIM.match(sentence) or sentence.rstrip().endswith("?"):
             continue
         for tok in _TOKEN.findall(sentence):
             key = _key(tok)
@@ -276,3 +279,8 @@ def grounding_sources(message: str, memories: list, user: str, today: date | str
     """What a reply may take names and numbers from: the message, the memories as shown (dated, said to the user)
     and today's date."""
     return [message, *(format_memory(m, user) for m in memories), format_date(today or date.today()) or ""]
+
+
+def grounded_reply(memories: list, user: str) -> str:
+    """What replaces a reply that made something up: the best memory shown, said to the user, else UNGROUNDED_REPLY."""
+    return f"What I remember: {to_you(memory_text(memories[0]), user)}" if memories else UNGROUNDED_REPLY
