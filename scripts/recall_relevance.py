@@ -100,7 +100,8 @@ def main() -> None:
                 shared = sorted(content_words(question) & content_words(shown))
                 keep = cos >= MIN_RELEVANCE or bool(shared)
                 kept += keep
-                print(f"{kind:>15}  {cos:5.2f}  {'kept' if keep else '    '}  {','.join(shared):12} {question} | {shown}")
+                mark = "kept" if keep else "    "
+                print(f"{kind:>15}  {cos:5.2f}  {mark}  {','.join(shared):12} {question} | {shown}")
             counts.append(f"{kind}: {kept}/{len(pairs)} kept")
         print(f"-- cosine >= {MIN_RELEVANCE} or a shared word: " + "; ".join(counts) + "\n")
 

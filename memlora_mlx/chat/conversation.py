@@ -58,9 +58,9 @@ def content_words(text: str) -> set[str]:
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
     the text so far. A reply that named something about the user that nobody said ends as `reply_op.grounded_reply`
-    (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`, `first_token_s`/`total_s` (from the
-    start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports
-    them)."""
+    (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
+    `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
+    `stats` (the engine's, when it reports them)."""
 
     def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float):
         self.message, self.memories = message, memories
