@@ -8,7 +8,8 @@ The first set is the chat drives' questions (scripts/chat_drive_*.txt) with thei
 memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
 first; the third came from an unscripted chat after both. Prints every pair, then how many of each kind are kept.
 """
-from memlora_mlx.chat.conversation import MIN_RELEVANCE, content_words
+from memlora_mlx.chat.conversation import MIN_RELEVANCE
+from memlora_mlx.ops.reply import content_words
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.ops.reply import to_you
 

@@ -11,7 +11,6 @@ Older turns leave the prompt when the history passes its token budget; they stay
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,25 +33,10 @@ RECALL_MARGIN = 0.1
 # 0.36), 11 of 12 dropped ("What's my dog called?" / "Your cat is called Biscuit.": 0.47). An unscripted chat then
 # found right memories under it ("What does my partner do?" / "Your partner Tessa is a vet.": 0.31; "What do I do for
 # work?" / "You work from home as a translator.": 0.30), so a memory that shares a content word with the message
-# ("partner", "work"; `content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others ("favourite",
-# "called"). scripts/recall_relevance.py prints them.
+# ("partner", "work"; `reply_op.content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others
+# ("favourite", "called"). scripts/recall_relevance.py prints them.
 MIN_RELEVANCE = 0.34
-_FUNCTION_WORDS = frozenset("""i me my mine you your yours we our he she his her they their it its a an the this that
-these those is are was were be been am do does did doing done have has had having go goes going went get gets got what
-who whom whose which when where why how and or but if of in on at to for from with as by about into now then just also
-still again name names named call called please tell told say said know""".split())
 TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down to this share of it
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
-    do?" -> {"partner"})."""
-    out = set()
-    for w in re.findall(r"[a-z]+", text.lower()):
-        if len(w) < 3 or w in _FUNCTION_WORDS:
-            continue
-        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
-    return out
 
 
 class Reply:
@@ -187,9 +171,9 @@ class Conversation:
         kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor], self.top_k)
         if not kept or self.min_relevance is None:
             return kept
-        words = content_words(message)
+        words = reply_op.content_words(message)
         return [h for h, r in zip(kept, self.relevance(message, kept))
-                if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
+                if r >= self.min_relevance or words & reply_op.content_words(reply_op.memory_text(h))]
 
     def relevance(self, message: str, memories: list[dict]) -> list[float]:
         """Cosine of `message` and each memory as the reply is shown it (said to the user, `reply_op.to_you`): with

@@ -240,11 +240,14 @@ def drop_repeats(text: str) -> str:
 _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remember(?: that)?\s+)?"
                     r"(?:your|my|you(?!\s+(?:can|could|should|might|may|will|would|need|must)\b))\b", re.I)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
-_NOT_NAMES = frozenset("""i i'm i've i'd i'll you you're you've you'd you'll your yours my mine me we our they their he
-she his her it its the a an this that these those there here what who whom whose which when where why how yes no not
-sure hi hello hey thanks thank okay ok oh well so and but or if then also just please sorry great good nice glad
-happy welcome got noted of in on at to for from with as is are was were be been do does did have has had can could
-will would should may might let let's""".split())
+# Words that say nothing about what a message is about (content_words), nor are names (ungrounded).
+FUNCTION_WORDS = frozenset("""i i'm i've i'd i'll me my mine you you're you've you'd you'll your yours we our they
+their he she his her it its a an the this that these those there here what who whom whose which when where why how
+and but or if then so also just now still again not of in on at to for from with as by about into is are was were be
+been am do does did doing done have has had having go goes going went get gets got can could will would should may
+might let let's name names named call called please tell told say said know""".split())
+_NOT_NAMES = FUNCTION_WORDS | frozenset("yes no sure hi hello hey thanks thank okay ok oh well sorry great good nice "
+                                        "glad happy welcome noted".split())
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
@@ -272,6 +275,17 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
             key = _key(tok)
             if (tok.isdigit() or tok[0].isupper()) and key not in _NOT_NAMES and key not in known and tok not in out:
                 out.append(tok)
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
+    do?" -> {"partner"}): what a message and a memory can share (the chat's recall keeps such a memory)."""
+    out = set()
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) < 3 or w in FUNCTION_WORDS:
+            continue
+        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
     return out
 
 
