@@ -70,6 +70,28 @@ QUESTIONS = {
 }
 
 
+# greetings, goodbyes and remarks of the four scripts: a reply a person would take as a reply to them
+SMALL_TALK = {"Hi! How are you today?", "What a rainy day it is here.", "Thanks, that's all for now!", "Hello again!",
+              "Anyway, have a nice evening.", "Good evening!", "Honestly I'm exhausted today.", "Okay, talk soon.",
+              "Hey, it's me again.", "Bye for now!", "Hey there!", "Hi again, how's it going?",
+              "Morning! Just made coffee.", "Hey, back again."}
+REFUSES_TO_HELP = r"can(?:'|no)t (?:assist|help)"
+
+
+def social_ok(msg: str, reply: str) -> bool:
+    """Small talk answered as such: no "You're welcome" unless thanked, no "I can't assist with that", not the message
+    said back."""
+    words = lambda t: re.findall(r"[a-z']+", t.lower())  # noqa: E731
+    echo = set(words(reply)) <= set(words(msg)) | {"you", "your", "you're"}
+    return not ((re.search(r"welcome", reply, re.I) and not re.search(r"thank", msg, re.I))
+                or re.search(REFUSES_TO_HELP, reply, re.I) or echo)
+
+
+def as_the_user(reply: str) -> bool:
+    """An answer said as if the assistant were the user ("I drive a blue Honda Civic.", "My sister Maria …")."""
+    return bool(re.match(r"\W*(?:i|i'm|my)\b", reply, re.I)) and not re.match(r"\W*i (?:don't|do not)\b", reply, re.I)
+
+
 def acknowledged(msg: str, reply: str) -> bool:
     text = reply.lower()
     others = [k for m, (_, k) in STATEMENTS.items() if m != msg and not re.search(k, msg.lower())]
@@ -86,7 +108,8 @@ def system_leak(reply: str, user: str) -> bool:
 
 def replay(user: str, script: Path, out, **conv_args) -> dict:
     """Counts for one chat script; every reply is written to `out` as a JSON line."""
-    counts = {"recalled": 0, "asked": 0, "acknowledged": 0, "told": 0, "leaks": 0}
+    counts = {"recalled": 0, "asked": 0, "as_user": 0, "acknowledged": 0, "told": 0, "small_ok": 0, "small": 0,
+              "leaks": 0}
     with tempfile.TemporaryDirectory() as tmp, Memory(store=Path(tmp) / "store") as mem:
         conv, chat = Conversation(mem, user, **conv_args), 1
         conv.warm()
@@ -100,27 +123,58 @@ def replay(user: str, script: Path, out, **conv_args) -> dict:
             row = {"user": user, "chat": chat, "msg": msg, "reply": reply.text, "ft": reply.first_token_s,
                    "recalled": reply.memory_texts, "system_leak": system_leak(reply.text, user),
                    "ungrounded": reply.ungrounded}
-            counts["leaks"] += row["system_leak"]
-            if chat == 2 and msg in QUESTIONS:
-                row["ok"] = all(re.search(k, reply.text.lower()) for k in QUESTIONS[msg])
-                counts["recalled"] += row["ok"]
-                counts["asked"] += 1
+            score(row, counts)
             if chat == 1 and msg in STATEMENTS:
-                row["ack"] = acknowledged(msg, reply.text)
-                counts["acknowledged"] += row["ack"]
-                counts["told"] += 1
                 mem.add([{"role": "user", "content": STATEMENTS[msg][0]}], user_id=user, infer=False)
             print(json.dumps(row, ensure_ascii=False), file=out, flush=True)
     return counts
+
+
+def score(row: dict, counts: dict) -> None:
+    """Marks `row` (ok / as_user / ack / small_ok) and adds it to `counts`."""
+    chat, msg, text = row["chat"], row["msg"], row["reply"]
+    counts["leaks"] += row["system_leak"]
+    if chat == 2 and msg in QUESTIONS:
+        row["ok"] = all(re.search(k, text.lower()) for k in QUESTIONS[msg])
+        row["as_user"] = row["ok"] and as_the_user(text)
+        counts["recalled"] += row["ok"]
+        counts["as_user"] += row["as_user"]
+        counts["asked"] += 1
+    if chat == 1 and msg in STATEMENTS:
+        row["ack"] = acknowledged(msg, text) and not re.search(REFUSES_TO_HELP, text, re.I)
+        counts["acknowledged"] += row["ack"]
+        counts["told"] += 1
+    if msg in SMALL_TALK:
+        row["small_ok"] = social_ok(msg, text)
+        counts["small_ok"] += row["small_ok"]
+        counts["small"] += 1
+
+
+def summary(user: str, c: dict) -> str:
+    return (f"{user} {c['recalled']}/{c['asked']} recalled ({c['as_user']} said as the user), {c['acknowledged']}/"
+            f"{c['told']} acknowledged, {c['small_ok']}/{c['small']} small talk, {c['leaks']} leaks")
+
+
+def rescore(path: str) -> None:
+    """Counts of a saved replay (--out file) under this script's current checks."""
+    by_user: dict = {}
+    for line in open(path):
+        row = json.loads(line)
+        score(row, by_user.setdefault(row["user"], dict.fromkeys(
+            ("recalled", "asked", "as_user", "acknowledged", "told", "small_ok", "small", "leaks"), 0)))
+    print("; ".join(summary(u, c) for u, c in by_user.items()))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("users", nargs="*", help=f"chats to replay: {', '.join(CHATS)} (default: all)")
     ap.add_argument("--out", default="runs/reply_replay.jsonl")
+    ap.add_argument("--rescore", metavar="FILE", help="score a saved --out file instead of replaying")
     ap.add_argument("--min-relevance", type=float, default=MIN_RELEVANCE,
                     help=f"the chat's recall gate (default {MIN_RELEVANCE}); a negative value turns it off")
     args = ap.parse_args()
+    if args.rescore:
+        return rescore(args.rescore)
     if unknown := set(args.users) - set(CHATS):
         ap.error(f"unknown chat(s) {', '.join(sorted(unknown))}; choose from {', '.join(CHATS)}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -129,8 +183,7 @@ def main() -> None:
         for user in args.users or list(CHATS):
             t0 = time.time()
             c = replay(user, CHATS[user], out, min_relevance=args.min_relevance if args.min_relevance >= 0 else None)
-            lines.append(f"{user} {c['recalled']}/{c['asked']} recalled, {c['acknowledged']}/{c['told']} "
-                         f"acknowledged, {c['leaks']} leaks")
+            lines.append(summary(user, c))
             print(lines[-1], f"({time.time() - t0:.0f} s)", flush=True)
     print("total:", "; ".join(lines), f"(replies in {args.out})")
 

@@ -61,10 +61,11 @@ def test_long_chat_stays_within_budget_and_context(memory, budget):
     for i, msgs in enumerate(prompts):
         n = len(engine.prompt_tokens(msgs))
         assert n <= limit, f"prompt {i}: {n} tokens > {limit}"
-        history = n - len(engine.prompt_tokens([msgs[0], msgs[-1]]))
+        history = n - len(engine.prompt_tokens([*msgs[:2], msgs[-1]]))  # less system, opening, message
         assert history <= budget, f"prompt {i}: history {history} tokens > budget {budget}"
-        assert all(m["role"] == "user" for m in msgs[1:-1])  # earlier user messages; replies stay out
-        if i and msgs[1:-1] and prompts[i - 1][1:-1] != msgs[1:-1][:len(prompts[i - 1]) - 2]:
+        assert msgs[1] == {"role": "assistant", "content": conv.opening}
+        assert all(m["role"] == "user" for m in msgs[2:-1])  # earlier user messages; replies stay out
+        if i and msgs[2:-1] and prompts[i - 1][2:-1] != msgs[2:-1][:len(prompts[i - 1]) - 3]:
             breaks += 1
     last = prompts[-1]
     assert last[-1]["content"].endswith(messages[-1])
@@ -207,6 +208,35 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
         assert "replaced by: I don't know that yet: you haven't told me. (the draft named Rui" in out.getvalue()
 
 
+class AsTheUserEngine(ChatScriptedEngine):
+    """Restates a memory as if it were the user, as the bare 0.5B did after the opening line."""
+
+    def generate(self, messages, *, adapter=None, **kw):
+        if adapter == "reply" and "car" in messages[-1]["content"]:
+            return "I drive a blue Honda Civic. I hope that helps!"
+        if adapter == "reply" and "dog" in messages[-1]["content"]:
+            return "I drive a blue Honda Civic."  # nothing about a car was recalled for this one
+        return super().generate(messages, adapter=adapter, **kw)
+
+
+def test_a_memory_said_back_as_the_user_is_turned_to_them(tmp_path, embedder):
+    with Memory(engine=AsTheUserEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        m.add("sam drives a blue Honda Civic.", user_id="sam", infer=False)
+        conv = Conversation(m, "sam")
+        reply = conv.turn("What car do I drive?")
+        assert "".join(reply) == "I drive a blue Honda Civic. I hope that helps!"  # streamed as written
+        assert reply.text == "You drive a blue Honda Civic. I hope that helps!"  # the other sentence left alone
+        assert conv.history[-1]["content"] == reply.text
+        other = conv.turn("What's my dog called?")
+        "".join(other)
+        assert other.memories == [] and other.text == "I drive a blue Honda Civic."  # no memory shown: left as is
+        script = tmp_path / "chat.txt"
+        script.write_text("What car do I drive?\n")
+        out = io.StringIO()
+        assert drive.main(script, user="sam", memory=m, out=out, max_tokens=12) == 0
+        assert "  final text: You drive a blue Honda Civic. I hope that helps!" in out.getvalue()
+
+
 def test_drive_plays_a_script_end_to_end(tmp_path, memory):
     script = tmp_path / "chat.txt"
     script.write_text(SCRIPT)
@@ -215,6 +245,7 @@ def test_drive_plays_a_script_end_to_end(tmp_path, memory):
     out = io.StringIO()
     assert drive.main(script, user="alex", memory=memory, out=out, max_tokens=12) == 0
     text = out.getvalue()
+    assert text.count(f"memlora: {reply_op.opening('alex')}") == 2  # each chat opens with it
     for line in ("== chat 1 ==", "you: My sister Anna is a firefighter in Denver.", "== chat 2 (new chat",
                  "you: What does my sister do?", "first token", "recalled:", "pipeline", "== summary",
                  "first token p50", "memories created (ADD events)"):

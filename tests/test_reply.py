@@ -17,7 +17,7 @@ def turn(i: int, n_words: int = 10) -> list[dict]:
 
 
 def history_tokens(messages: list[dict]) -> int:
-    return sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages[1:-1])
+    return sum(words(m["content"]) + R.MESSAGE_OVERHEAD for m in messages[2:-1])  # after system and opening
 
 
 def test_budget_keeps_the_newest_turns_user_messages_and_never_exceeds_it():
@@ -25,7 +25,7 @@ def test_budget_keeps_the_newest_turns_user_messages_and_never_exceeds_it():
     per_turn = 10 + R.MESSAGE_OVERHEAD
     for budget in (0, 10, per_turn - 1, per_turn, 100, 5 * per_turn + 3, 10_000):
         msgs = R.build_messages("hello", [], history, user="alex", count_tokens=words, budget=budget)
-        kept = msgs[1:-1]
+        kept = msgs[2:-1]
         assert history_tokens(msgs) <= budget
         assert len(kept) == min(20, budget // per_turn)  # as many as fit
         assert all(m["role"] == "user" for m in kept)  # the assistant's own replies stay out (they get copied)
@@ -35,7 +35,7 @@ def test_budget_keeps_the_newest_turns_user_messages_and_never_exceeds_it():
     # a message too big for the budget is not cut in half; older turns behind it are not used either
     big = turn(0) + [{"role": "user", "content": "x " * 500}, {"role": "assistant", "content": "ok"}] + turn(2)
     msgs = R.build_messages("hi", [], big, user="alex", count_tokens=words, budget=200)
-    assert [m["content"].split()[0] for m in msgs[1:-1]] == ["user2"]
+    assert [m["content"].split()[0] for m in msgs[2:-1]] == ["user2"]
     # a long reply costs the budget nothing
     chatty = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "w " * 5000}]
     assert R.turn_tokens(chatty, words) == 1 + R.MESSAGE_OVERHEAD
@@ -78,9 +78,9 @@ def test_context_guard_fits_a_huge_message_and_many_memories():
     # a normal message keeps its memories and history under the same limit
     msgs = R.build_messages("short", [{"text": "Alex likes tea"}], turn(0), user="alex", count_tokens=words,
                             budget=100, limit=limit)
-    assert "You like tea" in msgs[-1]["content"] and len(msgs) == 3  # system, user0, final
+    assert "You like tea" in msgs[-1]["content"] and len(msgs) == 4  # system, opening, user0, final
     # the default budget holds no earlier turns (the bare 0.5B replied worse with any)
-    assert len(R.build_messages("short", [], turn(0), user="alex", count_tokens=words, limit=limit)) == 2
+    assert len(R.build_messages("short", [], turn(0), user="alex", count_tokens=words, limit=limit)) == 3
 
 
 def test_clip_is_the_longest_prefix_within_the_tokens():
@@ -97,7 +97,13 @@ def test_no_worked_examples_in_the_prompt():
     quoted = [q for q in re.findall(r'"([^"]+)"', R.SYSTEM_PROMPT) if len(q.split()) > 1]
     assert quoted == []  # no sentence to copy: the fixed refusal, quoted, was given to questions it could answer
     msgs = R.build_messages("hi", [], [], user="alex")
-    assert [m["role"] for m in msgs] == ["system", "user"]
+    assert [m["role"] for m in msgs] == ["system", "assistant", "user"]
+
+
+def test_the_opening_line_follows_the_system_text_and_is_what_the_chat_shows():
+    msgs = R.build_messages("Hello again!", [{"text": "alex has a cat."}], [], user="alex")
+    assert msgs[1] == {"role": "assistant", "content": R.opening("alex")} and "alex" in R.opening("alex")
+    assert "cat" not in msgs[1]["content"]  # fixed: part of the cached prefix, no memory in it
 
 
 def test_stream_reply_uses_the_reply_adapter_within_the_context():
@@ -184,3 +190,17 @@ def test_a_claim_about_the_user_may_only_name_what_was_said():
     assert R.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
     assert R.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
     assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)
+
+
+def test_as_said_to_user_turns_only_restated_memories():
+    mems = [{"text": "jo works as a baker at Crumb & Co."}, {"text": "alex has two cats called Pixel and Mochi."}]
+    assert R.as_said_to_user("I work as a baker at Crumb & Co.", mems, "jo") == "You work as a baker at Crumb & Co."
+    assert R.as_said_to_user("I am a baker at Crumb.", mems, "jo") == "You are a baker at Crumb."
+    assert R.as_said_to_user("Pixel and Mochi are my cats.", mems, "alex") == "Pixel and Mochi are your cats."
+    mems += [{"text": "jo's favourite food is mushroom risotto."}, {"text": "jo's sister Maria is a pilot in Lisbon."}]
+    for kept in ("I'm sorry, but I can't help with that.",
+                 "I'm sorry, but I don't have any information about your favourite food.",  # seen in the replay
+                 "I remember Maria working as a pilot in Lisbon.",  # seen in the drive "I don't know that yet: you haven't told me.",
+                 "I am learning the piano.", "My favourite is the baker's dozen."):  # no memory restated
+        assert R.as_said_to_user(kept, mems, "jo") == kept
+    assert R.as_said_to_user("I work as a baker at Crumb & Co.", [], "jo") == "I work as a baker at Crumb & Co."

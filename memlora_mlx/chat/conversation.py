@@ -41,7 +41,8 @@ TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down 
 
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
-    the text so far. A reply that named something about the user that nobody said ends as `reply_op.grounded_reply`
+    the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`). A reply
+    that named something about the user that nobody said ends as `reply_op.grounded_reply`
     (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
     `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
     `stats` (the engine's, when it reports them)."""
@@ -85,6 +86,7 @@ class Reply:
             if ended:
                 self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
                 shown = answer_context(self.memories)
+                self.text = reply_op.as_said_to_user(self.text, shown, conv.user_id)  # "I drive …" -> "You drive …"
                 self.ungrounded = reply_op.ungrounded(self.text, reply_op.grounding_sources(
                     self.message, shown, conv.user_id, conv.today()))
                 if self.ungrounded:  # the streamed draft is replaced (the app shows the final text)
@@ -125,6 +127,11 @@ class Conversation:
     def engine(self):
         return self._engine if self._engine is not None else self.memory.engine
 
+    @property
+    def opening(self) -> str:
+        """The assistant's first line of this chat (shown when it starts; the reply prompt holds it)."""
+        return reply_op.opening(self.user_id)
+
     def new(self) -> "Conversation":
         return Conversation(self.memory, self.user_id, engine=self._engine, top_k=self.top_k,
                             min_score=self.min_score, margin=self.margin, min_relevance=self.min_relevance,
@@ -153,8 +160,8 @@ class Conversation:
         """Compute the reply prompt's fixed prefix (system text) into the engine's cache, so the first message only
         pays for its own tokens; the app and the drive call it once the model is loaded. Returns seconds taken."""
         t0 = time.perf_counter()
-        system = reply_op.build_messages("", [], [], user=self.user_id, today=self.today())[:1]
-        self.engine.generate([*system, {"role": "user", "content": "Hi"}], adapter="reply", max_tokens=1,
+        prefix = reply_op.build_messages("", [], [], user=self.user_id, today=self.today())[:2]  # system, opening
+        self.engine.generate([*prefix, {"role": "user", "content": "Hi"}], adapter="reply", max_tokens=1,
                              temperature=0.0)
         return time.perf_counter() - t0
 

@@ -43,11 +43,11 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
     progress = (lambda s: None) if live else (lambda s: print(s, file=sys.stderr, flush=True))
     conv, chat, turns = conversation, 1, []
     n_messages = sum(1 for ln in lines if not ln.startswith("/"))
-    say(f"== chat {chat} ==")
+    say(f"== chat {chat} ==\nmemlora: {conv.opening}")
     for line in lines:
         if line.split()[0].lower() == "/new":
             conv, chat = conv.new(), chat + 1
-            say(f"\n== chat {chat} (new chat, same memories) ==")
+            say(f"\n== chat {chat} (new chat, same memories) ==\nmemlora: {conv.opening}")
             continue
         if line.startswith("/"):
             say(f"\n(skipped {line.split()[0]}: a script only knows /new)")
@@ -55,9 +55,11 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
         progress(f"[{len(turns) + 1}/{n_messages}] {line}")
         row = {"chat": chat, "message": line}
         say(f"\nyou: {line}\nmemlora: ", end="")
+        streamed = ""
         try:
             reply = conv.turn(line)
             for delta in reply:
+                streamed += delta
                 say(delta, end="")
         except Exception as e:  # noqa: BLE001 - reported, and the script goes on
             row["error"] = f"{type(e).__name__}: {e}"
@@ -73,6 +75,8 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
         if reply.ungrounded:
             say(f"  replaced by: {reply.text} (the draft named {', '.join(reply.ungrounded)}, which neither you nor "
                 "the memories said)")
+        elif reply.text != streamed.strip():  # a memory said back as the user's words, turned to you
+            say(f"  final text: {reply.text}")
         prompt = f" · prompt {row['prompt_tokens']} tok ({row['cached_tokens']} cached)" \
             if row["prompt_tokens"] is not None else ""
         say(f"  first token {_fmt_s(reply.first_token_s)} · reply {_fmt_s(reply.total_s)} · {reply.tokens} tokens, "

@@ -1,7 +1,8 @@
 """Reply: the chat's own answer (memory-augmented generation) — the memories retrieved for the message (and, when a
 history budget is set, recent turns of this chat) -> a natural reply, streamed.
 
-Prompt layout, for the engine's per-adapter prefix cache: [system] + the user's messages of the newest whole turns
+Prompt layout, for the engine's per-adapter prefix cache: [system] + the chat's opening line (`OPENING`, an
+assistant message the app shows when a chat starts) + the user's messages of the newest whole turns
 that fit a token budget (`HISTORY_BUDGET`, none by default) + one final user message holding the message and the
 memories, dated and said to the user ("Your sister Maria works …"). System and history are the same from one turn
 to the next, so only the new final message is computed again.
@@ -51,6 +52,16 @@ SYSTEM_PROMPT = (
 )
 EXAMPLE: list[dict] = []
 STOP = None
+# The assistant's first line of every chat: the app and the drive show it, and the prompt holds it after the system
+# text. Without it the bare 0.5B answered greetings as if thanked ("Hello again!" -> "You're welcome! I'm glad I could
+# help."): 6 of 14 greetings, goodbyes and remarks of the four replayed chats got a reply a person would take, 14 of 14
+# with it (`scripts/reply_replay.py`; shorter openings in docs/distillation.md §5). It is not a worked example: the user
+# sees it, so a reply that repeats it ("Hello alex, nice to see you again.") shows nothing they were not given.
+OPENING = "Hello {user}, nice to see you. How are you? Tell me about your life, or ask me what you told me before."
+
+
+def opening(user: str) -> str:
+    return OPENING.format(user=user)
 
 
 def _approx_tokens(text: str) -> int:
@@ -165,7 +176,7 @@ def turn_tokens(turn: list[dict], count_tokens: Callable[[str], int]) -> int:
 def build_messages(message: str, memories: list, history: list[dict], *, user: str, today: date | str | None = None,
                    count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
                    limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
-    """[system] + the user's messages of the newest whole turns of `history` within `budget` tokens + the final user
+    """[system, opening] + the user's messages of the newest whole turns of `history` within `budget` tokens + the final user
     message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context
     minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one huge message
     still fits."""
@@ -176,7 +187,7 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
     final = final_message(user, mems, text)
     room = None
     if limit is not None:
-        room = limit - count(system) - 3 * MESSAGE_OVERHEAD  # system, final message, generation prompt
+        room = limit - count(system) - count(opening(user)) - 4 * MESSAGE_OVERHEAD  # + final message, generation prompt
         while mems and count(final) > room:
             mems = mems[:-1]
             final = final_message(user, mems, text)
@@ -191,7 +202,8 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
             break
         allowance -= n
         kept.insert(0, in_prompt(turn))
-    return [{"role": "system", "content": system}, *(m for t in kept for m in t), {"role": "user", "content": final}]
+    return [{"role": "system", "content": system}, {"role": "assistant", "content": opening(user)},
+            *(m for t in kept for m in t), {"role": "user", "content": final}]
 
 
 def stream_reply(engine, message: str, memories: list, history: list[dict], *, user: str,
@@ -298,3 +310,40 @@ def grounding_sources(message: str, memories: list, user: str, today: date | str
 def grounded_reply(memories: list, user: str) -> str:
     """What replaces a reply that made something up: the best memory shown, said to the user, else UNGROUNDED_REPLY."""
     return f"What I remember: {to_you(memory_text(memories[0]), user)}" if memories else UNGROUNDED_REPLY
+
+
+# -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
+# With the opening line, the bare 0.5B answered 7 of 21 replayed questions as if it were the user ("I drive a blue
+# Honda Civic.", "My sister Maria works as a pilot in Lisbon."). A sentence that starts with I/My and restates a memory
+# shown (said to the user, two content words or more in common) is turned to "you": "You drive a blue Honda Civic.".
+_FIRST_PERSON = [(r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI was\b", "you were"), (r"\bI've\b", "you've"),
+                 (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI\b", "you"), (r"\bmy\b", "your"),
+                 (r"\bmine\b", "yours"), (r"\bmyself\b", "yourself"), (r"\bme\b", "you")]
+_STARTS_AS_USER = re.compile(r"^\W*(?:I|I'm|I've|My)\b")
+# the assistant speaking for itself about the memory ("I'm sorry, but I don't have any information about your food",
+# "I remember Maria working as a pilot in Lisbon.")
+_SAYS_NO = re.compile(r"\b(?:sorry|don't|do not|can't|cannot|not sure|no information|remember|glad|hope|think)\b", re.I)
+
+
+def _to_second_person(sentence: str) -> str:
+    out = sentence
+    for pat, rep in _FIRST_PERSON:
+        out = re.sub(pat, rep, out, flags=re.I if pat != r"\bI\b" else 0)
+    lead = len(out) - len(out.lstrip())
+    return out[:lead] + out[lead:lead + 1].upper() + out[lead + 1:]
+
+
+def as_said_to_user(reply: str, memories: list, user: str) -> str:
+    """`reply` with each sentence that speaks as the user about a memory shown ("I work as a baker at Crumb & Co.")
+    said to them instead ("You work as a baker at Crumb & Co."). Sentences in which the assistant speaks for itself
+    ("I'm sorry, but I don't have any information about your favourite food.") are left as they are."""
+    shown = [content_words(to_you(memory_text(m), user)) for m in memories]
+    out = []
+    for sentence in _SENTENCE.findall(reply):
+        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not _SAYS_NO.search(sentence):
+            if _STARTS_AS_USER.match(sentence):
+                sentence = _to_second_person(sentence)
+            else:  # "Pixel and Mochi are my cats."
+                sentence = re.sub(r"\bmy\b", "your", sentence)
+        out.append(sentence)
+    return "".join(out)

@@ -22,7 +22,8 @@ from ..command_runner import delete_many, run_command
 from ..commands import HELP, CommandError, parse_command
 from ..messages import describe
 from ..widgets.chat_input import ChatInput
-from ..widgets.chat_log import AssistantMessage, ChatLog, ImageMessage, NoticeMessage, RecallNote, UserMessage
+from ..widgets.chat_log import (AssistantMessage, ChatLog, ImageMessage, NoticeMessage, OpeningMessage, RecallNote,
+                                UserMessage)
 from ..widgets.memory_panel import MemoryPanel
 from ..widgets.status_bar import StatusBar
 from .confirm import ConfirmScreen, ForgetScreen
@@ -96,6 +97,8 @@ class ChatScreen(Screen):
         bar.model = f"{b.model_id} ({b.model_reason})" if b.model_reason else b.model_id
         bar.adapter = getattr(b.engine, "active_adapter", None) or "base"
         self.refresh_memories()
+        # The chat's opening line, as the reply prompt holds it (memlora_mlx.ops.reply.OPENING)
+        self.run_worker(self._log(OpeningMessage(b.conversation.opening)))
 
     def on_backend_failed(self, msg: M.BackendFailed) -> None:
         self.query_one(StatusBar).model = "not loaded"

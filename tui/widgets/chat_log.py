@@ -34,6 +34,14 @@ class AssistantMessage(Markdown):
             await stream.stop()
 
 
+class OpeningMessage(Static):
+    """The assistant's first line of the chat (memlora_mlx.ops.reply.OPENING): the reply prompt holds it too."""
+
+    def __init__(self, text: str, **kwargs):
+        super().__init__(text, markup=False, **kwargs)
+        self.border_title = "memlora"
+
+
 class RecallNote(Static):
     """The memories a reply was given, under it: the evidence stays visible even when the model refuses."""
 
