@@ -53,6 +53,7 @@ class TrainConfig:
     out: str
     base: str | None = None
     resume: bool = False
+    init_adapter: str | None = None  # start from these LoRA weights (fresh optimizer, step 0)
     hp: dict = field(default_factory=lambda: dict(CONFIG_DEFAULTS))
 
 
@@ -147,11 +148,21 @@ def train_adapter(cfg: TrainConfig) -> dict:
     return worker.run(_train, cfg)
 
 
+def _prompt_features(data_dir: Path) -> dict:
+    """What the runtime must send this adapter, from the data's stats.json: `context_turns` (earlier chat messages
+    shown as context, `memlora distill --extract-followups`)."""
+    try:
+        stats = json.loads((data_dir / "stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {"context_turns": int(stats["context_turns"])} if stats.get("context_turns") else {}
+
+
 def _train(cfg: TrainConfig) -> dict:
     import mlx.core as mx
     import mlx.optimizers as optim
     import numpy as np
-    from mlx.utils import tree_unflatten
+    from mlx.utils import tree_flatten, tree_unflatten
     from mlx_lm.tuner import trainer as mlx_trainer
     from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
     from mlx_lm.tuner.utils import build_schedule
@@ -204,9 +215,22 @@ def _train(cfg: TrainConfig) -> dict:
         print(f"resuming {out} at iteration {start}", file=sys.stderr)
     elif cfg.resume:
         print(f"nothing to resume in {out}; starting fresh", file=sys.stderr)
+    if cfg.init_adapter and not state:  # a resumed run already holds its own weights
+        src = Path(cfg.init_adapter)
+        src = src / "adapters.safetensors" if src.is_dir() else src
+        if not src.exists():
+            raise TrainError(f"--init-adapter: no {src}")
+        weights = mx.load(str(src))
+        trainable = dict(tree_flatten(model.trainable_parameters()))
+        if not weights or (bad := [k for k in weights if k not in trainable or trainable[k].shape != weights[k].shape]):
+            raise TrainError(f"--init-adapter {src}: its weights do not fit this run's LoRA layers "
+                             f"({', '.join((bad if weights else ['no weights'])[:3])} …); same base and --lora-layers?")
+        model.load_weights(list(weights.items()), strict=False)
+        print(f"starting from the LoRA weights in {src}", file=sys.stderr)
     remaining = hp["iters"] - start
     config = adapter_config(model, resolved.model_id, layers=hp.get("lora_layers"), op=cfg.op, compute=compute,
-                            data=str(cfg.data), **{k: v for k, v in hp.items() if k != "compute"})
+                            data=str(cfg.data), **{k: v for k, v in hp.items() if k != "compute"},
+                            **_prompt_features(Path(cfg.data)))
     (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
 
     t0 = time.perf_counter()
@@ -286,6 +310,8 @@ def add_parser(sub, name="train"):
     p.add_argument("--time-limit", type=float, help="minutes; stop cleanly when reached")
     p.add_argument("--steps-per-report", type=int)
     p.add_argument("--lora-layers", type=int, help="train the last N blocks only (default: all)")
+    p.add_argument("--init-adapter", default=None, metavar="DIR|FILE",
+                   help="start from an existing adapter's weights (same base and layers), e.g. a shipped one")
     p.set_defaults(func=run)
     return p
 
@@ -326,7 +352,8 @@ def config_from_args(args) -> TrainConfig:
         preset = find_preset(base) if base else default_preset()[0]
         model_id = preset.model_id if preset else Path(base).name
         out = str(data_dir() / "adapters" / model_id / args.op)
-    return TrainConfig(op=args.op, data=args.data, out=out, base=base, resume=args.resume, hp=hp)
+    return TrainConfig(op=args.op, data=args.data, out=out, base=base, resume=args.resume,
+                       init_adapter=getattr(args, "init_adapter", None), hp=hp)
 
 
 def run(args) -> int:

@@ -2,11 +2,18 @@
 do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
-        [--dates 2026-12-01,2026-12-02,...] [--statements-only]
+        [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
+`--context` shows each message with the previous one of its chat as context, as the chat does with
+`Conversation(extract_context=1)`. `--followups` runs FOLLOWUPS and FOLLOWUPS_B instead (with `--context`: the previous message as
+context; without: the follow-up alone, as the chat did before): a message that leans on the previous one
+("He works as a chef there.") must give a fact that names what it refers to, and a question or small talk after a
+statement must give none (not the statement's fact again). They were written for this probe, not drawn from the
+training templates (`distill/chat_source.py: FOLLOWUPS`).
 """
+import re
 
 import argparse
 import json
@@ -32,22 +39,84 @@ FACTS = {"My sister Maria works as a pilot in Lisbon.", "I have two cats called 
          "Oh and I can't eat gluten."}
 
 
+# (user, previous message, follow-up, patterns its facts must all match; none: the follow-up must give no fact)
+FOLLOWUPS = [
+    ("mia", "I just adopted a puppy.", "She's called Bean and she's a beagle.", [r"bean", r"puppy|dog|beagle"]),
+    ("mia", "My brother Sam lives in Oslo.", "He works as a chef there.", [r"chef", r"brother|sam"]),
+    ("jo", "I started a new job last week.", "It's at a bakery called Crumb & Co.", [r"crumb|bakery"]),
+    ("kim", "My son Theo is 12.", "He plays the violin.", [r"violin", r"theo|son"]),
+    ("lee", "My girlfriend Priya is a dentist.", "She works at a clinic in Leeds.", [r"leeds|clinic", r"priya|girlfriend"]),
+    ("ana", "We bought a house last month.", "It's in Porto, near the river.", [r"porto"]),
+    ("ben", "I have a cat called Miso.", "He's five years old.", [r"five|\b5\b", r"miso|cat"]),
+    ("rui", "My partner Tessa is a vet.", "She's also learning to play the drums.", [r"drum", r"tessa|partner"]),
+    ("mia", "My brother Sam lives in Oslo.", "What a rainy day it is here.", None),
+    ("alex", "My sister Maria works as a pilot in Lisbon.", "Can you explain why the sky is blue?", None),
+    ("jo", "I'm allergic to peanuts.", "Thanks!", None),
+    ("sam", "I drive a blue Honda Civic.", "What's my dog's name?", None),
+]
+# a second set, written after the first follow-up adapter was measured on the set above and before the second was
+FOLLOWUPS_B = [
+    ("nina", "My grandpa Walter turned 90 on Sunday.", "He still walks to the market every morning.",
+     [r"market", r"walter|grandpa"]),
+    ("omar", "I bought a bike last weekend.", "It's a green Trek, second-hand.", [r"trek|green", r"bike"]),
+    ("tara", "My niece Lily started school.", "She's in year one at Hillside Primary.", [r"hillside", r"lily|niece"]),
+    ("dev", "I've got a job interview on Friday.", "It's with a design agency in Bristol.", [r"bristol|design agency"]),
+    ("eva", "My roommate Jonah is from Chile.", "He teaches salsa on weekends.", [r"salsa", r"jonah|roommate"]),
+    ("max", "We have a parrot called Kiwi.", "She can say about twenty words.", [r"twenty|\b20\b", r"kiwi|parrot"]),
+    ("zoe", "My mum had surgery yesterday.", "She's recovering at home now.", [r"recover", r"mum|mother"]),
+    ("liam", "I'm reading a great book.", "It's called The Overstory, by Richard Powers.", [r"overstory"]),
+    ("nina", "My grandpa Walter turned 90 on Sunday.", "Haha, time flies.", None),
+    ("omar", "I bought a bike last weekend.", "Do you know any good cycling routes?", None),
+    ("tara", "My niece Lily started school.", "Anyway, how are you?", None),
+    ("dev", "I've got a job interview on Friday.", "Wish me luck!", None),
+]
+
+
+def followups(engine, day: str, with_context: bool) -> None:
+    for name, pairs in (("A", FOLLOWUPS), ("B", FOLLOWUPS_B)):
+        followup_set(engine, day, with_context, name, pairs)
+
+
+def followup_set(engine, day: str, with_context: bool, name: str, pairs: list) -> None:
+    resolved = quiet = n_res = n_quiet = 0
+    for user, prev, line, patterns in pairs:
+        facts = extract_op.extract_facts(engine, [Turn(user, line)], day,
+                                         context=[Turn(user, prev)] if with_context else None)
+        if patterns is None:
+            n_quiet, quiet = n_quiet + 1, quiet + (not facts)
+        else:
+            n_res += 1
+            resolved += any(all(re.search(p, f, re.I) for p in patterns) for f in facts)
+        print(f"{day} {'follow-up' if patterns else 'quiet    '} {prev!r} / {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": name, "context": with_context,
+                      "followups_resolved": f"{resolved}/{n_res}",
+                      "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--adapters", default="default", help="default (the shipped ones) | none | DIR of <op>/ adapters")
     p.add_argument("--model", default=None)
     p.add_argument("--dates", default="2026-12-01", help="comma-separated session dates, one run each")
     p.add_argument("--statements-only", action="store_true", help="skip the questions and small talk")
+    p.add_argument("--context", action="store_true", help="the previous message of the chat goes along as context")
+    p.add_argument("--followups", action="store_true", help="run the follow-up pairs instead of the scripts")
     args = p.parse_args()
     engine = Engine(args.model, adapters=None if args.adapters == "none" else args.adapters)
     for day in args.dates.split(","):
+        if args.followups:
+            followups(engine, day, args.context)
+            continue
         said = quiet = n_said = n_quiet = 0
         for script, user in SCRIPTS:
+            prev = None
             for line in read_script(script):
+                context = [Turn(user, prev)] if args.context and prev else None
+                prev = None if line == "/new" else line
                 fact_line = line in FACTS
                 if line.startswith("/") or (args.statements_only and not fact_line):
                     continue
-                facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+                facts = extract_op.extract_facts(engine, [Turn(user, line)], day, context=context)
                 n_said, n_quiet = n_said + fact_line, n_quiet + (not fact_line)
                 said, quiet = said + (fact_line and bool(facts)), quiet + (not fact_line and not facts)
                 print(f"{day} {'statement' if fact_line else 'quiet    '} {line!r} -> {facts}", flush=True)

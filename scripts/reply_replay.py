@@ -169,6 +169,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("users", nargs="*", help=f"chats to replay: {', '.join(CHATS)} (default: all)")
     ap.add_argument("--out", default="runs/reply_replay.jsonl")
+    ap.add_argument("--history-tokens", type=int, default=None,
+                    help="earlier turns of the chat in the reply prompt, in tokens (default: the chat's, none)")
     ap.add_argument("--rescore", metavar="FILE", help="score a saved --out file instead of replaying")
     ap.add_argument("--min-relevance", type=float, default=MIN_RELEVANCE,
                     help=f"the chat's recall gate (default {MIN_RELEVANCE}); a negative value turns it off")
@@ -182,7 +184,9 @@ def main() -> None:
     with open(args.out, "w") as out:
         for user in args.users or list(CHATS):
             t0 = time.time()
-            c = replay(user, CHATS[user], out, min_relevance=args.min_relevance if args.min_relevance >= 0 else None)
+            extra = {} if args.history_tokens is None else {"history_budget": args.history_tokens}
+            c = replay(user, CHATS[user], out, min_relevance=args.min_relevance if args.min_relevance >= 0 else None,
+                       **extra)
             lines.append(summary(user, c))
             print(lines[-1], f"({time.time() - t0:.0f} s)", flush=True)
     print("total:", "; ".join(lines), f"(replies in {args.out})")

@@ -309,3 +309,22 @@ def test_warm_computes_the_reply_prefix_before_the_first_message(memory):
     "".join(conv.turn("Hello!"))
     # the system text came from the warm-up's cache; only the message's own tokens were computed
     assert memory.engine.last_stats["cached_tokens"] >= memory.engine.count_tokens(system["content"])
+
+
+def test_extract_context_sends_the_previous_message_along(memory):
+    conv = Conversation(memory, "mia", extract_context=1)
+    for text in ("I just adopted a puppy.", "She's called Bean."):
+        "".join(conv.turn(text))
+        conv.remember(text)
+    extracts = [m for adapter, m in memory.engine.prompts if adapter == "extract"]
+    assert "Earlier, already remembered" not in extracts[0][-1]["content"]  # the first message has no earlier one
+    assert extracts[-1][-1]["content"].endswith(
+        "Earlier, already remembered:\nmia: I just adopted a puppy.\n\nNew:\nmia: She's called Bean.")
+    assert conv.new().extract_context == 1 and conv.new().earlier_messages("x") == []  # a new chat starts afresh
+    memory.engine.adapter_configs = {"extract": {"context_turns": 1}}  # an extract adapter trained with context
+    assert Conversation(memory, "mia").extract_context == 1
+    memory.engine.adapter_configs = {"extract": {}}
+    plain = Conversation(memory, "mia")  # an adapter trained without: the message alone
+    "".join(plain.turn("He is five."))
+    plain.remember("He is five.")
+    assert [m for a, m in memory.engine.prompts if a == "extract"][-1][-1]["content"].endswith("\n\nmia: He is five.")

@@ -341,3 +341,34 @@ def test_distill_reply_cli_writes_the_chats_and_refuses_other_sources(tmp_path):
     assert main(["distill", "--op", "reply", "--source", "locomo", "--inputs", str(CONV30), "--out",
                  str(tmp_path / "x")]) == 2
     assert main(["distill", "--op", "extract", "--source", "locomo", "--out", str(tmp_path / "y")]) == 2
+
+
+def test_extract_followups_show_the_previous_message_and_target_only_the_new_one(conv30):
+    from memlora_mlx.ops import extract as extract_op
+
+    splits = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1, followups=200)
+    rows = [r for r in splits["train"] if r["meta"].get("variant", "").startswith("chat_followup")]
+    assert len(rows) == 200
+    base = ls.build("extract", [conv30], {"conv-30": "train"}, valid_sessions=2, seed=1)
+    strip = lambda rows: [r for r in rows if "variant" not in r["meta"]]  # noqa: E731
+    assert strip(base["train"]) == strip(splits["train"])  # the LoCoMo cases do not move
+    kinds = {k: [r for r in rows if r["meta"]["variant"] == k]
+             for k in ("chat_followup", "chat_followup_quiet", "chat_followup_other")}
+    assert all(kinds.values())
+    assert all(r["messages"][-1]["content"] == '{"facts": []}' for r in kinds["chat_followup_quiet"])
+    for r in rows:
+        prompt = r["messages"][-2]["content"]
+        earlier, new = prompt.split(f"{extract_op.CONTEXT_HEAD}\n", 1)[1].split(f"\n\n{extract_op.NEW_HEAD}\n")
+        speaker, message = new.split(": ", 1)
+        assert earlier.startswith(f"{speaker}: ") and "\n" not in message
+        for fact in r["meta"]["facts"]:
+            assert fact.startswith(speaker)
+            if r["meta"]["variant"] == "chat_followup_other":  # an unrelated statement: names from it alone
+                names = {w.strip(".,'s") for w in fact.split()[1:] if w[:1].isupper()} - set(calendar.month_name)
+                assert all(n in message for n in names - {speaker}), (message, fact)
+    resolved = kinds["chat_followup"]
+    # a follow-up's fact names what the pronoun stood for, which only the previous message says
+    assert sum(any(w.strip(".,'") in r["messages"][-2]["content"].split(extract_op.NEW_HEAD)[0]
+                   and w.strip(".,'") not in r["messages"][-2]["content"].split(extract_op.NEW_HEAD)[1]
+                   for f in r["meta"]["facts"] for w in f.split()[1:] if w[:1].isupper())
+               for r in resolved) > len(resolved) // 2

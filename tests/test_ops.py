@@ -76,3 +76,13 @@ def test_extract_stops_a_repeating_list():
     facts = extract_facts(eng, [Turn("Ann", "I like tea")], "8 May 2023")
     assert facts == ["Ann likes tea.", "Bob runs."]
     assert eng.pulled < 10
+
+
+def test_extract_context_is_shown_before_the_new_turns_and_absent_by_default():
+    new = [Turn("mia", "She's called Bean.")]
+    plain = extract.build_messages(new, "2026-12-02")
+    assert extract.CONTEXT_HEAD not in plain[-1]["content"] and plain[-1]["content"].endswith("mia: She's called Bean.")
+    shown = extract.build_messages(new, "2026-12-02", context=[Turn("mia", "I just adopted a puppy.")])
+    assert shown[:-1] == plain[:-1]  # system and example unchanged: the cached prefix holds
+    assert shown[-1]["content"] == ("Session date: 2 December 2026\n\nEarlier, already remembered:\n"
+                                    "mia: I just adopted a puppy.\n\nNew:\nmia: She's called Bean.")

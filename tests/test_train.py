@@ -135,3 +135,25 @@ def test_val_batches_score_the_same_examples_every_time(tmp_path, tiny_model_dir
     losses = [v for _, v in card["val_history"]]
     assert len(losses) >= 3 and max(losses) - min(losses) < 1e-4, losses
     assert card["data"]["valid"] == 3
+
+
+def test_init_adapter_starts_from_its_weights_and_refuses_a_mismatch(tmp_path, tiny_model_dir):
+    first = train_adapter(_cfg(tmp_path / "a", tiny_model_dir, iters=6))
+    cfg = _cfg(tmp_path / "b", tiny_model_dir, iters=2)
+    cfg.init_adapter = str(tmp_path / "a" / "adapter")
+    (tmp_path / "b" / "data" / "stats.json").write_text(json.dumps({"op": "extract", "context_turns": 1}))
+    card = train_adapter(cfg)
+    # what the runtime must send it comes with the adapter (distill --extract-followups -> context_turns)
+    assert json.loads((tmp_path / "b" / "adapter" / "adapter_config.json").read_text())["context_turns"] == 1
+    assert "context_turns" not in json.loads((tmp_path / "a" / "adapter" / "adapter_config.json").read_text())
+    fresh = train_adapter(_cfg(tmp_path / "c", tiny_model_dir, iters=2))
+    best_a = min(v for _, v in first["val_history"])
+    assert card["val_history"][0][1] == pytest.approx(best_a, rel=1e-4)  # step 0 scores the given weights
+    assert fresh["val_history"][0][1] > best_a  # a fresh start does not
+    import mlx.core as mx
+
+    mx.save_safetensors(str(tmp_path / "bad.safetensors"), {"model.layers.0.self_attn.q_proj.lora_a": mx.zeros((3, 3))})
+    bad = _cfg(tmp_path / "d", tiny_model_dir, iters=2)
+    bad.init_adapter = str(tmp_path / "bad.safetensors")
+    with pytest.raises(TrainError, match="do not fit"):
+        train_adapter(bad)

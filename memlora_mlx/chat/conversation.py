@@ -113,11 +113,12 @@ class Conversation:
                  min_score: float = MIN_SCORE, margin: float = RECALL_MARGIN,
                  min_relevance: float | None = MIN_RELEVANCE, max_tokens: int = reply_op.MAX_TOKENS,
                  history_budget: int = reply_op.HISTORY_BUDGET, lock: threading.Lock | None = None,
-                 today: Callable[[], date] = date.today):
+                 today: Callable[[], date] = date.today, extract_context: int | None = None):
         self.memory, self.user_id, self._engine = memory, user_id, engine
         self.top_k, self.min_score, self.margin, self.max_tokens = top_k, min_score, margin, max_tokens
         self.min_relevance = min_relevance
         self.history_budget, self.today = history_budget, today
+        self._extract_context = extract_context
         self.lock = lock or threading.Lock()  # memory writes (pipeline, /remember, images) run one at a time
         self._turns: list[tuple[list[dict], int]] = []  # (user + assistant messages, tokens they take in the prompt)
         self._start = 0  # first turn still in the prompt: moves only on a trim, so the prompt prefix stays put
@@ -128,6 +129,16 @@ class Conversation:
         return self._engine if self._engine is not None else self.memory.engine
 
     @property
+    def extract_context(self) -> int:
+        """The user's earlier messages of this chat shown to the extractor with each new one (not mined again): as
+        given, else what the loaded extract adapter was trained with (`context_turns` in its adapter_config.json,
+        written by `memlora train` from `memlora distill --extract-followups` data), else none."""
+        if self._extract_context is not None:
+            return self._extract_context
+        configs = getattr(self.memory.engine, "adapter_configs", None) or {}
+        return int((configs.get("extract") or {}).get("context_turns") or 0)
+
+    @property
     def opening(self) -> str:
         """The assistant's first line of this chat (shown when it starts; the reply prompt holds it)."""
         return reply_op.opening(self.user_id)
@@ -136,7 +147,8 @@ class Conversation:
         return Conversation(self.memory, self.user_id, engine=self._engine, top_k=self.top_k,
                             min_score=self.min_score, margin=self.margin, min_relevance=self.min_relevance,
                             max_tokens=self.max_tokens,
-                            history_budget=self.history_budget, lock=self.lock, today=self.today)
+                            history_budget=self.history_budget, lock=self.lock, today=self.today,
+                            extract_context=self._extract_context)
 
     @property
     def history(self) -> list[dict]:
@@ -217,8 +229,19 @@ class Conversation:
 
     def remember(self, message: str, reply: str | None = None) -> list[dict]:
         """The memory pipeline (extract -> update -> apply) over the user's message; runs after the reply, in order.
-        The reply is not passed: `Memory.add` would extract it as facts about an "Assistant" speaker, and a reply
-        restates the user's facts. Returns the ADD/UPDATE/DELETE results."""
+        With `extract_context`, the user's previous message of this chat goes along as context (not mined), so that a
+        follow-up ("She's called Bean.") can be resolved. The reply is not passed: `Memory.add` would extract it as
+        facts about an "Assistant" speaker, and a reply restates the user's facts. Returns the ADD/UPDATE/DELETE
+        results."""
+        context = self.earlier_messages(message)[-self.extract_context:] if self.extract_context else []
         with self.lock:
             return self.memory.add([{"role": "user", "content": message}], user_id=self.user_id,
-                                   session_date=self.today().isoformat())["results"]
+                                   session_date=self.today().isoformat(),
+                                   context=[{"role": "user", "content": c} for c in context] or None)["results"]
+
+    def earlier_messages(self, message: str) -> list[str]:
+        """The user's messages of this chat before `message` (its own turn is recorded when its reply ends)."""
+        said = [m["content"] for m in self.history if m["role"] == "user"]
+        if said and said[-1] == message:
+            said = said[:-1]
+        return said

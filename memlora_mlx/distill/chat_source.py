@@ -5,6 +5,9 @@ in the first person, mostly questions and small talk. These examples teach that 
 - a statement -> facts in the third person that keep the relation, the name and the speaker ("My brother Tom
   is a chef in Oslo." from sam -> "sam's brother Tom is a chef in Oslo.") and add nothing the message lacks;
 - a question about the user, a request or small talk -> {"facts": []}.
+Follow-ups (`followup_examples`): the previous message of the chat as context, then a message that leans on it
+("I just adopted a rabbit." / "She's called Luna." -> "sam's rabbit is called Luna."); the context's facts are
+already stored, so only the new message's are the target (none for a question or small talk after a statement).
 The fillers never name what `scripts/chat_drive_example.txt` tells (its sister, cats, job, hobby, trip, food
 and their names), so the drive stays held out; a test checks it.
 """
@@ -119,3 +122,85 @@ def chat_examples(n: int, *, quiet_share: float = 0.4, rng: random.Random) -> li
         rows.append(chat_example(op.build_messages([Turn(speaker, text)], day.isoformat()), target, op="extract",
                                  conv="synthetic-chat", n_facts=len(facts), facts=facts, variant=kind))
     return rows
+
+
+HE = {"brother", "father", "uncle", "son", "husband"}
+SHE = {"mother", "aunt", "daughter", "wife", "grandmother"}
+
+# (previous message, follow-up, facts of the follow-up with what it refers to spelled out)
+FOLLOWUPS = [
+    ("I just adopted a {pet}.", "{Pron} is called {p1}.", ["{U}'s {pet} is called {p1}."]),
+    ("We got a {pet} last week!", "Her name is {p1}.", ["{U}'s {pet} is called {p1}."]),
+    ("My {rel} {name} lives in {city}.", "{Pron} works as {a_job} there.", ["{U}'s {rel} {name} works as {a_job} in {city}."]),
+    ("My {rel} {name} is visiting next week.", "{Pron} lives in {city}.", ["{U}'s {rel} {name} lives in {city}."]),
+    ("I started a new job last week.", "It's at {place}, as {a_job}.", ["{U} works as {a_job} at {place}."]),
+    ("I'm planning a trip in {month}.", "We're going to {city} for a week.", ["{U} is going to {city} in {month} for a week."]),
+    ("I have a {pet} named {p1}.", "{P1Pron} is three years old.", ["{U}'s {pet} {p1} is three years old."]),
+    ("My {rel} is called {name}.", "{Pron}'s {a_job}.", ["{U}'s {rel} {name} is {a_job}."]),
+    ("I've been learning {skill}.", "I practise every {day} evening.", ["{U} practises {skill} every {day} evening."]),
+    ("My favourite food is {food}.", "I'm also allergic to {allergen}.", ["{U} is allergic to {allergen}."]),
+    ("I live in {city}.", "I work at {place} there.", ["{U} works at {place} in {city}."]),
+    ("My {rel} {name} came to visit.", "{Pron}'s learning {skill} at the moment.", ["{U}'s {rel} {name} is learning {skill}."]),
+    ("My {rel} {name} called me today.", "{Pron}'s moving to {city} in {month}.", ["{U}'s {rel} {name} is moving to {city} in {month}."]),
+    ("My {rel} {name} is in college.", "{Pron}'s studying to be {a_job}.", ["{U}'s {rel} {name} is studying to be {a_job}."]),
+    ("My {rel} {name} loves the outdoors.", "{Pron} goes {hobby} every {day}.", ["{U}'s {rel} {name} goes {hobby} every {day}."]),
+    ("I have a {pet} named {p1}.", "{P1Pron} sleeps on my bed every night.", ["{U}'s {pet} {p1} sleeps on {U}'s bed every night."]),
+    ("We moved last month.", "Our new flat is in {city}.", ["{U}'s new flat is in {city}."]),
+    ("I joined a new gym.", "It's near {place}, and I go every {day}.", ["{U} goes to a gym near {place} every {day}."]),
+    ("My {rel} {name} got a new job.", "{Pron} works at {place} now, as {a_job}.", ["{U}'s {rel} {name} works as {a_job} at {place}."]),
+]
+
+
+def _pronouns(f: dict, rng: random.Random) -> dict:
+    rel = f["rel"]
+    pron = "He" if rel in HE else "She" if rel in SHE else "They"
+    return {**f, "Pron": pron, "P1Pron": rng.choice(["He", "She"])}
+
+
+def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) -> list[dict]:
+    """`n` two-message examples: the previous message as context, then a message whose facts are the target.
+    `follow_share` of them lean on the context (FOLLOWUPS); of the rest, 60 % are a quiet message after a statement
+    or another quiet one ({"facts": []}: the context's facts are not extracted again, nothing is made up from a
+    question) and 40 % an unrelated statement (its facts only)."""
+    from ..ops import extract as op
+    from ..types import Turn
+
+    rows = []
+    for i in range(n):
+        speaker = rng.choice(SPEAKERS)
+        day = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
+        f = draw_fields(rng, speaker, day)
+        kind = rng.random()
+        if kind < follow_share:
+            prev, text, templates = rng.choice(FOLLOWUPS)
+            f = _pronouns(f, rng)
+            if "{Pron}" in text and f["Pron"] == "They":  # "They works" reads wrong: keep to he/she relations
+                f["rel"] = rng.choice(sorted(HE | SHE))
+                f = _pronouns(f, rng)
+            prev, text, facts, variant = prev.format(**f), text.format(**f), [t.format(**f) for t in templates], \
+                "chat_followup"
+        elif kind < follow_share + (1 - follow_share) * 0.6:  # after a statement, or after another quiet one
+            prev = (rng.choice(STATEMENTS)[0] if rng.random() < 0.6 else rng.choice(QUIET)).format(**f)
+            text, facts, variant = rng.choice(QUIET).format(**f), [], "chat_followup_quiet"
+        else:
+            prev = rng.choice(QUIET + [s for s, _ in STATEMENTS]).format(**f)
+            message, templates = rng.choice(STATEMENTS)
+            text, facts, variant = message.format(**f), [t.format(**f) for t in templates], "chat_followup_other"
+        target = json.dumps({"facts": facts}, ensure_ascii=False)
+        messages = op.build_messages([Turn(speaker, text)], day.isoformat(), context=[Turn(speaker, prev)])
+        rows.append(chat_example(messages, target, op="extract", conv="synthetic-chat", n_facts=len(facts),
+                                 facts=facts, variant=variant))
+    return rows
+
+
+def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int) -> None:
+    """Insert `n_chat` single messages and `n_followups` two-message examples into train (and a tenth as many into
+    valid) at random places, each kind from its own stream: the rest of the build is the same without them."""
+    crng = random.Random(seed + 4)
+    for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
+        for r in chat_examples(n, quiet_share=quiet_share, rng=crng):
+            out[name].insert(crng.randint(0, len(out[name])), r)
+    frng = random.Random(seed + 5)
+    for name, n in (("train", n_followups), ("valid", max(1, n_followups // 10))) if n_followups else ():
+        for r in followup_examples(n, rng=frng):
+            out[name].insert(frng.randint(0, len(out[name])), r)

@@ -47,6 +47,9 @@ def add_arguments(p):
                         "relation-keeping facts, questions and small talk with none")
     p.add_argument("--extract-chat-quiet", type=float, default=0.4, metavar="RATIO",
                    help="extract: share of the --extract-chat messages that are questions or small talk")
+    p.add_argument("--extract-followups", type=int, default=0, metavar="N",
+                   help="extract: N two-message chat examples (the previous message as context, then one that leans "
+                        "on it or not; only the new message's facts are the target)")
     p.add_argument("--answer-variants", type=float, default=0.0, metavar="RATIO",
                    help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
                         "default (see docs/distillation.md for what it measured)")
@@ -159,6 +162,7 @@ def run(args) -> int:
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
                            single_ratio=args.extract_single, quiet_ratio=args.extract_quiet,
                            chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
+                           followups=args.extract_followups,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,
@@ -177,6 +181,8 @@ def run(args) -> int:
              "seconds": round(time.perf_counter() - t0, 1)}
     if teacher_stats is not None:
         stats["teacher"] = teacher_stats
+    if args.op == "extract" and args.extract_followups:
+        stats["context_turns"] = 1  # examples show the previous message as context; `memlora train` passes it on
     Path(args.out, "stats.json").write_text(json.dumps(stats, indent=2))
     print(json.dumps(stats, indent=2))
     if not counts.get("train"):

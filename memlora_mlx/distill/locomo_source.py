@@ -342,7 +342,7 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
           single_ratio=0.5, quiet_ratio=0.0, variant_ratio=0.0, refusal_ratio=1.0, extra_updates=2, seed=0,
-          chat_examples=0, chat_quiet=0.4, embedder=None) -> dict[str, list[dict]]:
+          chat_examples=0, chat_quiet=0.4, followups=0, embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
     Single-turn extract copies (`single_ratio`), chat-style answer copies (`variant_ratio`) and extra UPDATE
@@ -387,11 +387,8 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
             rows.insert(vrng.randint(0, len(rows)), r)
         if op == "answer" and name != "test" and refusal_ratio < 1.0:  # after shuffling: test stays the same
             rows[:] = [r for r in rows if r["meta"]["category"] != 5 or krng.random() < refusal_ratio]
-    if op == "extract" and chat_examples:
-        from .chat_source import chat_examples as make_chat
+    if op == "extract":
+        from .chat_source import add_chat_examples
 
-        crng = random.Random(seed + 4)
-        for name, n in (("train", chat_examples), ("valid", max(1, chat_examples // 10))):
-            for r in make_chat(n, quiet_share=chat_quiet, rng=crng):
-                out[name].insert(crng.randint(0, len(out[name])), r)
+        add_chat_examples(out, chat_examples, chat_quiet, followups, seed)
     return out

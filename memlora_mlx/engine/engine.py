@@ -49,6 +49,7 @@ class Engine:
         self.draft_tokens = draft_tokens  # prompt-lookup drafts per greedy step (0: plain decoding)
         self.last_stats: dict = {}
         self._caches: dict = {}
+        self.adapter_configs: dict[str, dict] = {}  # name -> its adapter_config.json (what it was trained with)
         self._lock = threading.Lock()
         worker.run(self._load, model, compute)
         if adapters not in (None, "none"):
@@ -100,6 +101,7 @@ class Engine:
             cfg = worker.run(_load_adapter, self.vlm, name, Path(path))
         else:
             cfg = worker.run(self.bank.load, name, Path(path))
+        self.adapter_configs[name] = cfg
         self._caches.pop(name, None)
         self._caches.pop(f"{name}@base", None)  # the cache it used while it ran on the bare base
         return cfg

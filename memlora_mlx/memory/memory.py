@@ -122,9 +122,11 @@ class Memory:
 
     # -- add -------------------------------------------------------------------------------------
     def add(self, messages, user_id: str, infer: bool = True, metadata: dict | None = None,
-            session_date: str | None = None) -> dict:
+            session_date: str | None = None, context=None) -> dict:
         """Extract facts from `messages`, decide ADD/UPDATE/DELETE/NONE for each, apply.
-        infer=False stores each message's text verbatim. Returns {"results": [{"id","memory","event",...}]}."""
+        infer=False stores each message's text verbatim. `context` (same forms as `messages`): earlier turns shown to
+        the extractor so that a follow-up ("She's called Bean.") can be resolved; not mined themselves.
+        Returns {"results": [{"id","memory","event",...}]}."""
         _check_user(user_id)
         turns = to_turns(messages, user_id)
         if not turns:
@@ -139,7 +141,8 @@ class Memory:
             return res
         facts = []
         for chunk in chunk_turns([t for t in turns if (t.text or "").strip()]):
-            facts += extract_op.extract_facts(self.engine, chunk, session_date, max_tokens=self.max_tokens["extract"])
+            facts += extract_op.extract_facts(self.engine, chunk, session_date, max_tokens=self.max_tokens["extract"],
+                                              context=to_turns(context, user_id) if context else None)
         res = self.add_facts(facts, user_id, metadata=metadata, session_date=session_date, _source=source)
         res["results"] = images + res["results"]
         return res

@@ -50,11 +50,19 @@ def format_turn(turn: Turn) -> str:
     return f"{turn.speaker}: {text}"
 
 
-def build_messages(turns: list[Turn], session_date: str | None) -> list[dict]:
-    """Chat messages for the extract adapter (shared with distillation: same text)."""
+CONTEXT_HEAD = "Earlier, already remembered:"
+NEW_HEAD = "New:"
+
+
+def build_messages(turns: list[Turn], session_date: str | None, context: list[Turn] | None = None) -> list[dict]:
+    """Chat messages for the extract adapter (shared with distillation: same text). `context`: earlier turns of the
+    same chat, shown so that "She's called Bean." after "I just adopted a puppy." can be resolved; their facts are
+    already stored and are not to be extracted again (the chat's follow-up examples teach that)."""
     lines = [format_turn(t) for t in turns]
     date = format_date(session_date)
     head = f"Session date: {date}\n\n" if date else ""
+    if context:
+        head += f"{CONTEXT_HEAD}\n" + "\n".join(format_turn(t) for t in context) + f"\n\n{NEW_HEAD}\n"
     return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": head + "\n".join(lines)}]
 
 
@@ -117,11 +125,13 @@ def _repeats(text: str) -> bool:
     return len(items) != len(set(items))
 
 
-def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256) -> list[str]:
-    """Run the extract adapter on `turns`; stops early on a repeated fact; rejects are logged, never raised."""
+def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
+                  context: list[Turn] | None = None) -> list[str]:
+    """Run the extract adapter on `turns` (`context`: earlier turns, not mined); stops early on a repeated fact;
+    rejects are logged, never raised."""
     if not turns:
         return []
-    out, messages = "", build_messages(turns, session_date)
+    out, messages = "", build_messages(turns, session_date, context)
     for delta in engine.stream(messages, adapter="extract", max_tokens=max_tokens,
                                temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP):
         out += delta
