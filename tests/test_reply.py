@@ -204,3 +204,11 @@ def test_as_said_to_user_turns_only_restated_memories():
                  "I am learning the piano.", "My favourite is the baker's dozen."):  # no memory restated
         assert R.as_said_to_user(kept, mems, "jo") == kept
     assert R.as_said_to_user("I work as a baker at Crumb & Co.", [], "jo") == "I work as a baker at Crumb & Co."
+
+
+def test_a_refusal_counts_only_when_memories_were_shown():
+    mem = [{"text": "alex's favourite food is mushroom risotto."}]
+    said = "I'm sorry, but I don't have any information about your favourite food."
+    assert R.refuses_what_it_was_shown(said, mem) and not R.refuses_what_it_was_shown(said, [])
+    assert not R.refuses_what_it_was_shown("Your favourite food is mushroom risotto.", mem)
+    assert not R.refuses_what_it_was_shown(R.grounded_reply(mem, "alex"), mem)  # the replacement is not one

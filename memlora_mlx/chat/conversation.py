@@ -41,7 +41,8 @@ TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down 
 
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
-    the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`). A reply
+    the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`); a
+    refusal while memories were shown gives way to the best of them (`reply_op.refuses_what_it_was_shown`). A reply
     that named something about the user that nobody said ends as `reply_op.grounded_reply`
     (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
     `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
@@ -89,8 +90,8 @@ class Reply:
                 self.text = reply_op.as_said_to_user(self.text, shown, conv.user_id)  # "I drive …" -> "You drive …"
                 self.ungrounded = reply_op.ungrounded(self.text, reply_op.grounding_sources(
                     self.message, shown, conv.user_id, conv.today()))
-                if self.ungrounded:  # the streamed draft is replaced (the app shows the final text)
-                    self.text = reply_op.grounded_reply(shown, conv.user_id)
+                if self.ungrounded or reply_op.refuses_what_it_was_shown(self.text, shown):
+                    self.text = reply_op.grounded_reply(shown, conv.user_id)  # the app shows the final text
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())
