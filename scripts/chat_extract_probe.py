@@ -7,11 +7,11 @@ do questions and small talk give none?
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--followups` runs FOLLOWUPS and FOLLOWUPS_B instead (with `--context`: the previous message as
-context; without: the follow-up alone, as the chat did before): a message that leans on the previous one
-("He works as a chef there.") must give a fact that names what it refers to, and a question or small talk after a
-statement must give none (not the statement's fact again). They were written for this probe, not drawn from the
-training templates (`distill/chat_source.py: FOLLOWUPS`).
+`Conversation(extract_context=1)`. `--followups` runs FOLLOWUPS and FOLLOWUPS_B instead (with `--context`: the
+previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
+message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
+and a question or small talk after a statement must give none (not the statement's fact again). They were written
+for this probe, not drawn from the training templates (`distill/chat_source.py: FOLLOWUPS`).
 """
 import re
 

@@ -75,7 +75,7 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
         if reply.ungrounded:
             say(f"  replaced by: {reply.text} (the draft named {', '.join(reply.ungrounded)}, which neither you nor "
                 "the memories said)")
-        elif reply.text != streamed.strip():  # a memory said back as the user's words, turned to you
+        elif reply.text != streamed.strip():  # said as the user -> to you, or a refusal -> the memory shown
             say(f"  final text: {reply.text}")
         prompt = f" · prompt {row['prompt_tokens']} tok ({row['cached_tokens']} cached)" \
             if row["prompt_tokens"] is not None else ""

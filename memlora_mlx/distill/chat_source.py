@@ -166,7 +166,7 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
     from ..types import Turn
 
     rows = []
-    for i in range(n):
+    for _ in range(n):
         speaker = rng.choice(SPEAKERS)
         day = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
         f = draw_fields(rng, speaker, day)

@@ -54,9 +54,9 @@ EXAMPLE: list[dict] = []
 STOP = None
 # The assistant's first line of every chat: the app and the drive show it, and the prompt holds it after the system
 # text. Without it the bare 0.5B answered greetings as if thanked ("Hello again!" -> "You're welcome! I'm glad I could
-# help."): 6 of 14 greetings, goodbyes and remarks of the four replayed chats got a reply a person would take, 14 of 14
-# with it (`scripts/reply_replay.py`; shorter openings in docs/distillation.md §5). It is not a worked example: the user
-# sees it, so a reply that repeats it ("Hello alex, nice to see you again.") shows nothing they were not given.
+# help."): 6 of 14 greetings, goodbyes and remarks of the four replayed chats got a reply a person would take, 14 of
+# 14 with it (`scripts/reply_replay.py`; shorter openings in docs/distillation.md §5). It is not a worked example: the
+# user sees it, so a reply that repeats it ("Hello alex, nice to see you again.") shows nothing they were not given.
 OPENING = "Hello {user}, nice to see you. How are you? Tell me about your life, or ask me what you told me before."
 
 
@@ -176,10 +176,10 @@ def turn_tokens(turn: list[dict], count_tokens: Callable[[str], int]) -> int:
 def build_messages(message: str, memories: list, history: list[dict], *, user: str, today: date | str | None = None,
                    count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
                    limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
-    """[system, opening] + the user's messages of the newest whole turns of `history` within `budget` tokens + the final user
-    message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context
-    minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one huge message
-    still fits."""
+    """[system, opening] + the user's messages of the newest whole turns of `history` within `budget` tokens + the
+    final user message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the
+    model's context minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one
+    huge message still fits."""
     count = count_tokens or _approx_tokens
     system = SYSTEM_PROMPT.format(user=user, today=format_date(today or date.today()))
     mems = dedupe(memories, top_k)
