@@ -216,6 +216,8 @@ class AsTheUserEngine(ChatScriptedEngine):
             return "I drive a blue Honda Civic. I hope that helps!"
         if adapter == "reply" and "dog" in messages[-1]["content"]:
             return "I drive a blue Honda Civic."  # nothing about a car was recalled for this one
+        if adapter == "reply" and "Priya" in messages[-1]["content"]:
+            return "Hi Priya, nice to see you. How are you?"  # the opening, copied to a person the message names
         if adapter == "reply" and "Honda" in messages[-1]["content"]:
             return "I'm sorry, but I don't have any information about your Honda."  # refuses what it was shown
         return super().generate(messages, adapter=adapter, **kw)
@@ -236,6 +238,9 @@ def test_a_memory_said_back_as_the_user_is_turned_to_them(tmp_path, embedder):
         "".join(refused)
         assert refused.memory_texts == ["sam drives a blue Honda Civic."]
         assert refused.text == "What I remember: You drive a blue Honda Civic."  # the memory it was shown, not "I don't"
+        greeted = conv.turn("My girlfriend Priya is a dentist.")
+        assert "".join(greeted) == "Hi Priya, nice to see you. How are you?"
+        assert greeted.text == "Got it: your girlfriend Priya is a dentist."
         script = tmp_path / "chat.txt"
         script.write_text("What car do I drive?\n")
         out = io.StringIO()

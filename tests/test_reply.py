@@ -212,3 +212,12 @@ def test_a_refusal_counts_only_when_memories_were_shown():
     assert R.refuses_what_it_was_shown(said, mem) and not R.refuses_what_it_was_shown(said, [])
     assert not R.refuses_what_it_was_shown("Your favourite food is mushroom risotto.", mem)
     assert not R.refuses_what_it_was_shown(R.grounded_reply(mem, "alex"), mem)  # the replacement is not one
+
+
+def test_a_greeting_to_someone_the_message_names_is_caught_and_the_message_said_back():
+    assert R.greets_someone_else("Hi Priya, nice to see you. How are you?", "My girlfriend Priya is a dentist.", "lee")
+    assert not R.greets_someone_else("Hello lee, nice to see you again.", "Hello again!", "lee")  # the user
+    assert not R.greets_someone_else("Hello! How are you?", "Hey there!", "lee")
+    assert not R.greets_someone_else("Hi Priya!", "Hey there!", "lee")  # a name the message does not hold
+    assert R.said_back("My girlfriend Priya is a dentist.", "lee") == "Got it: your girlfriend Priya is a dentist."
+    assert R.said_back("I'm allergic to peanuts.", "jo") == "Got it: you are allergic to peanuts."

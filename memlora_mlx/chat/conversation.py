@@ -42,7 +42,8 @@ TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down 
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
     the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`); a
-    refusal while memories were shown gives way to the best of them (`reply_op.refuses_what_it_was_shown`). A reply
+    refusal while memories were shown gives way to the best of them (`reply_op.refuses_what_it_was_shown`), and a
+    draft that greets someone the message names, as if they were in the chat, to the message said back. A reply
     that named something about the user that nobody said ends as `reply_op.grounded_reply`
     (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
     `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
@@ -92,6 +93,9 @@ class Reply:
                     self.message, shown, conv.user_id, conv.today()))
                 if self.ungrounded or reply_op.refuses_what_it_was_shown(self.text, shown):
                     self.text = reply_op.grounded_reply(shown, conv.user_id)  # the app shows the final text
+                elif reply_op.greets_someone_else(self.text, self.message, conv.user_id):  # the opening, copied
+                    self.text = reply_op.grounded_reply(shown, conv.user_id) if self.message.endswith("?") \
+                        else reply_op.said_back(self.message, conv.user_id)
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())

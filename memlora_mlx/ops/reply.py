@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
+from .answer import third_person
 from .parsing import format_date, normalize_text
 
 UNKNOWN_REPLY = "I don't know that yet"
@@ -316,6 +317,25 @@ def refuses_what_it_was_shown(reply: str, memories: list) -> bool:
     """The reply says it does not know, though memories were shown (the chat shows only memories about what the
     message asks)."""
     return bool(memories) and bool(_REFUSES.search(reply))
+
+
+# The opening line copied as a greeting to a person the message names ("My girlfriend Priya is a dentist." -> "Hi Priya,
+# nice to see you. …"; 2 of 12 messages of an unscripted chat, and jo's brother in the replay): that person is not
+# in the chat. Such a draft gives way to the message said back ("Got it: your girlfriend Priya is a dentist."), or,
+# for a question, to what `grounded_reply` gives.
+_GREETING = re.compile(r"^\W*(?i:hi|hello|hey|dear)\s+([A-Z][a-z]+)\b")
+
+
+def greets_someone_else(reply: str, message: str, user: str) -> bool:
+    """The reply opens by greeting a person the message names who is not the user."""
+    m = _GREETING.match(reply)
+    return bool(m) and m.group(1).lower() != user.lower() and bool(re.search(rf"\b{m.group(1)}\b", message))
+
+
+def said_back(message: str, user: str) -> str:
+    """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist." """
+    text = to_you(third_person(message, user), user).strip()
+    return f"Got it: {text[:1].lower()}{text[1:]}" if text.startswith(("You", "Your")) else f"Got it: {text}"
 
 
 def grounded_reply(memories: list, user: str) -> str:
