@@ -173,21 +173,28 @@ What does my sister do?
 """
 
 
-class InventingEngine(ChatScriptedEngine):
-    """Answers about a brother with a name nobody said, as the bare 0.5B did, and about a partner with a city."""
+class DraftingEngine(ChatScriptedEngine):
+    """Writes a fixed reply draft when the user's message holds a keyword (the first that matches), as the bare 0.5B
+    wrote them; other calls as ChatScriptedEngine."""
+
+    def __init__(self, drafts: dict[str, str]):
+        super().__init__()
+        self.drafts = drafts
 
     def generate(self, messages, *, adapter=None, **kw):
         said = messages[-1]["content"].split("\n\n[", 1)[0]  # the user's message, without the memories
-        if adapter == "reply" and "brother" in said:
-            self.calls.append((adapter, messages[-1]["content"]))
-            return "Your brother's name is Rui."
-        if adapter == "reply" and "partner" in said:
-            return "Your partner Tessa is a vet in Paris."
+        if adapter == "reply":
+            for word, draft in self.drafts.items():
+                if word in said:
+                    return draft
         return super().generate(messages, adapter=adapter, **kw)
 
 
+INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner Tessa is a vet in Paris."}
+
+
 def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
-    with Memory(engine=InventingEngine(), store=tmp_path / "store", embedder=embedder) as m:
+    with Memory(engine=DraftingEngine(INVENTED), store=tmp_path / "store", embedder=embedder) as m:
         m.add("rui's partner Tessa is a vet.", user_id="rui", infer=False)
         conv = Conversation(m, "rui")
         reply = conv.turn("What's my brother's name?")
@@ -208,23 +215,16 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
         assert "replaced by: I don't know that yet: you haven't told me. (the draft named Rui" in out.getvalue()
 
 
-class AsTheUserEngine(ChatScriptedEngine):
-    """Restates a memory as if it were the user, as the bare 0.5B did after the opening line."""
-
-    def generate(self, messages, *, adapter=None, **kw):
-        if adapter == "reply" and "car" in messages[-1]["content"]:
-            return "I drive a blue Honda Civic. I hope that helps!"
-        if adapter == "reply" and "dog" in messages[-1]["content"]:
-            return "I drive a blue Honda Civic."  # nothing about a car was recalled for this one
-        if adapter == "reply" and "Priya" in messages[-1]["content"]:
-            return "Hi Priya, nice to see you. How are you?"  # the opening, copied to a person the message names
-        if adapter == "reply" and "Honda" in messages[-1]["content"]:
-            return "I'm sorry, but I don't have any information about your Honda."  # refuses what it was shown
-        return super().generate(messages, adapter=adapter, **kw)
+AS_THE_USER = {  # drafts seen with the opening line
+    "car": "I drive a blue Honda Civic. I hope that helps!",  # restates the memory as the user
+    "dog": "I drive a blue Honda Civic.",  # nothing about a car was recalled for this one
+    "Priya": "Hi Priya, nice to see you. How are you?",  # the opening, copied to a person the message names
+    "Honda": "I'm sorry, but I don't have any information about your Honda.",  # refuses what it was shown
+}
 
 
 def test_a_memory_said_back_as_the_user_is_turned_to_them(tmp_path, embedder):
-    with Memory(engine=AsTheUserEngine(), store=tmp_path / "store", embedder=embedder) as m:
+    with Memory(engine=DraftingEngine(AS_THE_USER), store=tmp_path / "store", embedder=embedder) as m:
         m.add("sam drives a blue Honda Civic.", user_id="sam", infer=False)
         conv = Conversation(m, "sam")
         reply = conv.turn("What car do I drive?")
