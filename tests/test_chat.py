@@ -190,7 +190,8 @@ class DraftingEngine(ChatScriptedEngine):
         return super().generate(messages, adapter=adapter, **kw)
 
 
-INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner Tessa is a vet in Paris."}
+INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner Tessa is a vet in Paris.",
+            "instrument": "I am learning the piano."}
 
 
 def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
@@ -208,6 +209,10 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
         ok = conv.turn("What does Tessa do?")
         assert "Tessa is a vet" in "".join(ok) and ok.text == "From memory: Your partner Tessa is a vet." \
             and ok.ungrounded == []
+        m.add("rui has been learning the cello since September.", user_id="rui", infer=False)
+        noun = conv.turn("Which instrument am I learning?")
+        assert "".join(noun) == "I am learning the piano." and noun.ungrounded == ["piano"]
+        assert noun.text == "What I remember: You have been learning the cello since September."
         script = tmp_path / "chat.txt"
         script.write_text("What's my brother's name?\n")
         out = io.StringIO()
@@ -220,6 +225,8 @@ AS_THE_USER = {  # drafts seen with the opening line
     "dog": "I drive a blue Honda Civic.",  # nothing about a car was recalled for this one
     "Priya": "Hi Priya, nice to see you. How are you?",  # the opening, copied to a person the message names
     "Honda": "I'm sorry, but I don't have any information about your Honda.",  # refuses what it was shown
+    "girlfriend": "Hi Sam, nice to see you. How are you? Tell me about your girlfriend.",  # the opening, to a question
+    "nurse": "I remember Maria working as a pilot in Lisbon.",  # another memory, for a statement
 }
 
 
@@ -241,6 +248,15 @@ def test_a_memory_said_back_as_the_user_is_turned_to_them(tmp_path, embedder):
         greeted = conv.turn("My girlfriend Priya is a dentist.")
         assert "".join(greeted) == "Hi Priya, nice to see you. How are you?"
         assert greeted.text == "Got it: your girlfriend Priya is a dentist."
+        m.add("sam's girlfriend Priya is a dentist.", user_id="sam", infer=False)
+        asked = conv.turn("What's my girlfriend's name?")
+        assert "".join(asked).startswith("Hi Sam, nice to see you.")
+        assert asked.text == "What I remember: Your girlfriend Priya is a dentist."
+        m.add("sam's sister Maria works as a pilot in Lisbon.", user_id="sam", infer=False)
+        told = conv.turn("I work as a nurse at St. Mary's Hospital.")
+        assert "".join(told) == "I remember Maria working as a pilot in Lisbon."
+        assert "sam's sister Maria works as a pilot in Lisbon." in told.memory_texts  # shown for it (cosine 0.34)
+        assert told.text == "Got it: you work as a nurse at St. Mary's Hospital."
         script = tmp_path / "chat.txt"
         script.write_text("What car do I drive?\n")
         out = io.StringIO()

@@ -210,6 +210,7 @@ def test_a_refusal_counts_only_when_memories_were_shown():
     mem = [{"text": "alex's favourite food is mushroom risotto."}]
     said = "I'm sorry, but I don't have any information about your favourite food."
     assert R.refuses_what_it_was_shown(said, mem) and not R.refuses_what_it_was_shown(said, [])
+    assert R.refuses_what_it_was_shown("I'm sorry, but I'm unable to provide you with the information you need.", mem)
     assert not R.refuses_what_it_was_shown("Your favourite food is mushroom risotto.", mem)
     assert not R.refuses_what_it_was_shown(R.grounded_reply(mem, "alex"), mem)  # the replacement is not one
 
@@ -221,3 +222,39 @@ def test_a_greeting_to_someone_the_message_names_is_caught_and_the_message_said_
     assert not R.greets_someone_else("Hi Priya!", "Hey there!", "lee")  # a name the message does not hold
     assert R.said_back("My girlfriend Priya is a dentist.", "lee") == "Got it: your girlfriend Priya is a dentist."
     assert R.said_back("I'm allergic to peanuts.", "jo") == "Got it: you are allergic to peanuts."
+
+
+def test_the_opening_copied_to_a_message_about_a_memory_is_caught():
+    mem = [{"text": "lee's girlfriend Priya is a dentist."}]
+    seen = "Hi Lee, nice to see you. How are you? Tell me about your girlfriend, or ask me what you told me before."
+    assert R.copies_opening(seen, mem, "lee")
+    assert R.copies_opening("Hello lee, nice to see you. How are you? Tell me about your girlfriend Priya, or ask me "
+                            "what you told me before.", mem, "lee")  # names the memory's words, inside the opening
+    assert not R.copies_opening(seen, [], "lee")  # no memory shown: a greeting, left alone
+    assert not R.copies_opening("Hello lee, nice to see you again. Your girlfriend Priya is a dentist.", mem, "lee")
+    assert not R.copies_opening("Your girlfriend is called Priya.", mem, "lee")
+
+
+def test_a_made_up_common_noun_in_an_answer_is_unsupported():
+    cello = [{"text": "sam has been learning the cello since September."}]
+    assert R.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
+    assert R.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
+    assert R.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == []  # none shown
+    assert R.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
+    theo = [{"text": "kim's son Theo is 12."}]
+    assert R.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
+    sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
+    assert R.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
+    kenji = [{"text": "sam's best friend Kenji just moved to Osaka for work."}]
+    assert R.unsupported("Kenji lives in Osaka. It's a great city!", "Where does Kenji live now?", kenji, "sam") == []
+
+
+def test_a_statement_answered_with_another_memory_is_off_topic():
+    sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
+    nurse = "I work as a nurse at St. Mary's Hospital."
+    assert R.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, sister, "alex")
+    assert not R.off_topic("You work as a nurse at St. Mary's Hospital.", nurse, sister, "alex")
+    assert not R.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, [], "alex")  # none shown
+    assert not R.off_topic("Your sister Maria works as a pilot in Lisbon.", "What does my sister do?", sister, "alex")
+    assert not R.off_topic("Congratulations to Maria, a captain now!", "Maria just got promoted to captain.", sister,
+                           "alex")

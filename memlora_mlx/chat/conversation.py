@@ -43,9 +43,11 @@ class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
     the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`); a
     refusal while memories were shown gives way to the best of them (`reply_op.refuses_what_it_was_shown`), and a
-    draft that greets someone the message names, as if they were in the chat, to the message said back. A reply
-    that named something about the user that nobody said ends as `reply_op.grounded_reply`
-    (the best memory shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
+    draft that greets someone the message names, as if they were in the chat, or repeats the opening line instead of
+    saying back a memory shown (`reply_op.copies_opening`), or answers a statement with another memory
+    (`reply_op.off_topic`), to the message said back (a question: to the memory). A
+    reply that named something about the user that nobody said ends as `reply_op.grounded_reply` (the best memory
+    shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
     `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
     `stats` (the engine's, when it reports them)."""
 
@@ -90,10 +92,13 @@ class Reply:
                 shown = answer_context(self.memories)
                 self.text = reply_op.as_said_to_user(self.text, shown, conv.user_id)  # "I drive …" -> "You drive …"
                 self.ungrounded = reply_op.ungrounded(self.text, reply_op.grounding_sources(
-                    self.message, shown, conv.user_id, conv.today()))
+                    self.message, shown, conv.user_id, conv.today())) \
+                    or reply_op.unsupported(self.text, self.message, shown, conv.user_id)  # "the piano"
                 if self.ungrounded or reply_op.refuses_what_it_was_shown(self.text, shown):
                     self.text = reply_op.grounded_reply(shown, conv.user_id)  # the app shows the final text
-                elif reply_op.greets_someone_else(self.text, self.message, conv.user_id):  # the opening, copied
+                elif reply_op.greets_someone_else(self.text, self.message, conv.user_id) \
+                        or reply_op.copies_opening(self.text, shown, conv.user_id) \
+                        or reply_op.off_topic(self.text, self.message, shown, conv.user_id):  # not about the message
                     self.text = reply_op.grounded_reply(shown, conv.user_id) if self.message.endswith("?") \
                         else reply_op.said_back(self.message, conv.user_id)
                 self.done = True

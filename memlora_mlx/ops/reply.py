@@ -302,6 +302,37 @@ def content_words(text: str) -> set[str]:
     return out
 
 
+# A made-up common noun in an answer to a question about something remembered ("Which instrument am I learning?" with
+# "You have been learning the cello since September." shown -> "I am learning the piano."; kim's "Theo plays the
+# piano." with only "Your son Theo is 12." shown). A sentence about the user or someone in the memories (it starts
+# with Your/My/You/I, or with a name the memories hold) that adds content words to the question, none of them in a
+# memory shown, says what nobody said. Suggestions (could, might, …) are not claims. On the replayed chats' 26
+# answers to questions with memories shown it caught the piano and nothing else.
+_MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", re.I)
+
+
+def unsupported(reply: str, message: str, memories: list, user: str) -> list[str]:
+    """Words of the reply's claims that neither the question nor any memory shown holds, when the message is a
+    question and memories were shown (else none)."""
+    if not memories or not message.rstrip().endswith("?"):
+        return []
+    asked = content_words(message)
+    shown_texts = [to_you(memory_text(m), user) for m in memories]
+    shown = set().union(*(content_words(t) for t in shown_texts))
+    names = {t for text in shown_texts for t in _TOKEN.findall(text) if t[0].isupper()} - {"You", "Your"}
+    out: list[str] = []
+    for sentence in _SENTENCE.findall(reply):
+        first = next(iter(_TOKEN.findall(sentence)), "")
+        about = _CLAIM.match(sentence) or first in names or (_STARTS_AS_USER.match(sentence)
+                                                                and not _SAYS_NO.search(sentence))
+        if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence):
+            continue
+        new = content_words(sentence) - asked
+        if new and not new & shown:
+            out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
+    return out
+
+
 def grounding_sources(message: str, memories: list, user: str, today: date | str | None = None) -> list[str]:
     """What a reply may take names and numbers from: the message, the memories as shown (dated, said to the user)
     and today's date."""
@@ -309,8 +340,10 @@ def grounding_sources(message: str, memories: list, user: str, today: date | str
 
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
-# the memory that answers it was shown: the bare 0.5B did this to 1 of 21 replayed questions with the opening line.
-_REFUSES = re.compile(r"\b(?:don't|do not) (?:have|know)\b|\bno information\b|\bhaven't told\b|\bnot sure\b", re.I)
+# the memory that answers it was shown: the bare 0.5B did this to 1 of 21 replayed questions with the opening line;
+# SmolLM2-135M says "I'm sorry, but I'm unable to provide you with the information you need."
+_REFUSES = re.compile(r"\b(?:don't|do not) (?:have|know)\b|\bno information\b|\bhaven't told\b|\bnot sure\b"
+                      r"|\bunable to (?:provide|help|assist|answer)\b|\bcan(?:'t|not) (?:provide|help|assist)\b", re.I)
 
 
 def refuses_what_it_was_shown(reply: str, memories: list) -> bool:
@@ -330,6 +363,52 @@ def greets_someone_else(reply: str, message: str, user: str) -> bool:
     """The reply opens by greeting a person the message names who is not the user."""
     m = _GREETING.match(reply)
     return bool(m) and m.group(1).lower() != user.lower() and bool(re.search(rf"\b{m.group(1)}\b", message))
+
+
+# The opening line copied to a message about something remembered ("What's my girlfriend's name?" with "Your girlfriend
+# Priya is a dentist." shown -> "Hi Lee, nice to see you. How are you? Tell me about your girlfriend, …"; twice in two
+# runs of an unscripted chat). A draft that repeats four words in a row of the opening, and whose other sentences say
+# back no memory shown (two content words in common), gives way to the same replies as above. With no memory shown it
+# is left alone: the opening said back to "Hello again!" is a greeting.
+_OPENING_RUN = 4
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+
+
+def _runs(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + _OPENING_RUN]) for i in range(len(words) - _OPENING_RUN + 1)}
+
+
+def copies_opening(reply: str, memories: list, user: str) -> bool:
+    """The draft repeats the opening line (after its greeting) while memories about the message were shown, and
+    none of its sentences outside the opening's says one of them back."""
+    if not memories:
+        return False
+    line = _words(opening(user))[2:]  # without "Hello {user}"
+    runs = _runs(line)
+    if not _runs(_words(reply)) & runs:
+        return False
+    rest = " ".join(s for s in _SENTENCE.findall(reply)
+                    if not _runs(_words(s)) & runs and not set(_words(s)) <= set(line))
+    words = content_words(rest)
+    return all(len(words & content_words(to_you(memory_text(m), user))) < 2 for m in memories)
+
+
+# A statement answered with a memory shown for it instead ("I work as a nurse at St. Mary's Hospital." -> "I remember
+# Maria working as a pilot in Lisbon.": the sister's memory passed the recall gate at cosine 0.343; alex's drive, three
+# runs in a row). Such a draft says back a memory (two content words) and none of the words the message adds to the
+# memories; it gives way to the message said back.
+def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
+    """A reply to a statement that restates a memory shown and nothing of what the statement told."""
+    if not memories or message.rstrip().endswith("?"):
+        return False
+    said = content_words(reply)
+    shown = [content_words(to_you(memory_text(m), user)) for m in memories]
+    if said & (content_words(message) - set().union(*shown)):
+        return False
+    return any(len(said & m) >= 2 for m in shown)
 
 
 def said_back(message: str, user: str) -> str:
