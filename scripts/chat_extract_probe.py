@@ -71,9 +71,28 @@ FOLLOWUPS_B = [
     ("dev", "I've got a job interview on Friday.", "Wish me luck!", None),
 ]
 
+# a third set, written in the twelfth session before the chat's follow-up resolver (chat/followup.py) was: held out
+FOLLOWUPS_C = [
+    ("ivy", "My uncle Bruno owns a vineyard.", "He makes a red wine called Casa Alta.", [r"casa alta", r"bruno|uncle"]),
+    ("leo", "I just bought a used car.", "It's a silver Toyota Corolla.", [r"corolla|toyota", r"car"]),
+    ("ada", "My best friend Noor got married in May.", "She lives in Cairo now.", [r"cairo", r"noor|friend"]),
+    ("tom", "We got a kitten last week.", "Her name is Pepper.", [r"pepper", r"kitten|cat"]),
+    ("sol", "My daughter Emma plays football.", "She's the goalkeeper for her school team.",
+     [r"goalkeeper", r"emma|daughter"]),
+    ("kai", "I've started a pottery class.", "It's every Tuesday evening at the community centre.",
+     [r"tuesday", r"pottery|class"]),
+    ("rio", "My dad retired in March.", "He was a train driver for forty years.", [r"train driver", r"dad|father"]),
+    ("uma", "My cousin Felix is visiting next week.", "He's coming from Berlin.", [r"berlin", r"felix|cousin"]),
+    ("ivy", "My uncle Bruno owns a vineyard.", "That's about it for today.", None),
+    ("leo", "I just bought a used car.", "It's so cold outside today.", None),  # a pronoun that leans on nothing
+    ("ada", "My best friend Noor got married in May.", "What should I cook tonight?", None),
+    ("tom", "We got a kitten last week.", "Lol, ok.", None),
+]
+SETS = {"A": FOLLOWUPS, "B": FOLLOWUPS_B, "C": FOLLOWUPS_C}
+
 
 def followups(engine, day: str, with_context: bool) -> None:
-    for name, pairs in (("A", FOLLOWUPS), ("B", FOLLOWUPS_B)):
+    for name, pairs in SETS.items():
         followup_set(engine, day, with_context, name, pairs)
 
 
