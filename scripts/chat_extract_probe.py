@@ -2,12 +2,13 @@
 do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
-        [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups]
+        [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--followups` runs FOLLOWUPS and FOLLOWUPS_B instead (with `--context`: the
+`Conversation(extract_context=1)`. `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
+(`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
 message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
 and a question or small talk after a statement must give none (not the statement's fact again). They were written
@@ -20,6 +21,7 @@ import json
 from pathlib import Path
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
+from memlora_mlx.chat import followup
 from memlora_mlx.chat.drive import read_script
 from memlora_mlx.engine import Engine
 from memlora_mlx.ops import extract as extract_op
@@ -91,23 +93,25 @@ FOLLOWUPS_C = [
 SETS = {"A": FOLLOWUPS, "B": FOLLOWUPS_B, "C": FOLLOWUPS_C}
 
 
-def followups(engine, day: str, with_context: bool) -> None:
-    for name, pairs in SETS.items():
-        followup_set(engine, day, with_context, name, pairs)
+def followups(engine, day: str, with_context: bool, sets: str = "ABC", resolve: bool = False) -> None:
+    for name in sets:
+        followup_set(engine, day, with_context, name, SETS[name], resolve)
 
 
-def followup_set(engine, day: str, with_context: bool, name: str, pairs: list) -> None:
+def followup_set(engine, day: str, with_context: bool, name: str, pairs: list, resolve: bool = False) -> None:
     resolved = quiet = n_res = n_quiet = 0
     for user, prev, line, patterns in pairs:
-        facts = extract_op.extract_facts(engine, [Turn(user, line)], day,
+        said = followup.resolve(line, prev) if resolve else line
+        facts = extract_op.extract_facts(engine, [Turn(user, said)], day,
                                          context=[Turn(user, prev)] if with_context else None)
         if patterns is None:
             n_quiet, quiet = n_quiet + 1, quiet + (not facts)
         else:
             n_res += 1
             resolved += any(all(re.search(p, f, re.I) for p in patterns) for f in facts)
-        print(f"{day} {'follow-up' if patterns else 'quiet    '} {prev!r} / {line!r} -> {facts}", flush=True)
-    print(json.dumps({"model": engine.model_id, "date": day, "set": name, "context": with_context,
+        shown = line if said == line else f"{line!r} (as {said!r})"
+        print(f"{day} {'follow-up' if patterns else 'quiet    '} {prev!r} / {shown} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": name, "context": with_context, "resolve": resolve,
                       "followups_resolved": f"{resolved}/{n_res}",
                       "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
 
@@ -120,11 +124,14 @@ def main() -> None:
     p.add_argument("--statements-only", action="store_true", help="skip the questions and small talk")
     p.add_argument("--context", action="store_true", help="the previous message of the chat goes along as context")
     p.add_argument("--followups", action="store_true", help="run the follow-up pairs instead of the scripts")
+    p.add_argument("--sets", default="ABC", help="follow-up sets to run (A, B, C)")
+    p.add_argument("--resolve", action="store_true",
+                   help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
     args = p.parse_args()
     engine = Engine(args.model, adapters=None if args.adapters == "none" else args.adapters)
     for day in args.dates.split(","):
         if args.followups:
-            followups(engine, day, args.context)
+            followups(engine, day, args.context, args.sets, args.resolve)
             continue
         said = quiet = n_said = n_quiet = 0
         for script, user in SCRIPTS:

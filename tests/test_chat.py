@@ -345,8 +345,8 @@ def test_extract_context_sends_the_previous_message_along(memory):
         conv.remember(text)
     extracts = [m for adapter, m in memory.engine.prompts if adapter == "extract"]
     assert "Earlier, already remembered" not in extracts[0][-1]["content"]  # the first message has no earlier one
-    assert extracts[-1][-1]["content"].endswith(
-        "Earlier, already remembered:\nmia: I just adopted a puppy.\n\nNew:\nmia: She's called Bean.")
+    assert extracts[-1][-1]["content"].endswith(  # the follow-up resolved as well (chat/followup.py)
+        "Earlier, already remembered:\nmia: I just adopted a puppy.\n\nNew:\nmia: My puppy is called Bean.")
     assert conv.new().extract_context == 1 and conv.new().earlier_messages("x") == []  # a new chat starts afresh
     memory.engine.adapter_configs = {"extract": {"context_turns": 1}}  # an extract adapter trained with context
     assert Conversation(memory, "mia").extract_context == 1
@@ -355,3 +355,23 @@ def test_extract_context_sends_the_previous_message_along(memory):
     "".join(plain.turn("He is five."))
     plain.remember("He is five.")
     assert [m for a, m in memory.engine.prompts if a == "extract"][-1][-1]["content"].endswith("\n\nmia: He is five.")
+
+
+def test_a_follow_up_is_resolved_for_memory_and_recall_but_replied_to_as_said(tmp_path, memory):
+    conv = Conversation(memory, "mia")
+    for text in ("I just adopted a puppy.", "She's called Bean and she's a beagle."):
+        reply = conv.turn(text)
+        "".join(reply)
+        conv.remember(text)
+    assert reply.understood == "My puppy is called Bean and she's a beagle."
+    prompts = memory.engine.prompts
+    assert [m for a, m in prompts if a == "extract"][-1][-1]["content"].endswith(
+        "mia: My puppy is called Bean and she's a beagle.")
+    assert [m for a, m in prompts if a == "reply"][-1][-1]["content"].startswith("She's called Bean")
+    assert conv.understood("What's her name again?") == "What's my puppy's name again?"
+    assert conv.new().understood("What's her name again?") == "What's her name again?"  # a new chat: nothing before
+    script = tmp_path / "chat.txt"
+    script.write_text("My brother Sam lives in Oslo.\nHe works as a chef there.\n")
+    out = io.StringIO()
+    assert drive.main(script, user="mia", memory=memory, out=out, max_tokens=8) == 0
+    assert "  understood as: My brother Sam works as a chef there." in out.getvalue()

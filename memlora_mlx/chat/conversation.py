@@ -19,6 +19,7 @@ from datetime import date
 from ..memory.memory import answer_context
 from ..ops import answer as answer_op
 from ..ops import reply as reply_op
+from . import followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
 # names them, which lifts unrelated ones to ~0.4-0.5 against a third-person query (the drives' right memories:
@@ -59,6 +60,7 @@ class Reply:
         self.retrieval_s = time.perf_counter() - started
         self.tokens, self.tps, self.stats = 0, 0.0, {}
         self.ungrounded: list[str] = []  # names/numbers the model made up; the text is then grounded_reply(...)
+        self.understood = message  # the message with a follow-up's pronouns resolved (`Conversation.understood`)
         self._conv, self._t0 = conversation, started
         self._stop = threading.Event()
 
@@ -191,8 +193,10 @@ class Conversation:
         """The memories given to the reply: top-k search hits at or above min_score and within `margin` of the best
         one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
         does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
-        memory's cosine from 0.19-0.47 to 0.62-0.79. Of those, only the ones about what the message asks are kept:
-        `relevance` at least min_relevance, or a content word in common with the message."""
+        memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). Of those, only the
+        ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
+        with the message."""
+        message = self.understood(message)
         query = answer_op.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
@@ -203,6 +207,17 @@ class Conversation:
         words = reply_op.content_words(message)
         return [h for h, r in zip(kept, self.relevance(message, kept))
                 if r >= self.min_relevance or words & reply_op.content_words(reply_op.memory_text(h))]
+
+    def understood(self, message: str) -> str:
+        """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's
+        called Bean." after "I just adopted a puppy." -> "My puppy is called Bean."; `followup.resolve`): what the
+        memory pipeline and retrieval get. The previous message is itself resolved first, so that "What's her name
+        again?" after it still finds the puppy. The reply is written to the message as said."""
+        earlier = self.earlier_messages(message)
+        if not earlier:
+            return message
+        previous = followup.resolve(earlier[-1], earlier[-2]) if len(earlier) > 1 else earlier[-1]  # a chain of two
+        return followup.resolve(message, previous)
 
     def relevance(self, message: str, memories: list[dict]) -> list[float]:
         """Cosine of `message` and each memory as the reply is shown it (said to the user, `reply_op.to_you`): with
@@ -217,7 +232,9 @@ class Conversation:
         if not message:
             raise ValueError("empty message")
         t0 = time.perf_counter()
-        return Reply(self, message, self.recall(message), t0)
+        reply = Reply(self, message, self.recall(message), t0)
+        reply.understood = self.understood(message)
+        return reply
 
     def messages(self, message: str, memories: list[dict]) -> list[dict]:
         """The exact prompt the reply to `message` gets (for inspection and tests)."""
@@ -238,14 +255,16 @@ class Conversation:
             self._turns.append((turn, n))
 
     def remember(self, message: str, reply: str | None = None) -> list[dict]:
-        """The memory pipeline (extract -> update -> apply) over the user's message; runs after the reply, in order.
+        """The memory pipeline (extract -> update -> apply) over the user's message (a follow-up resolved first:
+        `understood`); runs after the reply, in order.
         With `extract_context`, the user's previous message of this chat goes along as context (not mined), so that a
         follow-up ("She's called Bean.") can be resolved. The reply is not passed: `Memory.add` would extract it as
         facts about an "Assistant" speaker, and a reply restates the user's facts. Returns the ADD/UPDATE/DELETE
         results."""
         context = self.earlier_messages(message)[-self.extract_context:] if self.extract_context else []
+        said = self.understood(message)
         with self.lock:
-            return self.memory.add([{"role": "user", "content": message}], user_id=self.user_id,
+            return self.memory.add([{"role": "user", "content": said}], user_id=self.user_id,
                                    session_date=self.today().isoformat(),
                                    context=[{"role": "user", "content": c} for c in context] or None)["results"]
 

@@ -81,6 +81,9 @@ def drive(conversation: Conversation, lines: list[str], out=sys.stdout, *, live:
             if row["prompt_tokens"] is not None else ""
         say(f"  first token {_fmt_s(reply.first_token_s)} · reply {_fmt_s(reply.total_s)} · {reply.tokens} tokens, "
             f"{reply.tps:.1f} tok/s{prompt}")
+        if reply.understood != reply.message:
+            row["understood"] = reply.understood
+            say(f"  understood as: {reply.understood}")
         say("  recalled: " + ("; ".join(row["recalled"]) if row["recalled"] else "none"))
         t0 = time.perf_counter()
         try:

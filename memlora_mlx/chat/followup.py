@@ -1,0 +1,134 @@
+"""Follow-ups: a message that leans on the user's previous one, said on its own.
+
+    resolve("She's called Bean and she's a beagle.", "I just adopted a puppy.")
+        -> "My puppy is called Bean and she's a beagle."
+    resolve("What's her name again?", "I just adopted a puppy.")  -> "What's my puppy's name again?"
+
+The extract adapter sees one message at a time and gives no fact for "She's called Bean." (0 of 16 follow-ups of
+two probe sets); adapters trained to read the previous message as well resolved 3 of 16 and made facts up, and the
+bare base asked to rewrite the message ran the two together or answered it (docs/distillation.md §5). So the
+chat resolves the pronoun itself, from what the previous message introduced: "my/our <relation> <Name>" ("my
+brother Sam"), "a <thing> called <Name>", a bare relation ("my mum"), or "a <thing>" ("a puppy", "a new job"). A
+statement is resolved only where it opens with the pronoun ("She's …", "Her name …"), a question wherever one stands;
+a message that names someone of its own, or leans on nothing the previous one introduced, is left as it is.
+The memory pipeline and retrieval get the resolved text; the reply is written to the user's own words.
+"""
+
+from __future__ import annotations
+
+import re
+
+# people (and pets) a bare "my X" introduces; a thing needs "a/an X"
+RELATIONS = frozenset("""mum mom mother dad father parents brother sister son daughter wife husband partner girlfriend
+boyfriend fiance fiancee friend grandma grandpa granny grandmother grandfather aunt uncle cousin niece nephew boss
+colleague coworker teacher doctor roommate flatmate neighbour neighbor baby kids children dog cat puppy kitten""".split())
+_CALENDAR = frozenset("""january february march april may june july august september october november december monday
+tuesday wednesday thursday friday saturday sunday""".split())
+_OWNER = r"\b((?i:my|our))\s+"
+_NAMED = re.compile(_OWNER + r"((?:[a-z]+\s+){0,2}?[a-z]+)\s+([A-Z][a-z]+)\b")  # my best friend Kenji
+# a cat called Miso, two cats called Pixel and Mochi
+_CALLED = re.compile(r"\b(?:a|an|two|three|four|\d+)\s+((?:[a-z]+\s+)?[a-z]+)\s+(?:called|named)\s+"
+                     r"([A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?)")
+_RELATION = re.compile(_OWNER + r"([a-z]+)\b")  # my mum
+_STOP = r"last|on|in|at|for|with|from|to|yesterday|today|tonight|this|next|and|but|so|because|called|named"
+_THING = re.compile(rf"\b(?:a|an)\s+((?:[a-z]+\s+){{0,2}}?[a-z]+)(?=\s+(?:{_STOP})\b|\s*[.,!?;]|\s*$)")  # a new job
+# "it" that stands for nothing: the weather, the time ("It's so cold outside today." after "I just bought a used car.")
+_WEATHER_IT = re.compile(r"^\W*it(?:'s|\u2019s| is| was| has been|'s been)\s+(?:(?:so|very|really|too|quite|a bit|getting)"
+                         r"\s+)*(?:cold|hot|warm|sunny|rainy|raining|snowing|windy|freezing|humid|late|early|dark|"
+                         r"lovely out|nice out|\d)", re.I)
+_PREDICATE = frozenset("is was am are be been being as i'm he's she's it's".split())
+_PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their"}
+_STATEMENT_OPEN = re.compile(r"^(\W*)(she|he|it|they)\b|^(\W*)(her|his|its|their)\s+(?=[a-z])", re.I)
+_CONTRACTION = re.compile(r"['\u2019](s|re|ve|ll|d)\b(\s+(?:been|got)\b)?", re.I)
+_EXPANDED = {"s": " is", "re": " are", "ve": " have", "ll": " will", "d": " would"}
+
+
+def referents(previous: str) -> dict[str, str]:
+    """What the previous message introduced: {"person": "my brother Sam", "thing": "my new job"} (either may be
+    missing). A thing is owned as the message's subject owns it ("We bought a house." -> "our house")."""
+    owner = "our" if re.match(r"^\W*we\b", previous, re.I) else "my"
+    out: dict[str, str] = {}
+    if named := _named(previous):
+        out["person"] = named
+    elif m := _CALLED.search(previous):
+        out["person"] = out["thing"] = f"{owner} {m.group(1)} {m.group(2)}"
+    elif (m := _RELATION.search(previous)) and m.group(2) in RELATIONS:
+        out["person"] = f"{m.group(1).lower()} {m.group(2)}"
+    if "thing" not in out and (thing := _object(previous)):
+        out["thing"] = f"{owner} {thing}"
+        out.setdefault("person", out["thing"])  # a pet: "I just adopted a puppy." / "She's …"
+    return out
+
+
+def _named(text: str) -> str | None:
+    """The first "my <relation> <Name>": one word before the name, or a relation ("my best friend Kenji"); not a
+    month or a day ("my dad retired in March")."""
+    for m in _NAMED.finditer(text):
+        words = m.group(2).split()
+        if m.group(3).lower() not in _CALENDAR and (len(words) == 1 or words[-1] in RELATIONS):
+            return f"{m.group(1).lower()} {m.group(2)} {m.group(3)}"
+    return None
+
+
+def _object(text: str) -> str | None:
+    """The first "a/an <thing>" that is not said of the subject ("is a dentist", "works as a pilot")."""
+    for m in _THING.finditer(text):
+        before = text[:m.start()].split()
+        if not before or before[-1].lower() not in _PREDICATE:
+            return m.group(1)
+    return None
+
+
+def _names_its_own(message: str) -> bool:
+    """The message introduces someone or something itself ("My sister said she …", "Ana's …")."""
+    return bool(re.search(r"\b(?:my|our)\s+[a-z]+", message, re.I))
+
+
+def _for(pronoun: str, found: dict[str, str]) -> str | None:
+    return found.get("person") if pronoun.lower() in _PERSON else found.get("thing")
+
+
+def resolve(message: str, previous: str | None) -> str:
+    """`message` with the pronouns that lean on `previous` replaced by what it introduced (see the module text);
+    unchanged when there is nothing to resolve."""
+    if not previous or _names_its_own(message):
+        return message
+    found = referents(previous)
+    if not found:
+        return message
+    if message.rstrip().endswith("?"):
+        return _resolve_question(message, found)
+    m = _STATEMENT_OPEN.match(message)
+    if not m or _WEATHER_IT.match(message):
+        return message
+    lead, pronoun = (m.group(1), m.group(2)) if m.group(2) else (m.group(3), m.group(4))
+    target = _for(pronoun, found)
+    if not target:
+        return message
+    target = target[:1].upper() + target[1:]
+    rest = message[m.end():]
+    if m.group(4):  # "Her name is Pepper." -> "Our kitten's name is Pepper."
+        return f"{lead}{target}'s {rest}"
+    if c := _CONTRACTION.match(rest):  # "She's called …" -> "My puppy is called …", "She's been …" -> "… has been …"
+        verb = " has" if c.group(2) and c.group(1).lower() == "s" else _EXPANDED[c.group(1).lower()]
+        rest = verb + (c.group(2) or "") + rest[c.end():]
+    return f"{lead}{target}{rest}"
+
+
+_NOT_A_NOUN = frozenset("again yesterday today now then too at in on for with to and or about last next this that".split())
+
+
+def _resolve_question(message: str, found: dict[str, str]) -> str:
+    """The third-person pronouns of a question, "it" left alone ("What time is it?"): "Which city did I say he lives
+    in?" -> "… my brother Sam lives in?", "What's her name again?" -> "What's my puppy's name again?"."""
+
+    def sub(m: re.Match) -> str:
+        word, after = m.group(1), m.group(2) or ""
+        target = _for(word, found)
+        if not target:
+            return m.group(0)
+        owner = word.lower() in {"his", "its", "their"} or (word.lower() == "her" and after
+                                                             and after.lower() not in _NOT_A_NOUN)
+        return f"{target}'s" + m.group(0)[len(word):] if owner else target + m.group(0)[len(word):]
+
+    return re.sub(r"\b(she|he|him|his|her|they|them|their|its)\b(?=(?:\s+([a-z]+))?)", sub, message, flags=re.I)

@@ -1,0 +1,39 @@
+"""The chat's follow-up resolver: pronouns that lean on the previous message, resolved from what it introduced."""
+import pytest
+
+from memlora_mlx.chat.followup import referents, resolve
+
+
+@pytest.mark.parametrize("previous, message, expected", [
+    ("I just adopted a puppy.", "She's called Bean and she's a beagle.", "My puppy is called Bean and she's a beagle."),
+    ("My brother Sam lives in Oslo.", "He works as a chef there.", "My brother Sam works as a chef there."),
+    ("I started a new job last week.", "It's at a bakery called Crumb & Co.",
+     "My new job is at a bakery called Crumb & Co."),
+    ("We bought a house last month.", "It's in Porto, near the river.", "Our house is in Porto, near the river."),
+    ("I have a cat called Miso.", "He's five years old.", "My cat Miso is five years old."),
+    ("My girlfriend Priya is a dentist.", "She works at a clinic in Leeds.",
+     "My girlfriend Priya works at a clinic in Leeds."),  # "a dentist" is said of Priya, not introduced
+    ("My dad retired in March.", "He was a train driver.", "My dad was a train driver."),  # March is no name
+    ("I have two cats called Pixel and Mochi.", "They're both tabbies.", "My cats Pixel and Mochi are both tabbies."),
+    ("My sister Maria is a pilot.", "She's been flying for ten years.", "My sister Maria has been flying for ten years."),
+    ("We got a kitten last week.", "Her name is Pepper.", "Our kitten's name is Pepper."),
+    # questions: every third-person pronoun but "it"
+    ("I just adopted a puppy.", "What's her name again?", "What's my puppy's name again?"),
+    ("My brother Sam lives in Oslo.", "Which city did I say he lives in?", "Which city did I say my brother Sam lives in?"),
+    ("I bought a house.", "What time is it?", "What time is it?"),
+    # left as said
+    ("My brother Sam lives in Oslo.", "What a rainy day it is here.", "What a rainy day it is here."),
+    ("My sister Maria is a pilot.", "My mum says she is brave.", "My mum says she is brave."),  # names its own
+    ("Hi!", "She's lovely.", "She's lovely."),  # nothing introduced
+    ("I just bought a used car.", "It's so cold outside today.", "It's so cold outside today."),  # the weather's "it"
+    ("I just bought a used car.", "It's getting late.", "It's getting late."),
+    ("My favourite food is mushroom risotto.", "It's creamy.", "It's creamy."),  # "my favourite": no relation
+])
+def test_resolve(previous, message, expected):
+    assert resolve(message, previous) == expected
+
+
+def test_nothing_before_leaves_the_message_alone():
+    assert resolve("She's called Bean.", None) == "She's called Bean."
+    assert referents("Thanks!") == {}
+    assert referents("My best friend Kenji moved to Osaka.") == {"person": "my best friend Kenji"}
