@@ -9,7 +9,7 @@ memories the reply was shown beside them; the held-out set was written after the
 first; the third came from an unscripted chat after both. Prints every pair, then how many of each kind are kept.
 """
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
-from memlora_mlx.ops.reply import content_words
+from memlora_mlx.ops.reply_checks import content_words
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.ops.reply import to_you
 

@@ -5,6 +5,7 @@ import re
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.ops import reply as R
+from memlora_mlx.ops import reply_checks as C
 
 
 def words(text: str) -> int:
@@ -165,96 +166,96 @@ def test_memories_about_the_user_are_said_to_them():
 
 
 def test_a_claim_about_the_user_may_only_name_what_was_said():
-    src = lambda message, *mems: R.grounding_sources(message, [{"text": m} for m in mems], "rui", "2026-12-02")
+    src = lambda message, *mems: C.grounding_sources(message, [{"text": m} for m in mems], "rui", "2026-12-02")
     # made up: names and numbers nobody said, in a sentence about "your"/"my"
-    assert R.ungrounded("You told me your brother's name is Rui.", src("What's my brother's name?")) == ["Rui"]
-    assert R.ungrounded("My cat is named Max. My cat Max is 3.", src("What's my cat called?")) == ["Max", "3"]
-    assert R.ungrounded("Your sister lives in Porto.", src("Where does my sister live?", "rui's sister Ana.")) \
+    assert C.ungrounded("You told me your brother's name is Rui.", src("What's my brother's name?")) == ["Rui"]
+    assert C.ungrounded("My cat is named Max. My cat Max is 3.", src("What's my cat called?")) == ["Max", "3"]
+    assert C.ungrounded("Your sister lives in Porto.", src("Where does my sister live?", "rui's sister Ana.")) \
         == ["Porto"]
     # said by the user, by a memory shown (also as a number word), or today's date
-    assert R.ungrounded("You told me that your partner Tessa is a vet.", src("My partner Tessa is a vet.")) == []
-    assert R.ungrounded("Your daughter Ana turns 7 in June.", src("How old is my daughter?",
+    assert C.ungrounded("You told me that your partner Tessa is a vet.", src("My partner Tessa is a vet.")) == []
+    assert C.ungrounded("Your daughter Ana turns 7 in June.", src("How old is my daughter?",
                                                                   "rui's daughter Ana turns seven in June.")) == []
-    assert R.ungrounded("Your trip is on 2 December 2026.", src("When is my trip?")) == []
+    assert C.ungrounded("Your trip is on 2 December 2026.", src("When is my trip?")) == []
     # not about the user, or a question back: not checked
-    assert R.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
-    assert R.ungrounded("Is your cat called Max?", src("hello")) == []
+    assert C.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
+    assert C.ungrounded("Is your cat called Max?", src("hello")) == []
     # advice to the user is not a claim about them; a claim after "Sure!" or "I remember that" is
-    assert R.ungrounded('Sure! For your trip, I recommend "The Great Gatsby" by F. Scott Fitzgerald.',
+    assert C.ungrounded('Sure! For your trip, I recommend "The Great Gatsby" by F. Scott Fitzgerald.',
                         src("Could you recommend a book for my trip?")) == []
-    assert R.ungrounded("You could visit Kyoto.", src("Any tips for my trip?")) == []
-    assert R.ungrounded("Sure! You are traveling with Kim.", src("Who am I travelling with?")) == ["Kim"]
-    assert R.ungrounded("I remember that your son is 14.", src("How old is my son?", "rui's son Theo is 12.")) \
+    assert C.ungrounded("You could visit Kyoto.", src("Any tips for my trip?")) == []
+    assert C.ungrounded("Sure! You are traveling with Kim.", src("Who am I travelling with?")) == ["Kim"]
+    assert C.ungrounded("I remember that your son is 14.", src("How old is my son?", "rui's son Theo is 12.")) \
         == ["14"]
     # what replaces a made-up reply: the best memory shown, said to the user, else the refusal
-    assert R.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
-    assert R.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
+    assert C.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
+    assert C.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
     assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)
 
 
 def test_as_said_to_user_turns_only_restated_memories():
     mems = [{"text": "jo works as a baker at Crumb & Co."}, {"text": "alex has two cats called Pixel and Mochi."}]
-    assert R.as_said_to_user("I work as a baker at Crumb & Co.", mems, "jo") == "You work as a baker at Crumb & Co."
-    assert R.as_said_to_user("I am a baker at Crumb.", mems, "jo") == "You are a baker at Crumb."
-    assert R.as_said_to_user("Pixel and Mochi are my cats.", mems, "alex") == "Pixel and Mochi are your cats."
+    assert C.as_said_to_user("I work as a baker at Crumb & Co.", mems, "jo") == "You work as a baker at Crumb & Co."
+    assert C.as_said_to_user("I am a baker at Crumb.", mems, "jo") == "You are a baker at Crumb."
+    assert C.as_said_to_user("Pixel and Mochi are my cats.", mems, "alex") == "Pixel and Mochi are your cats."
     mems += [{"text": "jo's favourite food is mushroom risotto."}, {"text": "jo's sister Maria is a pilot in Lisbon."}]
     for kept in ("I'm sorry, but I can't help with that.",
                  "I'm sorry, but I don't have any information about your favourite food.",  # seen in the replay
                  "I remember Maria working as a pilot in Lisbon.",  # seen in the drive "I don't know that yet: you haven't told me.",
                  "I am learning the piano.", "My favourite is the baker's dozen."):  # no memory restated
-        assert R.as_said_to_user(kept, mems, "jo") == kept
-    assert R.as_said_to_user("I work as a baker at Crumb & Co.", [], "jo") == "I work as a baker at Crumb & Co."
+        assert C.as_said_to_user(kept, mems, "jo") == kept
+    assert C.as_said_to_user("I work as a baker at Crumb & Co.", [], "jo") == "I work as a baker at Crumb & Co."
 
 
 def test_a_refusal_counts_only_when_memories_were_shown():
     mem = [{"text": "alex's favourite food is mushroom risotto."}]
     said = "I'm sorry, but I don't have any information about your favourite food."
-    assert R.refuses_what_it_was_shown(said, mem) and not R.refuses_what_it_was_shown(said, [])
-    assert R.refuses_what_it_was_shown("I'm sorry, but I'm unable to provide you with the information you need.", mem)
-    assert not R.refuses_what_it_was_shown("Your favourite food is mushroom risotto.", mem)
-    assert not R.refuses_what_it_was_shown(R.grounded_reply(mem, "alex"), mem)  # the replacement is not one
+    assert C.refuses_what_it_was_shown(said, mem) and not C.refuses_what_it_was_shown(said, [])
+    assert C.refuses_what_it_was_shown("I'm sorry, but I'm unable to provide you with the information you need.", mem)
+    assert not C.refuses_what_it_was_shown("Your favourite food is mushroom risotto.", mem)
+    assert not C.refuses_what_it_was_shown(C.grounded_reply(mem, "alex"), mem)  # the replacement is not one
 
 
 def test_a_greeting_to_someone_the_message_names_is_caught_and_the_message_said_back():
-    assert R.greets_someone_else("Hi Priya, nice to see you. How are you?", "My girlfriend Priya is a dentist.", "lee")
-    assert not R.greets_someone_else("Hello lee, nice to see you again.", "Hello again!", "lee")  # the user
-    assert not R.greets_someone_else("Hello! How are you?", "Hey there!", "lee")
-    assert not R.greets_someone_else("Hi Priya!", "Hey there!", "lee")  # a name the message does not hold
-    assert R.said_back("My girlfriend Priya is a dentist.", "lee") == "Got it: your girlfriend Priya is a dentist."
-    assert R.said_back("I'm allergic to peanuts.", "jo") == "Got it: you are allergic to peanuts."
+    assert C.greets_someone_else("Hi Priya, nice to see you. How are you?", "My girlfriend Priya is a dentist.", "lee")
+    assert not C.greets_someone_else("Hello lee, nice to see you again.", "Hello again!", "lee")  # the user
+    assert not C.greets_someone_else("Hello! How are you?", "Hey there!", "lee")
+    assert not C.greets_someone_else("Hi Priya!", "Hey there!", "lee")  # a name the message does not hold
+    assert C.said_back("My girlfriend Priya is a dentist.", "lee") == "Got it: your girlfriend Priya is a dentist."
+    assert C.said_back("I'm allergic to peanuts.", "jo") == "Got it: you are allergic to peanuts."
 
 
 def test_the_opening_copied_to_a_message_about_a_memory_is_caught():
     mem = [{"text": "lee's girlfriend Priya is a dentist."}]
     seen = "Hi Lee, nice to see you. How are you? Tell me about your girlfriend, or ask me what you told me before."
-    assert R.copies_opening(seen, mem, "lee")
-    assert R.copies_opening("Hello lee, nice to see you. How are you? Tell me about your girlfriend Priya, or ask me "
+    assert C.copies_opening(seen, mem, "lee")
+    assert C.copies_opening("Hello lee, nice to see you. How are you? Tell me about your girlfriend Priya, or ask me "
                             "what you told me before.", mem, "lee")  # names the memory's words, inside the opening
-    assert not R.copies_opening(seen, [], "lee")  # no memory shown: a greeting, left alone
-    assert not R.copies_opening("Hello lee, nice to see you again. Your girlfriend Priya is a dentist.", mem, "lee")
-    assert not R.copies_opening("Your girlfriend is called Priya.", mem, "lee")
+    assert not C.copies_opening(seen, [], "lee")  # no memory shown: a greeting, left alone
+    assert not C.copies_opening("Hello lee, nice to see you again. Your girlfriend Priya is a dentist.", mem, "lee")
+    assert not C.copies_opening("Your girlfriend is called Priya.", mem, "lee")
 
 
 def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     cello = [{"text": "sam has been learning the cello since September."}]
-    assert R.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
-    assert R.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
-    assert R.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == []  # none shown
-    assert R.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
+    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
+    assert C.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
+    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == []  # none shown
+    assert C.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
     theo = [{"text": "kim's son Theo is 12."}]
-    assert R.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
+    assert C.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
     sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
-    assert R.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
+    assert C.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
     kenji = [{"text": "sam's best friend Kenji just moved to Osaka for work."}]
-    assert R.unsupported("Kenji lives in Osaka. It's a great city!", "Where does Kenji live now?", kenji, "sam") == []
+    assert C.unsupported("Kenji lives in Osaka. It's a great city!", "Where does Kenji live now?", kenji, "sam") == []
 
 
 def test_a_statement_answered_with_another_memory_is_off_topic():
     sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
     nurse = "I work as a nurse at St. Mary's Hospital."
-    assert R.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, sister, "alex")
-    assert not R.off_topic("You work as a nurse at St. Mary's Hospital.", nurse, sister, "alex")
-    assert not R.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, [], "alex")  # none shown
-    assert not R.off_topic("Your sister Maria works as a pilot in Lisbon.", "What does my sister do?", sister, "alex")
-    assert not R.off_topic("Congratulations to Maria, a captain now!", "Maria just got promoted to captain.", sister,
+    assert C.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, sister, "alex")
+    assert not C.off_topic("You work as a nurse at St. Mary's Hospital.", nurse, sister, "alex")
+    assert not C.off_topic("I remember Maria working as a pilot in Lisbon.", nurse, [], "alex")  # none shown
+    assert not C.off_topic("Your sister Maria works as a pilot in Lisbon.", "What does my sister do?", sister, "alex")
+    assert not C.off_topic("Congratulations to Maria, a captain now!", "Maria just got promoted to captain.", sister,
                            "alex")

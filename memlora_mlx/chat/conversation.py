@@ -19,6 +19,7 @@ from datetime import date
 from ..memory.memory import answer_context
 from ..ops import answer as answer_op
 from ..ops import reply as reply_op
+from ..ops import reply_checks
 from . import followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
@@ -26,6 +27,10 @@ from . import followup
 # 0.58-0.79); the 0.5B restates whatever it is shown, so fewer, closer memories make better replies.
 MIN_SCORE = 0.5
 RECALL_MARGIN = 0.1
+# ...or within RELATED_MARGIN when the memory shares a content word with the message: "What's mia's puppy's name
+# again?" scored 0.848 on "mia just adopted a puppy." and 0.738 on "mia's puppy is called Bean and she's a beagle.",
+# which the answer needs (MiniLM favours the shorter memory).
+RELATED_MARGIN = 0.15
 # ...and about what the message asks: the cosine of the message and the memory said to the user ("Your partner Tessa
 # is a vet."), no name on either side, at least MIN_RELEVANCE. The name lifts "rui's partner Tessa is a vet." to 0.56
 # against "What's rui's brother's name?", and the 0.5B then answered "Your brother's name is Tessa."; name-free it is
@@ -34,7 +39,7 @@ RECALL_MARGIN = 0.1
 # 0.36), 11 of 12 dropped ("What's my dog called?" / "Your cat is called Biscuit.": 0.47). An unscripted chat then
 # found right memories under it ("What does my partner do?" / "Your partner Tessa is a vet.": 0.31; "What do I do for
 # work?" / "You work from home as a translator.": 0.30), so a memory that shares a content word with the message
-# ("partner", "work"; `reply_op.content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others
+# ("partner", "work"; `reply_checks.content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others
 # ("favourite", "called"). scripts/recall_relevance.py prints them.
 MIN_RELEVANCE = 0.34
 TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down to this share of it
@@ -42,15 +47,12 @@ TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down 
 
 class Reply:
     """One streamed reply. Iterate for text deltas (once); `stop()` (any thread) ends it between deltas and keeps
-    the text so far. A memory said back as the user's own words is turned to them (`reply_op.as_said_to_user`); a
-    refusal while memories were shown gives way to the best of them (`reply_op.refuses_what_it_was_shown`), and a
-    draft that greets someone the message names, as if they were in the chat, or repeats the opening line instead of
-    saying back a memory shown (`reply_op.copies_opening`), or answers a statement with another memory
-    (`reply_op.off_topic`), to the message said back (a question: to the memory). A
-    reply that named something about the user that nobody said ends as `reply_op.grounded_reply` (the best memory
-    shown, or the refusal; `ungrounded` lists what it named). After the stream: `text`, `stopped`,
-    `first_token_s`/`total_s` (from the start of the turn, retrieval included), `tokens`, `tps` (decode tokens/s),
-    `stats` (the engine's, when it reports them)."""
+    the text so far. When it ends, the draft is checked (`reply_checks.final_reply`): said back as the user -> to
+    them; a name or word nobody said -> the best memory shown or the refusal (`ungrounded` lists it); a refusal of
+    what it was shown, the opening copied, a greeting to someone else or another memory for a statement -> the
+    memory (a question) or the message said back. After the stream: `text` (final), `stopped`, `understood` (the
+    message with a follow-up resolved), `first_token_s`/`total_s` (from the start of the turn, retrieval included),
+    `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports them)."""
 
     def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float):
         self.message, self.memories = message, memories
@@ -91,18 +93,9 @@ class Reply:
             self.total_s = time.perf_counter() - self._t0
             if ended:
                 self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
-                shown = answer_context(self.memories)
-                self.text = reply_op.as_said_to_user(self.text, shown, conv.user_id)  # "I drive …" -> "You drive …"
-                self.ungrounded = reply_op.ungrounded(self.text, reply_op.grounding_sources(
-                    self.message, shown, conv.user_id, conv.today())) \
-                    or reply_op.unsupported(self.text, self.message, shown, conv.user_id)  # "the piano"
-                if self.ungrounded or reply_op.refuses_what_it_was_shown(self.text, shown):
-                    self.text = reply_op.grounded_reply(shown, conv.user_id)  # the app shows the final text
-                elif reply_op.greets_someone_else(self.text, self.message, conv.user_id) \
-                        or reply_op.copies_opening(self.text, shown, conv.user_id) \
-                        or reply_op.off_topic(self.text, self.message, shown, conv.user_id):  # not about the message
-                    self.text = reply_op.grounded_reply(shown, conv.user_id) if self.message.endswith("?") \
-                        else reply_op.said_back(self.message, conv.user_id)
+                self.text, self.ungrounded = reply_checks.final_reply(
+                    self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
+                    understood=self.understood)  # the app shows the final text
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())
@@ -193,20 +186,23 @@ class Conversation:
         """The memories given to the reply: top-k search hits at or above min_score and within `margin` of the best
         one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
         does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
-        memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). Of those, only the
+        memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). A memory that
+        shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
         with the message."""
         message = self.understood(message)
         query = answer_op.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
-        floor = max(self.min_score, max(scores, default=0.0) - self.margin)
-        kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor], self.top_k)
+        best = max(scores, default=0.0)
+        floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
+        words = reply_checks.content_words(message)
+        kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor or (
+            s >= related and words & reply_checks.content_words(reply_op.memory_text(h)))], self.top_k)
         if not kept or self.min_relevance is None:
             return kept
-        words = reply_op.content_words(message)
         return [h for h, r in zip(kept, self.relevance(message, kept))
-                if r >= self.min_relevance or words & reply_op.content_words(reply_op.memory_text(h))]
+                if r >= self.min_relevance or words & reply_checks.content_words(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's
