@@ -358,7 +358,7 @@ def test_extract_context_sends_the_previous_message_along(memory):
     assert [m for a, m in memory.engine.prompts if a == "extract"][-1][-1]["content"].endswith("\n\nmia: He is five.")
 
 
-def test_a_follow_up_is_resolved_for_memory_and_recall_but_replied_to_as_said(tmp_path, memory):
+def test_a_follow_up_is_resolved_for_memory_recall_and_the_reply(tmp_path, memory):
     conv = Conversation(memory, "mia")
     for text in ("I just adopted a puppy.", "She's called Bean and she's a beagle."):
         reply = conv.turn(text)
@@ -368,7 +368,8 @@ def test_a_follow_up_is_resolved_for_memory_and_recall_but_replied_to_as_said(tm
     prompts = memory.engine.prompts
     assert [m for a, m in prompts if a == "extract"][-1][-1]["content"].endswith(
         "mia: My puppy is called Bean and she's a beagle.")
-    assert [m for a, m in prompts if a == "reply"][-1][-1]["content"].startswith("She's called Bean")
+    assert [m for a, m in prompts if a == "reply"][-1][-1]["content"].startswith("My puppy is called Bean")
+    assert conv.history[-2]["content"] == "She's called Bean and she's a beagle."  # the chat keeps the words said
     assert conv.understood("What's her name again?") == "What's my puppy's name again?"
     assert conv.new().understood("What's her name again?") == "What's her name again?"  # a new chat: nothing before
     script = tmp_path / "chat.txt"

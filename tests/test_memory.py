@@ -172,6 +172,18 @@ def test_update_or_delete_of_an_unrelated_memory_becomes_add(mem):
     assert len(mem.get_all("alex")["results"]) == 3
 
 
+def test_a_delete_for_a_fact_that_retracts_nothing_becomes_add(mem):
+    """DELETE drops the memory and does not store the fact: only a retraction may do that (seen in a chat: the age of
+    a son deleted for "pat's son Leo is obsessed with dinosaurs.")."""
+    leo = mem.add_facts(["pat's son Leo just turned 8."], user_id="pat")["results"][0]["id"]
+    mem._engine = ScriptedEngine('{"event": "DELETE", "id": 0, "text": null}',
+                                 '{"event": "DELETE", "id": 0, "text": null}')
+    res = mem.add_facts(["pat's son Leo is obsessed with dinosaurs."], user_id="pat")["results"]
+    assert [r["event"] for r in res] == ["ADD"] and mem.get(leo)["memory"] == "pat's son Leo just turned 8."
+    res = mem.add_facts(["pat's son Leo no longer turns 8 this year."], user_id="pat")["results"]
+    assert res[0]["event"] == "DELETE" and mem.get(leo) is None
+
+
 def test_none_without_a_near_restatement_becomes_add(mem):
     """NONE ("already known") drops the fact, so it must cite a memory that nearly restates it."""
     mem.add_facts(["Alex works as a nurse in Porto."], user_id="alex")

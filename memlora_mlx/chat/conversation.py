@@ -76,7 +76,7 @@ class Reply:
     def __iter__(self) -> Iterator[str]:
         conv = self._conv
         before = getattr(conv.engine, "last_stats", None)
-        deltas = conv._open(self.message, self.memories)
+        deltas = conv._open(self.understood, self.memories)  # the reply sees no earlier turn: a follow-up, resolved
         ended = False
         try:
             for delta in deltas:
@@ -207,8 +207,9 @@ class Conversation:
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's
         called Bean." after "I just adopted a puppy." -> "My puppy is called Bean."; `followup.resolve`): what the
-        memory pipeline and retrieval get. The previous message is itself resolved first, so that "What's her name
-        again?" after it still finds the puppy. The reply is written to the message as said."""
+        memory pipeline, retrieval and the reply get (the reply prompt holds no earlier turn by default, so "What's
+        her name again?" alone got "Your name is Mia."). The previous message is itself resolved first, so that
+        "What's her name again?" after "She's called Bean." still finds the puppy."""
         earlier = self.earlier_messages(message)
         if not earlier:
             return message
@@ -234,7 +235,7 @@ class Conversation:
 
     def messages(self, message: str, memories: list[dict]) -> list[dict]:
         """The exact prompt the reply to `message` gets (for inspection and tests)."""
-        return reply_op.build_messages(message, answer_context(memories), self.prompt_history(), user=self.user_id,
+        return reply_op.build_messages(self.understood(message), answer_context(memories), self.prompt_history(), user=self.user_id,
                                        today=self.today(), count_tokens=self.engine.count_tokens,
                                        budget=self.history_budget, limit=self.engine.context_length - self.max_tokens)
 

@@ -242,13 +242,14 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
                 understood: str | None = None) -> tuple[str, list[str]]:
     """What the user is shown for a finished draft, and the names/words it made up (empty when none). `memories` are
     the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place)."""
+    said = understood or message
     text = as_said_to_user(draft, memories, user)  # "I drive …" -> "You drive …"
-    made_up = ungrounded(text, grounding_sources(message, memories, user, today)) \
-        or unsupported(text, message, memories, user)  # "the piano"
+    made_up = ungrounded(text, [said, *grounding_sources(message, memories, user, today)]) \
+        or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?")
     if made_up:
         return grounded_reply(memories, user), made_up
-    if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, message, user) \
-            or copies_opening(text, memories, user) or off_topic(text, message, memories, user):
-        return (grounded_reply(memories, user) if question else said_back(understood or message, user)), []
+    if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
+            or copies_opening(text, memories, user) or off_topic(text, said, memories, user):
+        return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, []

@@ -9,6 +9,7 @@ itself is not stored); NONE changes nothing. Temporary ids are mapped back to re
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from .parsing import as_text, get_key, normalize_text, parse_json_object
@@ -170,6 +171,14 @@ def to_decision(out: str, fact: str, n_memories: int) -> Decision:
     return d
 
 
+# A DELETE is right only when the fact takes a memory back ("Gina is no longer a dancer", the training targets;
+# "Alice's dog Rex died."). In a chat the shipped adapter deleted "pat's son Leo just turned 8." for "pat's son Leo
+# is obsessed with dinosaurs." and stored neither; a DELETE for a fact with none of these words becomes its ADD.
+RETRACTION = re.compile(r"\b(?:no longer|not|never|anymore|any more|stopped|quit|gave up|broke up|split up|divorced|"
+                        r"separated|passed away|died|dead|sold|lost|left|ended|cancel+ed|moved out|former|ex)\b|n't\b",
+                        re.I)
+
+
 def check(d: Decision, fact: str, similarities: list[float], text_similarity: float | None = None, *,
           min_update: float = MIN_UPDATE_SIMILARITY, min_none: float = MIN_NONE_SIMILARITY) -> Decision:
     """The runtime's guards on a model decision; `similarities[i]` = cosine(fact, memory i), `text_similarity`
@@ -181,6 +190,8 @@ def check(d: Decision, fact: str, similarities: list[float], text_similarity: fl
         why = "NONE, but no memory restates it"  # "already known" with no near restatement stored
     elif d.event == "UPDATE" and text_similarity is not None and text_similarity < min_update:
         why = f"UPDATE text {d.text!r} drops it"  # the merged text does not carry the new fact
+    elif d.event == "DELETE" and not RETRACTION.search(fact):
+        why = "DELETE, but the fact retracts nothing"  # both the memory and the fact would be lost
     if why is None:
         return d
     log.info("update: %s for fact %r; ADD instead", why, fact)
