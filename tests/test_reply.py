@@ -244,6 +244,9 @@ def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     assert C.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
     theo = [{"text": "kim's son Theo is 12."}]
     assert C.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
+    leo = [{"text": "pat's son Leo just turned 8."}]
+    assert C.unsupported("Leo is 8 years old.", "How old is Leo?", leo, "pat") == []  # the 8 is remembered
+    assert C.unsupported("Leo is a teenager.", "How old is Leo?", leo, "pat") == ["teenager"]
     sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
     assert C.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
     kenji = [{"text": "sam's best friend Kenji just moved to Osaka for work."}]

@@ -10,7 +10,8 @@ exact duplicate (case/space/punctuation-insensitive) among the similar memories 
 UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
 else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact; so does a NONE ("already
 known") unless the memory it cites is at cosine >= `min_none_similarity` (a near restatement): a wrong NONE
-loses the fact, a wrong ADD only stores a near duplicate. A DELETE decided by the
+loses the fact, a wrong ADD only stores a near duplicate; a DELETE for a fact that retracts nothing ("no longer",
+"died", "sold", …; `update.RETRACTION`) becomes an ADD too, since it would lose both. A DELETE decided by the
 update op keeps a history row (old text, cause); `delete(id)` by the user purges the memory's history too.
 """
 

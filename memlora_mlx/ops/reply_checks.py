@@ -99,6 +99,7 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
     shown_texts = [to_you(memory_text(m), user) for m in memories]
     shown = set().union(*(content_words(t) for t in shown_texts))
     names = {t for text in shown_texts for t in _TOKEN.findall(text) if t[0].isupper()} - {"You", "Your"}
+    from_memory = _known(shown_texts) - _known([message])  # a name or number the answer can take from a memory
     out: list[str] = []
     for sentence in _SENTENCE.findall(reply):
         first = next(iter(_TOKEN.findall(sentence)), "")
@@ -107,7 +108,8 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
         if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence):
             continue
         new = content_words(sentence) - asked
-        if new and not new & shown:
+        said = {_key(t) for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()}
+        if new and not new & shown and not said & from_memory:  # "Leo is 8 years old.": the 8 is remembered
             out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
     return out
 
