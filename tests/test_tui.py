@@ -94,6 +94,22 @@ def test_send_message_streams_reply_and_remembers(memory):
     asyncio.run(run())
 
 
+def test_a_follow_up_shows_what_it_was_understood_as(memory):
+    async def run():
+        app = MemloraApp(memory=memory, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            for n, text in enumerate(["I just adopted a puppy.", "She's called Bean."], start=1):
+                await send(pilot, text)
+                await wait_for(pilot, lambda n=n: len(app.screen.query(AssistantMessage)) == n
+                               and app.screen.query(AssistantMessage).last().done and not bar.busy, what=text)
+            note = text_of(app.screen.query(RecallNote).last())
+            assert "understood as: My puppy is called Bean." in note
+            assert app.backend.conversation.history[-2]["content"] == "She's called Bean."  # the words as typed
+
+    asyncio.run(run())
+
+
 def test_status_bar_shows_the_model_and_why_it_was_chosen(memory):
     async def run():
         app = MemloraApp(memory=memory, cursor_blink=False)

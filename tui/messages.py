@@ -24,6 +24,7 @@ class BackendFailed(Message):
 class ReplyStarted(Message):
     reply_id: int
     memories: list[str] = field(default_factory=list)  # the memory texts given to the reply (the recall note)
+    understood: str = ""  # the message with a follow-up's pronouns resolved, when that changed it
 
 
 @dataclass

@@ -146,7 +146,8 @@ class ChatScreen(Screen):
             try:
                 reply = conv.turn(text)
                 self._live[reply_id] = reply
-                self.post_message(M.ReplyStarted(reply_id, reply.memory_texts))
+                self.post_message(M.ReplyStarted(reply_id, reply.memory_texts,
+                                                 reply.understood if reply.understood != text.strip() else ""))
                 for delta in reply:
                     self.post_message(M.ReplyChunk(reply_id, delta))
             except Exception as e:  # noqa: BLE001 - shown to the user, input restored
@@ -173,10 +174,10 @@ class ChatScreen(Screen):
 
     async def on_reply_started(self, msg: M.ReplyStarted) -> None:
         await self._log(AssistantMessage(msg.reply_id, msg.memories))
-        if msg.memories:
+        if msg.memories or msg.understood:
             shown = msg.memories[:RECALL_SHOWN]
             more = len(msg.memories) - len(shown)
-            await self._log(RecallNote(shown + ([f"+{more} more"] if more > 0 else [])))
+            await self._log(RecallNote(shown + ([f"+{more} more"] if more > 0 else []), msg.understood))
 
     async def on_reply_chunk(self, msg: M.ReplyChunk) -> None:
         reply = self.query_one(ChatLog).find_reply(msg.reply_id)

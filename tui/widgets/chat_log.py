@@ -43,10 +43,13 @@ class OpeningMessage(Static):
 
 
 class RecallNote(Static):
-    """The memories a reply was given, under it: the evidence stays visible even when the model refuses."""
+    """The memories a reply was given, under it: the evidence stays visible even when the model refuses. A follow-up
+    shows what it was understood as ("understood as: My puppy is called Bean.")."""
 
-    def __init__(self, memories: list[str], **kwargs):
-        super().__init__("recalled: " + "  ·  ".join(memories), markup=False, **kwargs)
+    def __init__(self, memories: list[str], understood: str = "", **kwargs):
+        lines = ([f"understood as: {understood}"] if understood else []) + \
+            (["recalled: " + "  ·  ".join(memories)] if memories else [])
+        super().__init__("\n".join(lines), markup=False, **kwargs)
 
 
 class NoticeMessage(Static):
