@@ -15,11 +15,14 @@ from memlora_mlx.chat.followup import referents, resolve
      "My girlfriend Priya works at a clinic in Leeds."),  # "a dentist" is said of Priya, not introduced
     ("My dad retired in March.", "He was a train driver.", "My dad was a train driver."),  # March is no name
     ("I have two cats called Pixel and Mochi.", "They're both tabbies.", "My cats Pixel and Mochi are both tabbies."),
-    ("My sister Maria is a pilot.", "She's been flying for ten years.", "My sister Maria has been flying for ten years."),
+    ("My sister Maria is a pilot.", "She's been flying for ten years.",
+     "My sister Maria has been flying for ten years."),
     ("We got a kitten last week.", "Her name is Pepper.", "Our kitten's name is Pepper."),
     # questions: every third-person pronoun but "it"
     ("I just adopted a puppy.", "What's her name again?", "What's my puppy's name again?"),
-    ("My brother Sam lives in Oslo.", "Which city did I say he lives in?", "Which city did I say my brother Sam lives in?"),
+    ("My brother Sam lives in Oslo.", "Which city did I say he lives in?",
+     "Which city did I say my brother Sam lives in?"),
+    ("I just adopted a puppy.", "Her name?", "My puppy's name?"),
     ("I bought a house.", "What time is it?", "What time is it?"),
     # left as said
     ("My brother Sam lives in Oslo.", "What a rainy day it is here.", "What a rainy day it is here."),

@@ -235,8 +235,8 @@ class Conversation:
 
     def messages(self, message: str, memories: list[dict]) -> list[dict]:
         """The exact prompt the reply to `message` gets (for inspection and tests)."""
-        return reply_op.build_messages(self.understood(message), answer_context(memories), self.prompt_history(), user=self.user_id,
-                                       today=self.today(), count_tokens=self.engine.count_tokens,
+        return reply_op.build_messages(self.understood(message), answer_context(memories), self.prompt_history(),
+                                       user=self.user_id, today=self.today(), count_tokens=self.engine.count_tokens,
                                        budget=self.history_budget, limit=self.engine.context_length - self.max_tokens)
 
     def _open(self, message: str, memories: list[dict]):

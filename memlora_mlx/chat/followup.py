@@ -4,14 +4,14 @@
         -> "My puppy is called Bean and she's a beagle."
     resolve("What's her name again?", "I just adopted a puppy.")  -> "What's my puppy's name again?"
 
-The extract adapter sees one message at a time and gives no fact for "She's called Bean." (0 of 16 follow-ups of
-two probe sets); adapters trained to read the previous message as well resolved 3 of 16 and made facts up, and the
-bare base asked to rewrite the message ran the two together or answered it (docs/distillation.md §5). So the
+The extract adapter sees one message at a time and gives no fact for "She's called Bean." (0 of 16 follow-ups
+of two probe sets); adapters trained to read the previous message as well resolved 3 of 16 and made facts up, and
+the bare base asked to rewrite the message ran the two together or answered it (docs/distillation.md §5). So the
 chat resolves the pronoun itself, from what the previous message introduced: "my/our <relation> <Name>" ("my
 brother Sam"), "a <thing> called <Name>", a bare relation ("my mum"), or "a <thing>" ("a puppy", "a new job"). A
-statement is resolved only where it opens with the pronoun ("She's …", "Her name …"), a question wherever one stands;
-a message that names someone of its own, or leans on nothing the previous one introduced, is left as it is.
-The memory pipeline and retrieval get the resolved text; the reply is written to the user's own words.
+statement is resolved only where it opens with the pronoun ("She's …", "Her name …"), a question wherever one
+stands; a message that names someone of its own, or leans on nothing the previous one introduced, is left as it is.
+The memory pipeline, retrieval and the reply get the resolved text; the chat keeps the user's own words.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 
 # people (and pets) a bare "my X" introduces; a thing needs "a/an X"
-RELATIONS = frozenset("""mum mom mother dad father parents brother sister son daughter wife husband partner girlfriend
-boyfriend fiance fiancee friend grandma grandpa granny grandmother grandfather aunt uncle cousin niece nephew boss
-colleague coworker teacher doctor roommate flatmate neighbour neighbor baby kids children dog cat puppy kitten""".split())
+RELATIONS = frozenset("""mum mom mother dad father parents brother sister son daughter wife husband partner
+girlfriend boyfriend fiance fiancee friend grandma grandpa granny grandmother grandfather aunt uncle cousin niece
+nephew boss colleague coworker teacher doctor roommate flatmate neighbour neighbor baby kids children dog cat puppy
+kitten""".split())
 _CALENDAR = frozenset("""january february march april may june july august september october november december monday
 tuesday wednesday thursday friday saturday sunday""".split())
 _OWNER = r"\b((?i:my|our))\s+"
@@ -33,8 +34,9 @@ _RELATION = re.compile(_OWNER + r"([a-z]+)\b")  # my mum
 _STOP = r"last|on|in|at|for|with|from|to|yesterday|today|tonight|this|next|and|but|so|because|called|named"
 _THING = re.compile(rf"\b(?:a|an)\s+((?:[a-z]+\s+){{0,2}}?[a-z]+)(?=\s+(?:{_STOP})\b|\s*[.,!?;]|\s*$)")  # a new job
 # "it" that stands for nothing: the weather, the time ("It's so cold outside today." after "I just bought a used car.")
-_WEATHER_IT = re.compile(r"^\W*it(?:'s|\u2019s| is| was| has been|'s been)\s+(?:(?:so|very|really|too|quite|a bit|getting)"
-                         r"\s+)*(?:cold|hot|warm|sunny|rainy|raining|snowing|windy|freezing|humid|late|early|dark|"
+_WEATHER_IT = re.compile(r"^\W*it(?:'s|\u2019s| is| was| has been|'s been)\s+"
+                         r"(?:(?:so|very|really|too|quite|a bit|getting)\s+)*"
+                         r"(?:cold|hot|warm|sunny|rainy|raining|snowing|windy|freezing|humid|late|early|dark|"
                          r"lovely out|nice out|\d)", re.I)
 _PREDICATE = frozenset("is was am are be been being as i'm he's she's it's".split())
 _PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their"}
@@ -109,13 +111,14 @@ def resolve(message: str, previous: str | None) -> str:
     rest = message[m.end():]
     if m.group(4):  # "Her name is Pepper." -> "Our kitten's name is Pepper."
         return f"{lead}{target}'s {rest}"
-    if c := _CONTRACTION.match(rest):  # "She's called …" -> "My puppy is called …", "She's been …" -> "… has been …"
+    if c := _CONTRACTION.match(rest):  # "She's called" -> "My puppy is called", "She's been" -> "… has been"
         verb = " has" if c.group(2) and c.group(1).lower() == "s" else _EXPANDED[c.group(1).lower()]
         rest = verb + (c.group(2) or "") + rest[c.end():]
     return f"{lead}{target}{rest}"
 
 
-_NOT_A_NOUN = frozenset("again yesterday today now then too at in on for with to and or about last next this that".split())
+_NOT_A_NOUN = frozenset("again yesterday today now then too at in on for with to and or about last next this that"
+                        .split())
 
 
 def _resolve_question(message: str, found: dict[str, str]) -> str:
@@ -129,6 +132,7 @@ def _resolve_question(message: str, found: dict[str, str]) -> str:
             return m.group(0)
         owner = word.lower() in {"his", "its", "their"} or (word.lower() == "her" and after
                                                              and after.lower() not in _NOT_A_NOUN)
-        return f"{target}'s" + m.group(0)[len(word):] if owner else target + m.group(0)[len(word):]
+        said = f"{target}'s" if owner else target
+        return said[:1].upper() + said[1:] if m.start() == 0 else said
 
     return re.sub(r"\b(she|he|him|his|her|they|them|their|its)\b(?=(?:\s+([a-z]+))?)", sub, message, flags=re.I)

@@ -225,14 +225,14 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
         stream.close()
 
 
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|$)")
+SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|$)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 def drop_repeats(text: str) -> str:
     """`text` up to the first sentence (of 3+ words) that repeats an earlier one, stripped."""
     seen, out = set(), []
-    for piece in _SENTENCE.findall(text):
+    for piece in SENTENCE.findall(text):
         key = normalize_text(piece)
         if len(key.split()) >= 3 and key in seen:
             break

@@ -18,7 +18,7 @@ from datetime import date
 
 from .answer import third_person
 from .parsing import format_date
-from .reply import _SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
+from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -26,7 +26,8 @@ from .reply import _SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, open
 # "My cat is named Max.", "Your mother's name is Luis." from the brother's memory). A sentence about the user ("your",
 # "my") that holds a name or a number found in neither the message, the memories shown nor today's date is made up;
 # the reply is replaced by the best memory shown, said to the user, or by UNGROUNDED_REPLY when none was. Only names and
-# numbers are checked: a made-up common noun ("I am learning the piano." with the cello memory shown) passes. A claim
+# numbers are checked here; a made-up common noun ("I am learning the piano." with the cello memory shown) is
+# `unsupported`'s (below), and with no memory shown it passes. A claim
 # is a sentence that starts with "Your", "My" or "You" (not "You can/should/…": advice), after "Sure," or "I remember
 # that"; "For your trip, I recommend The Great Gatsby." is advice and is not checked.
 _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remember(?: that)?\s+)?"
@@ -60,7 +61,7 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
     """Names (capitalised words) and numbers of the reply's claims about the user (sentences that start with "Your",
     "My" or "You"; questions excepted) that no text of `sources` holds, case-insensitively, in order."""
     known, out = _known(sources), []
-    for sentence in _SENTENCE.findall(reply):
+    for sentence in SENTENCE.findall(reply):
         if not _CLAIM.match(sentence) or sentence.rstrip().endswith("?"):
             continue
         for tok in _TOKEN.findall(sentence):
@@ -101,7 +102,7 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
     names = {t for text in shown_texts for t in _TOKEN.findall(text) if t[0].isupper()} - {"You", "Your"}
     from_memory = _known(shown_texts) - _known([message])  # a name or number the answer can take from a memory
     out: list[str] = []
-    for sentence in _SENTENCE.findall(reply):
+    for sentence in SENTENCE.findall(reply):
         first = next(iter(_TOKEN.findall(sentence)), "")
         about = _CLAIM.match(sentence) or first in names or (_STARTS_AS_USER.match(sentence)
                                                                 and not _SAYS_NO.search(sentence))
@@ -171,7 +172,7 @@ def copies_opening(reply: str, memories: list, user: str) -> bool:
     runs = _runs(line)
     if not _runs(_words(reply)) & runs:
         return False
-    rest = " ".join(s for s in _SENTENCE.findall(reply)
+    rest = " ".join(s for s in SENTENCE.findall(reply)
                     if not _runs(_words(s)) & runs and not set(_words(s)) <= set(line))
     words = content_words(rest)
     return all(len(words & content_words(to_you(memory_text(m), user))) < 2 for m in memories)
@@ -230,7 +231,7 @@ def as_said_to_user(reply: str, memories: list, user: str) -> str:
     ("I'm sorry, but I don't have any information about your favourite food.") are left as they are."""
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
     out = []
-    for sentence in _SENTENCE.findall(reply):
+    for sentence in SENTENCE.findall(reply):
         if any(len(content_words(sentence) & m) >= 2 for m in shown) and not _SAYS_NO.search(sentence):
             if _STARTS_AS_USER.match(sentence):
                 sentence = _to_second_person(sentence)
