@@ -262,3 +262,18 @@ def test_a_statement_answered_with_another_memory_is_off_topic():
     assert not C.off_topic("Your sister Maria works as a pilot in Lisbon.", "What does my sister do?", sister, "alex")
     assert not C.off_topic("Congratulations to Maria, a captain now!", "Maria just got promoted to captain.", sister,
                            "alex")
+
+
+def test_agreement_or_thanks_nobody_asked_for_is_dropped():
+    climb = "I go rock climbing every Saturday morning."
+    assert C.drop_unasked("You're right, rock climbing is a great way to get exercise.", climb) == \
+        "Rock climbing is a great way to get exercise."
+    assert C.drop_unasked("You're correct! Ana is turning seven in June.", "My daughter Ana turns seven in June.") == \
+        "Ana is turning seven in June."
+    assert C.drop_unasked("You're welcome! I'm glad you adopted a puppy.", "I just adopted a puppy.") == \
+        "I'm glad you adopted a puppy."
+    assert C.drop_unasked("You're welcome! Have a great day!", "Thanks, bye!") == "You're welcome! Have a great day!"
+    assert C.drop_unasked("You're right, it is.", "I think pineapple belongs on pizza.") == "You're right, it is."
+    assert C.drop_unasked("You're right.", climb) == "You're right."  # nothing after it: kept
+    assert C.drop_unasked("You're right, it is.", "Is it raining?") == "You're right, it is."  # a question
+    assert C.final_reply("You're right, rock climbing is fun.", climb, [], "alex")[0] == "Rock climbing is fun."

@@ -8,7 +8,8 @@ text when the reply ends.
   (a statement: the message said back);
 - the opening line copied, a greeting to someone the message names, or a statement answered with another memory
   (`copies_opening`, `greets_someone_else`, `off_topic`) -> the message said back (a question: the memory);
-- perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user.
+- perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user;
+- "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped.
 """
 
 from __future__ import annotations
@@ -241,12 +242,33 @@ def as_said_to_user(reply: str, memories: list, user: str) -> str:
     return "".join(out)
 
 
+# Agreement or thanks nobody asked for, opening a reply to a statement: "You're right, rock climbing is a great way
+# to get exercise …" to "I go rock climbing every Saturday morning.", "You're correct! Ana is turning seven in June.",
+# "You're welcome! I'm glad you adopted a puppy." (4 of the 12 statements of the twelfth session's alex and sam
+# drives, 3 of an unscripted chat's 5). The opening words are dropped and the rest kept; a message that gives an
+# opinion or thanks keeps them.
+_UNASKED = re.compile(r"^\s*(?:you're|you are)\s+(?:(?:absolutely|so|completely|quite)\s+)?"
+                      r"(?:right|correct|welcome)\s*[!,.]+\s*", re.I)
+_ASKS_FOR_IT = re.compile(r"\b(?:thanks?|thx|cheers|appreciate|think|believe|feel|guess|agree|right|isn't it|"
+                          r"don't you)\b", re.I)
+
+
+def drop_unasked(reply: str, message: str) -> str:
+    """`reply` without an opening "You're right," / "You're correct!" / "You're welcome!" when `message` is a
+    statement that asked for none of them (and something follows)."""
+    m = _UNASKED.match(reply)
+    if not m or message.rstrip().endswith("?") or _ASKS_FOR_IT.search(message):
+        return reply
+    rest = reply[m.end():]
+    return rest[:1].upper() + rest[1:] if rest.strip() else reply
+
+
 def final_reply(draft: str, message: str, memories: list, user: str, today: date | str | None = None,
                 understood: str | None = None) -> tuple[str, list[str]]:
     """What the user is shown for a finished draft, and the names/words it made up (empty when none). `memories` are
     the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place)."""
     said = understood or message
-    text = as_said_to_user(draft, memories, user)  # "I drive …" -> "You drive …"
+    text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
     made_up = ungrounded(text, [said, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?")
