@@ -54,15 +54,16 @@ class Reply:
     message with a follow-up resolved), `first_token_s`/`total_s` (from the start of the turn, retrieval included),
     `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports them)."""
 
-    def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float):
+    def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float,
+                 understood: str | None = None):
         self.message, self.memories = message, memories
+        self.understood = understood or message  # with a follow-up's pronouns resolved (`Conversation.understood`)
         self.text, self.stopped, self.done = "", False, False
         self.first_token_s: float | None = None
         self.total_s: float | None = None
         self.retrieval_s = time.perf_counter() - started
         self.tokens, self.tps, self.stats = 0, 0.0, {}
         self.ungrounded: list[str] = []  # names/numbers the model made up; the text is then grounded_reply(...)
-        self.understood = message  # the message with a follow-up's pronouns resolved (`Conversation.understood`)
         self._conv, self._t0 = conversation, started
         self._stop = threading.Event()
 
@@ -229,9 +230,7 @@ class Conversation:
         if not message:
             raise ValueError("empty message")
         t0 = time.perf_counter()
-        reply = Reply(self, message, self.recall(message), t0)
-        reply.understood = self.understood(message)
-        return reply
+        return Reply(self, message, self.recall(message), t0, self.understood(message))
 
     def messages(self, message: str, memories: list[dict]) -> list[dict]:
         """The exact prompt the reply to `message` gets (for inspection and tests)."""

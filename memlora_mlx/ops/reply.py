@@ -9,7 +9,7 @@ to the next, so only the new final message is computed again.
 
 When history is on, the assistant's own earlier replies stay out of it (`in_prompt`): the bare 0.5B answered three of
 the chat drive's six questions by copying an earlier reply of the same chat word for word. A follow-up on the
-assistant's own words ("say more") is not understood.
+assistant's own words ("say more") is not understood. What the user is shown of a finished draft: `reply_checks`.
 """
 
 from __future__ import annotations
