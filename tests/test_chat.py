@@ -13,7 +13,7 @@ from memlora_mlx.memory import Memory
 from memlora_mlx.ops import reply as reply_op
 from memlora_mlx.ops import reply_checks
 
-from support.scripted_engine import ChatScriptedEngine
+from support.scripted_engine import ChatScriptedEngine, DraftingEngine
 
 
 class Recording:
@@ -172,23 +172,6 @@ hello there!
 # chat two
 What does my sister do?
 """
-
-
-class DraftingEngine(ChatScriptedEngine):
-    """Writes a fixed reply draft when the user's message holds a keyword (the first that matches), as the bare 0.5B
-    wrote them; other calls as ChatScriptedEngine."""
-
-    def __init__(self, drafts: dict[str, str]):
-        super().__init__()
-        self.drafts = drafts
-
-    def generate(self, messages, *, adapter=None, **kw):
-        said = messages[-1]["content"].split("\n\n[", 1)[0]  # the user's message, without the memories
-        if adapter == "reply":
-            for word, draft in self.drafts.items():
-                if word in said:
-                    return draft
-        return super().generate(messages, adapter=adapter, **kw)
 
 
 INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner Tessa is a vet in Paris.",

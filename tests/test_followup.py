@@ -1,7 +1,7 @@
 """The chat's follow-up resolver: pronouns that lean on the previous message, resolved from what it introduced."""
 import pytest
 
-from memlora_mlx.chat.followup import referents, resolve
+from memlora_mlx.chat.followup import asks_more, referents, resolve
 
 
 @pytest.mark.parametrize("previous, message, expected", [
@@ -40,3 +40,16 @@ def test_nothing_before_leaves_the_message_alone():
     assert resolve("She's called Bean.", None) == "She's called Bean."
     assert referents("Thanks!") == {}
     assert referents("My best friend Kenji moved to Osaka.") == {"person": "my best friend Kenji"}
+
+
+@pytest.mark.parametrize("message", ["Tell me more.", "tell me more!", "Go on", "Can you explain that?", "Why?",
+                                     "Oh, why?", "What do you mean?", "Interesting, tell me more about it.", "How so?",
+                                     "Could you elaborate on that please?", "Say more."])
+def test_a_request_to_go_on(message):
+    assert asks_more(message)
+
+
+@pytest.mark.parametrize("message", ["Why is the sky blue?", "Tell me more about Rome.", "Explain quantum physics.",
+                                     "I want more cake.", "Why not?", "She's called Bean."])
+def test_not_a_request_to_go_on(message):
+    assert not asks_more(message)

@@ -86,3 +86,22 @@ def test_extract_context_is_shown_before_the_new_turns_and_absent_by_default():
     assert shown[:-1] == plain[:-1]  # system and example unchanged: the cached prefix holds
     assert shown[-1]["content"] == ("Session date: 2 December 2026\n\nEarlier, already remembered:\n"
                                     "mia: I just adopted a puppy.\n\nNew:\nmia: She's called Bean.")
+
+
+def test_an_extract_adapter_trained_on_single_messages_leaves_windows_to_the_base(tmp_path, embedder):
+    from support.scripted_engine import ScriptedEngine
+
+    class MessageTrained(ScriptedEngine):
+        adapter_configs = {"extract": {"inputs": "message"}}
+
+    one, two = [TURNS[0]], TURNS
+    assert extract.adapter_for(MessageTrained(), one) == "extract"
+    assert extract.adapter_for(MessageTrained(), two) is None  # a window: the bare base
+    assert extract.adapter_for(ScriptedEngine(), two) == "extract"  # no such mark: the adapter as before
+    eng = MessageTrained()
+    with Memory(engine=eng, store=tmp_path / "s", embedder=embedder) as m:
+        m.add([{"role": "user", "content": "I moved to Boston last week."}], user_id="caroline")
+        m.add([{"role": "user", "content": "I moved to Boston."}, {"role": "user", "content": "I got a dog."}],
+              user_id="mel")
+    extracts = [a for a, _ in eng.calls if a != "update"]
+    assert extracts == ["extract", None]

@@ -277,3 +277,53 @@ def test_agreement_or_thanks_nobody_asked_for_is_dropped():
     assert C.drop_unasked("You're right.", climb) == "You're right."  # nothing after it: kept
     assert C.drop_unasked("You're right, it is.", "Is it raining?") == "You're right, it is."  # a question
     assert C.final_reply("You're right, rock climbing is fun.", climb, [], "alex")[0] == "Rock climbing is fun."
+
+
+def test_a_go_on_gets_the_last_users_message_not_the_reply():
+    prev = [{"role": "user", "content": "What's a good way to learn Spanish?"},
+            {"role": "assistant", "content": "Watch Spanish films."}]
+    msgs = R.build_messages("Why?", [], [], user="kai", previous=prev)
+    assert msgs[-2] == prev[0] and msgs[-1]["content"].endswith("Why?")
+    assert all("Spanish films" not in m["content"] for m in msgs)
+    # no room for it: left out, the message still fits
+    tight = R.build_messages("Why?", [], [], user="kai", previous=prev, count_tokens=lambda t: len(t.split()),
+                             limit=len(" ".join(m["content"] for m in msgs[:2]).split()) + 40)
+    assert tight[-2]["role"] == "assistant" and tight[-1]["content"].endswith("Why?")
+    # with history on, the same message is not given twice
+    both = R.build_messages("Why?", [], prev, user="kai", previous=prev, budget=500)
+    assert [m["content"] for m in both].count(prev[0]["content"]) == 1
+
+
+def test_a_phrase_said_again_ends_the_reply():
+    looped = ("Because Spanish is widely spoken, and it is also a language that is used in many other languages, "
+              "and it is also a language that is used in many other languages, and it is also")
+    assert R.drop_repeats(looped) == "Because Spanish is widely spoken, and it is also a language that is used in " \
+                                     "many other languages."
+    fine = "Paris has the Louvre. Rome has the Colosseum and the Pantheon, and a lot of good food."
+    assert R.drop_repeats(fine) == fine
+
+
+def test_a_go_on_answered_with_the_last_reply_again():
+    last = "The sky is blue because it is the color of the sun."
+    text, made_up = C.final_reply(last, "Tell me more.", [], "kai", previous=["Why is the sky blue?", last])
+    assert text == C.NOTHING_MORE and made_up == []
+    new = "Air scatters blue light more than red."
+    assert C.final_reply(new, "Tell me more.", [], "kai", previous=["Why is the sky blue?", last]) == (new, [])
+    assert C.final_reply(last, "Why is the sky blue?", [], "kai") == (last, [])  # no go-on: no such check
+
+
+def test_streaming_stops_at_a_looping_phrase():
+    class Looping:  # streams the same clause forever, as the bare 0.5B did to "Why?"
+        context_length = 4096
+
+        def count_tokens(self, text):
+            return len(text.split())
+
+        def stream(self, messages, **kw):
+            while True:
+                for w in "and it is also a language that is used in many other languages,".split():
+                    yield w + " "
+
+    out = "".join(R.stream_reply(Looping(), "Why?", [], [], user="kai"))
+    assert len(out.split()) < 2 * 13 + R.LOOP_WORDS  # stopped within the second time round
+    assert R.drop_repeats(out) == "and it is also a language that is used in many other languages."

@@ -55,9 +55,10 @@ class Reply:
     `tokens`, `tps` (decode tokens/s), `stats` (the engine's, when it reports them)."""
 
     def __init__(self, conversation: "Conversation", message: str, memories: list[dict], started: float,
-                 understood: str | None = None):
+                 understood: str | None = None, previous: list[dict] | None = None):
         self.message, self.memories = message, memories
         self.understood = understood or message  # with a follow-up's pronouns resolved (`Conversation.understood`)
+        self.previous = previous or []  # what a "Tell me more." goes on with (`Conversation.previous_exchange`)
         self.text, self.stopped, self.done = "", False, False
         self.first_token_s: float | None = None
         self.total_s: float | None = None
@@ -77,7 +78,7 @@ class Reply:
     def __iter__(self) -> Iterator[str]:
         conv = self._conv
         before = getattr(conv.engine, "last_stats", None)
-        deltas = conv._open(self.understood, self.memories)  # the reply sees no earlier turn: a follow-up, resolved
+        deltas = conv._open(self.understood, self.memories, self.previous)  # no earlier turn but a go-on's
         ended = False
         try:
             for delta in deltas:
@@ -96,7 +97,7 @@ class Reply:
                 self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
                 self.text, self.ungrounded = reply_checks.final_reply(
                     self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
-                    understood=self.understood)  # the app shows the final text
+                    understood=self.understood, previous=[m["content"] for m in self.previous])  # the app shows it
                 self.done = True
                 self._finish(before)
                 conv.record(self.message, self.text.strip())
@@ -230,18 +231,32 @@ class Conversation:
         if not message:
             raise ValueError("empty message")
         t0 = time.perf_counter()
-        return Reply(self, message, self.recall(message), t0, self.understood(message))
+        previous = self.previous_exchange(message)
+        topic = previous[0]["content"] if previous else message  # "Tell me more." recalls what the last turn did
+        return Reply(self, message, self.recall(topic), t0, self.understood(message), previous)
+
+    def previous_exchange(self, message: str) -> list[dict]:
+        """The last finished turn of this chat (the user's message, then the reply) when `message` asks to go on
+        with it ("Tell me more.", "Why?": `followup.asks_more`), else []. The reply prompt gets its user message
+        (`reply.build_messages(previous=)`; without it "Why?" has nothing to go on with), retrieval searches for that
+        message, and the draft checks take the exchange as said (a draft that only repeats the reply is replaced)."""
+        if not followup.asks_more(message):
+            return []
+        with self._history_lock:
+            turn = self._turns[-1][0] if self._turns else []
+        return [dict(m) for m in turn] if [m["role"] for m in turn] == ["user", "assistant"] else []
 
     def messages(self, message: str, memories: list[dict]) -> list[dict]:
         """The exact prompt the reply to `message` gets (for inspection and tests)."""
         return reply_op.build_messages(self.understood(message), answer_context(memories), self.prompt_history(),
                                        user=self.user_id, today=self.today(), count_tokens=self.engine.count_tokens,
-                                       budget=self.history_budget, limit=self.engine.context_length - self.max_tokens)
+                                       budget=self.history_budget, limit=self.engine.context_length - self.max_tokens,
+                                       previous=self.previous_exchange(message))
 
-    def _open(self, message: str, memories: list[dict]):
+    def _open(self, message: str, memories: list[dict], previous: list[dict] | None = None):
         return reply_op.stream_reply(self.engine, message, answer_context(memories), self.prompt_history(),
                                      user=self.user_id, today=self.today(), max_tokens=self.max_tokens,
-                                     budget=self.history_budget)
+                                     budget=self.history_budget, previous=previous)
 
     def record(self, message: str, reply: str) -> None:
         """Add a finished exchange to the history (also for replies made elsewhere, e.g. about an image)."""

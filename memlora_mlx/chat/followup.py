@@ -12,6 +12,9 @@ brother Sam"), "a <thing> called <Name>", a bare relation ("my mum"), or "a <thi
 statement is resolved only where it opens with the pronoun ("She's …", "Her name …"), a question wherever one
 stands; a message that names someone of its own, or leans on nothing the previous one introduced, is left as it is.
 The memory pipeline, retrieval and the reply get the resolved text; the chat keeps the user's own words.
+
+A message that asks the assistant to go on ("Tell me more.", "Why?", "What do you mean?", `asks_more`) leans on the
+previous exchange instead: the reply prompt gets the user's message of that exchange (`Conversation.previous_exchange`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,18 @@ _PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their"}
 _STATEMENT_OPEN = re.compile(r"^(\W*)(she|he|it|they)\b|^(\W*)(her|his|its|their)\s+(?=[a-z])", re.I)
 _CONTRACTION = re.compile(r"['\u2019](s|re|ve|ll|d)\b(\s+(?:been|got)\b)?", re.I)
 _EXPANDED = {"s": " is", "re": " are", "ve": " have", "ll": " will", "d": " would"}
+
+
+# "Tell me more.", "Go on!", "Can you explain that?", "Why?" - not "Why is the sky blue?" nor "Tell me more about Rome."
+_MORE = re.compile(r"^\W*(?:(?:ok|okay|oh|hm+|and|so|interesting|cool|wow)\W+)*(?:(?:can|could|would) you\s+)?"
+                   r"(?:please\s+)?(?:tell me more|say more|go on|keep going|continue|more(?: details| info)?|"
+                   r"elaborate|explain|expand|what do you mean|why|how so|how come|like what|such as)"
+                   r"(?:\s+(?:on|about))?(?:\s+(?:it|that|this))?(?:\s+(?:please|more|further))?\W*$", re.I)
+
+
+def asks_more(message: str) -> bool:
+    """The message asks the assistant to go on with what it just said (module text)."""
+    return bool(_MORE.match(message.strip()))
 
 
 def referents(previous: str) -> dict[str, str]:

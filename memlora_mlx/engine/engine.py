@@ -270,6 +270,7 @@ class Engine:
                 q.put(_END)
 
         worker.submit(run)
+        item = None
         try:
             while (item := q.get()) is not _END:
                 if isinstance(item, BaseException):
@@ -277,6 +278,8 @@ class Engine:
                 yield item
         finally:
             cancel.set()
+            while item is not _END:  # closed early: wait for the worker to stop (one token), so stats are recorded
+                item = q.get()
 
     def generate_with_images(self, prompt: str, images: list, *, adapter: str | None = "vqa",
                              max_tokens: int = 32, temperature: float = 0.0) -> str:

@@ -42,6 +42,9 @@ def _add_locomo(ev):
     p.add_argument("--speaker-margin", default=None, metavar="X|off",
                    help="memory mode: refuse a question about one speaker whose answer fits the other speaker's "
                         "memories better by more than X (default 0.08; off: no check)")
+    p.add_argument("--retrieval", default="focus", choices=["focus", "cosine"],
+                   help="memory mode: focus (default; reranked by what memories say, names aside, and a question "
+                        "naming one speaker gets 2 x top-k of theirs) or cosine (top-k per speaker, Mem0's protocol)")
     p.add_argument("--judge", default="none", help="none | URL of an OpenAI-compatible API (only then contacted)")
     p.add_argument("--out", default=None, help="run directory (default runs/locomo/<mode>-<adapters>)")
     p.add_argument("--compare", nargs="+", metavar="DIR", help="write comparison.md/.png of finished runs to --out")
@@ -101,6 +104,7 @@ def _locomo(args) -> int:
         categories=_categories(args.categories), max_questions=args.max_questions, top_k=args.top_k,
         speakers=args.speakers, max_tokens=args.max_tokens, context_tokens=args.context_tokens,
         extract_max_tokens=args.extract_max_tokens, speaker_margin=_margin(args.speaker_margin),
+        retrieval=args.retrieval,
         judge=None if args.judge in (None, "", "none") else args.judge,
     )
     s = run_eval(cfg)

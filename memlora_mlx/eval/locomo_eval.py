@@ -24,7 +24,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..locomo import Conversation, load_conversations
-from ..memory.attribution import MARGIN, attribute
+from ..memory import rerank
+from ..memory.attribution import MARGIN, attribute, named
 from ..ops import answer as answer_op
 from ..ops.leaks import op_leaks
 from . import report
@@ -33,9 +34,10 @@ from .metrics import score_answer
 log = logging.getLogger(__name__)
 
 MODES = ("memory", "full-context", "no-memory")
+RETRIEVALS = ("focus", "cosine")
 QUESTION_ROOM = 96  # full-context: prompt tokens kept free for the question
 _KEYS = ("mode", "model", "adapters", "top_k", "speakers", "max_tokens", "context_tokens", "extract_max_tokens",
-         "speaker_margin")  # a run dir holds one of these
+         "speaker_margin", "retrieval")  # a run dir holds one of these
 
 
 @dataclass
@@ -54,6 +56,8 @@ class EvalConfig:
     extract_max_tokens: int | None = None  # cap on the extract op's output (default: Memory's)
     speaker_margin: float | None = MARGIN  # memory mode: refuse a question about one speaker that fits the other's
     # memories better by more than this (memory/attribution.py); None: no check
+    retrieval: str = "focus"  # memory mode: "focus" (memory/rerank.py; a question naming one speaker gets
+    # 2 * top_k of that speaker's memories) or "cosine" (top_k per speaker by cosine, Mem0's protocol)
     judge: str | None = None
 
     @property
@@ -68,6 +72,8 @@ class Run:
     def __init__(self, cfg: EvalConfig, engine=None, memory_factory=None, embedder=None):
         if cfg.mode not in MODES:
             raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
+        if cfg.retrieval not in RETRIEVALS:
+            raise ValueError(f"--retrieval must be one of {', '.join(RETRIEVALS)}, got {cfg.retrieval!r}")
         self.cfg, self.out = cfg, Path(cfg.out)
         self._engine, self._memory_factory, self._embedder = engine, memory_factory, embedder
         self.model_calls = 0
@@ -162,12 +168,18 @@ class Run:
         return answer_op.final_answer(out, messages), dict(eng.last_stats, raw_answer=raw)
 
     def _retrieve(self, mem, conv, question) -> list[dict]:
+        k, users = self.cfg.top_k, list(conv.speakers)
+        if self.cfg.retrieval == "cosine":
+            found = [_memory_view(r, u) for u in users for r in mem.search(question, user_id=u, limit=k)["results"]]
+            return sorted(found, key=lambda m: -(m.get("score") or 0.0))
+        who = named(question, users)
         found = []
-        for speaker in conv.speakers:
-            for r in mem.search(question, user_id=speaker, limit=self.cfg.top_k).get("results", []):
-                found.append(_memory_view(r, speaker))
-        found.sort(key=lambda m: -(m.get("score") or 0.0))
-        return found
+        for u in users:
+            n = k if len(who) != 1 else 2 * k if u == who[0] else 0
+            if n:
+                hits = mem.search(question, user_id=u, limit=max(n, rerank.CANDIDATES))["results"]
+                found += [_memory_view(r, u) for r in rerank.rerank(mem.embedder, question, hits, users)[:n]]
+        return sorted(found, key=lambda m: -m["score"])
 
     def _full_context(self, conv: Conversation) -> list[dict]:
         """All turns as dated memories, oldest dropped first until the prompt fits the context."""
@@ -310,7 +322,7 @@ def _memory_view(r: dict, speaker: str) -> dict:
     meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
     date = next((d.get(k) for d in (r, src, meta) for k in ("date", "session_date") if d.get(k)), None)
     return {"id": r.get("id"), "text": r.get("memory") or r.get("text") or "", "date": date, "speaker": speaker,
-            "score": r.get("score")}
+            "score": r.get("focus", r.get("score"))}
 
 
 def _peak_rss_mb() -> float:

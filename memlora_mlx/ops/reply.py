@@ -8,8 +8,11 @@ memories, dated and said to the user ("Your sister Maria works …"). System and
 to the next, so only the new final message is computed again.
 
 When history is on, the assistant's own earlier replies stay out of it (`in_prompt`): the bare 0.5B answered three of
-the chat drive's six questions by copying an earlier reply of the same chat word for word. A follow-up on the
-assistant's own words ("say more") is not understood. What the user is shown of a finished draft: `reply_checks`.
+the chat drive's six questions by copying an earlier reply of the same chat word for word. A message that asks to go
+on with the last reply ("Tell me more.", "Why?"; `chat/followup.py: asks_more`) gets the user's message of that
+exchange just before it, whatever the budget (`previous`), so "Why?" after "What's a good way to learn Spanish?" is
+about Spanish; with the reply as well, the bare 0.5B copied it or looped. What the user is shown of a
+finished draft: `reply_checks`.
 """
 
 from __future__ import annotations
@@ -175,11 +178,12 @@ def turn_tokens(turn: list[dict], count_tokens: Callable[[str], int]) -> int:
 
 def build_messages(message: str, memories: list, history: list[dict], *, user: str, today: date | str | None = None,
                    count_tokens: Callable[[str], int] | None = None, budget: int = HISTORY_BUDGET,
-                   limit: int | None = None, top_k: int = TOP_K) -> list[dict]:
+                   limit: int | None = None, top_k: int = TOP_K, previous: list[dict] | None = None) -> list[dict]:
     """[system, opening] + the user's messages of the newest whole turns of `history` within `budget` tokens + the
-    final user message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the
-    model's context minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one
-    huge message still fits."""
+    user's message of `previous` (the exchange a "Tell me more." goes on with, when it fits) + the final user
+    message (memories, deduplicated and dated, then `message`). `limit` bounds the whole prompt (the model's context
+    minus the reply's tokens): memories are dropped, last first, then the message is cut, so that one huge message
+    still fits."""
     count = count_tokens or _approx_tokens
     system = SYSTEM_PROMPT.format(user=user, today=format_date(today or date.today()))
     mems = dedupe(memories, top_k)
@@ -194,7 +198,11 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
         if count(final) > room:
             text = clip(text, room - count(final_message(user, [], "")), count)
             final = final_message(user, [], text)
-    allowance = budget if room is None else min(budget, room - count(final))
+    previous = in_prompt(turns_of(previous)[-1]) if previous else []
+    cost = sum(count(m["content"]) + MESSAGE_OVERHEAD for m in previous)
+    if room is not None and cost > room - count(final):
+        previous, cost = [], 0
+    allowance = budget if room is None else min(budget, room - count(final) - cost)
     kept: list[list[dict]] = []
     for turn in reversed(turns_of(history)):
         n = turn_tokens(turn, count)
@@ -202,25 +210,27 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
             break
         allowance -= n
         kept.insert(0, in_prompt(turn))
+    if kept and kept[-1] == previous:  # history already ends with it
+        previous = []
     return [{"role": "system", "content": system}, {"role": "assistant", "content": opening(user)},
-            *(m for t in kept for m in t), {"role": "user", "content": final}]
+            *(m for t in kept for m in t), *previous, {"role": "user", "content": final}]
 
 
 def stream_reply(engine, message: str, memories: list, history: list[dict], *, user: str,
                  today: date | str | None = None, max_tokens: int = MAX_TOKENS,
-                 budget: int = HISTORY_BUDGET) -> Iterator[str]:
+                 budget: int = HISTORY_BUDGET, previous: list[dict] | None = None) -> Iterator[str]:
     """Text deltas of the reply (adapter "reply"; the bare base when none is loaded). Closing the iterator stops
     generation after the current token."""
     messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
-                              budget=budget, limit=engine.context_length - max_tokens)
+                              budget=budget, limit=engine.context_length - max_tokens, previous=previous)
     text = ""
     stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)
     try:
         for delta in stream:
             text += delta
             yield delta
-            if _SENTENCE_END.search(delta) and drop_repeats(text) != text.strip():
-                return  # greedy decoding fell into a loop: a sentence came back (seen with small bases)
+            if (_SENTENCE_END.search(delta) and drop_repeats(text) != text.strip()) or _loop_at(text) is not None:
+                return  # greedy decoding fell into a loop: a sentence or a long phrase came back (small bases)
     finally:
         stream.close()
 
@@ -229,8 +239,26 @@ SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|$)")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
+LOOP_WORDS = 8  # a run of this many words said twice is a loop ("… a language that is used in many other
+# languages, and it is also a language that is used in many other languages, and …" to "Why?", bare 0.5B)
+_WORD = re.compile(r"\S+")
+
+
+def _loop_at(text: str) -> int | None:
+    """Where the first run of LOOP_WORDS words that repeats an earlier run starts its second time, else None."""
+    words = list(_WORD.finditer(text))
+    seen = set()
+    for i in range(len(words) - LOOP_WORDS + 1):
+        key = tuple(normalize_text(w.group()) for w in words[i:i + LOOP_WORDS])
+        if key in seen:
+            return words[i].start()
+        seen.add(key)
+    return None
+
+
 def drop_repeats(text: str) -> str:
-    """`text` up to the first sentence (of 3+ words) that repeats an earlier one, stripped."""
+    """`text` up to the first sentence (of 3+ words) that repeats an earlier one, and before a phrase of LOOP_WORDS
+    words said a second time (ended with a full stop), stripped."""
     seen, out = set(), []
     for piece in SENTENCE.findall(text):
         key = normalize_text(piece)
@@ -238,4 +266,8 @@ def drop_repeats(text: str) -> str:
             break
         seen.add(key)
         out.append(piece)
-    return "".join(out).strip()
+    text = "".join(out).strip()
+    if (at := _loop_at(text)) is not None:
+        text = re.sub(r"(?:[\s,;:\-\u2014]+(?:and|or|but|so))?[\s,;:\-\u2014]*$", "", text[:at].rstrip())
+        text = text + "." if text and text[-1] not in ".!?" else text
+    return text

@@ -9,7 +9,8 @@ text when the reply ends.
 - the opening line copied, a greeting to someone the message names, or a statement answered with another memory
   (`copies_opening`, `greets_someone_else`, `off_topic`) -> the message said back (a question: the memory);
 - perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user;
-- "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped.
+- "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
+- "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it."
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from datetime import date
 
 from .answer import third_person
-from .parsing import format_date
+from .parsing import format_date, normalize_text
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 
 
@@ -263,17 +264,32 @@ def drop_unasked(reply: str, message: str) -> str:
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
 
 
+NOTHING_MORE = "That's all I can tell you about it."  # a "Tell me more." answered with the last reply again
+
+
+def repeats(text: str, earlier: str) -> bool:
+    """Every sentence of `text` is one of `earlier`'s (the bare 0.5B answered "Tell me more." after "Why is the sky
+    blue?" with its first reply word for word)."""
+    said = {normalize_text(s) for s in SENTENCE.findall(earlier)} - {""}
+    mine = [normalize_text(s) for s in SENTENCE.findall(text)]
+    return bool(said) and all(s in said for s in mine if s) and any(mine)
+
+
 def final_reply(draft: str, message: str, memories: list, user: str, today: date | str | None = None,
-                understood: str | None = None) -> tuple[str, list[str]]:
+                understood: str | None = None, previous: list[str] = ()) -> tuple[str, list[str]]:
     """What the user is shown for a finished draft, and the names/words it made up (empty when none). `memories` are
-    the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place)."""
+    the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place);
+    `previous`, the exchange a "Tell me more." goes on with (what it says counts as given, and the message is taken
+    as a question)."""
     said = understood or message
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
-    made_up = ungrounded(text, [said, *grounding_sources(message, memories, user, today)]) \
+    made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
-    question = message.rstrip().endswith("?")
+    question = message.rstrip().endswith("?") or bool(previous)
     if made_up:
         return grounded_reply(memories, user), made_up
+    if previous and repeats(text, previous[-1]):
+        return NOTHING_MORE, []
     if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
             or copies_opening(text, memories, user) or off_topic(text, said, memories, user):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []

@@ -115,3 +115,20 @@ class ChatScriptedEngine(ScriptedEngine):
     """For chat tests: like an extract adapter trained for chat, a question gives no facts."""
 
     skip_questions = True
+
+
+class DraftingEngine(ChatScriptedEngine):
+    """Writes a fixed reply draft when the user's message holds a keyword (the first that matches), as the bare 0.5B
+    wrote them; other calls as ChatScriptedEngine."""
+
+    def __init__(self, drafts: dict[str, str]):
+        super().__init__()
+        self.drafts = drafts
+
+    def generate(self, messages, *, adapter=None, **kw):
+        said = messages[-1]["content"].split("\n\n[", 1)[0]  # the user's message, without the memories
+        if adapter == "reply":
+            for word, draft in self.drafts.items():
+                if word in said:
+                    return draft
+        return super().generate(messages, adapter=adapter, **kw)
