@@ -51,7 +51,7 @@ def run(conv, emb, k: int) -> dict[str, list[tuple[int, bool]]]:
         for u in users:
             cand = np.argsort(-cos[u])[:CANDIDATES]
             s = np.full(len(mems[u]), -9.0)
-            s[cand] = focus_scores(emb, q.question, [mems[u][i][0] for i in cand], users)
+            s[cand] = focus_scores(emb, q.question, [mems[u][i][0] for i in cand], cos[u][cand], users)
             focus[u] = s
         who = named(q.question, users)
         settings = {

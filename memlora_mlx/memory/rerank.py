@@ -33,26 +33,26 @@ def content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
 
 
-def focus_scores(embedder, question: str, texts: list[str], names: list[str],
+def focus_scores(embedder, question: str, texts: list[str], cosines, names: list[str],
                  keyword_weight: float = KEYWORD_WEIGHT) -> np.ndarray:
-    """The focus score of each text for `question` (module docstring)."""
+    """The focus score of each text for `question` (module docstring); `cosines`: each text's plain cosine to the
+    question, as the search already computed it (only the name-free sides are embedded here)."""
     if not texts:
         return np.zeros(0, dtype=np.float32)
-    q_free = without_names(question, names)
     free = [without_names(t, names) for t in texts]
-    vecs = embedder.embed([question, q_free, *texts, *free])
-    n = len(texts)
-    plain, name_free = vecs[2:2 + n] @ vecs[0], vecs[2 + n:] @ vecs[1]
+    q_free = without_names(question, names)
+    vecs = embedder.embed([q_free, *free])
     asked = content_words(q_free)
     overlap = np.array([len(asked & content_words(t)) / len(asked) if asked else 0.0 for t in free])
-    return ((plain + name_free) / 2 + keyword_weight * overlap).astype(np.float32)
+    return ((np.asarray(cosines) + vecs[1:] @ vecs[0]) / 2 + keyword_weight * overlap).astype(np.float32)
 
 
 def rerank(embedder, question: str, hits: list[dict], names: list[str],
            keyword_weight: float = KEYWORD_WEIGHT) -> list[dict]:
-    """Search result dicts (with "memory") best first by focus score, each with "focus" set; "score" (the cosine)
-    is kept."""
-    scores = focus_scores(embedder, question, [h["memory"] for h in hits], names, keyword_weight)
+    """Search result dicts (with "memory" and "score", the cosine) best first by focus score, each with "focus"
+    set; "score" is kept."""
+    scores = focus_scores(embedder, question, [h["memory"] for h in hits], [h["score"] for h in hits], names,
+                          keyword_weight)
     out = [{**h, "focus": float(s)} for h, s in zip(hits, scores)]
     return sorted(out, key=lambda h: -h["focus"])
 
