@@ -178,6 +178,13 @@ INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner T
             "instrument": "I am learning the piano."}
 
 
+def test_a_fact_claimed_with_no_memory_shown_is_replaced(tmp_path, embedder):
+    with Memory(engine=DraftingEngine({"job": "You work as a teacher."}), store=tmp_path / "s", embedder=embedder) as m:
+        reply = Conversation(m, "rui").turn("What is my job?")
+        assert "".join(reply) == "You work as a teacher." and reply.memories == []
+        assert reply.text == reply_op.UNGROUNDED_REPLY and "teacher" in reply.ungrounded
+
+
 def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
     with Memory(engine=DraftingEngine(INVENTED), store=tmp_path / "store", embedder=embedder) as m:
         m.add("rui's partner Tessa is a vet.", user_id="rui", infer=False)

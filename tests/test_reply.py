@@ -236,6 +236,24 @@ def test_the_opening_copied_to_a_message_about_a_memory_is_caught():
     assert not C.copies_opening("Your girlfriend is called Priya.", mem, "lee")
 
 
+def test_with_no_memory_a_claimed_fact_about_the_user_is_unsupported():
+    assert C.unsupported("You work as a teacher.", "What do I do for work?", [], "sam") == ["teacher"]
+    assert {"small", "town"} <= set(C.unsupported("Your sister lives in a small town.", "Where does my sister live?",
+                                                  [], "sam"))
+    assert C.unsupported("You haven't told me what you do for work.", "What do I do for work?", [], "sam") == []
+    assert C.unsupported("I don't know that yet.", "What do I do for work?", [], "sam") == []
+    assert C.unsupported("Your name is sam.", "What's my name?", [], "sam") == []  # the user's own name is known
+    assert C.unsupported("Theo plays the piano.", "What instrument does my son Theo play?", [], "kim") == ["piano"]
+    assert C.unsupported("Theo plays the piano.", "What do I play?", [], "kim") == []  # not about anyone asked
+    # advice, opinions and general requests are not claims of fact
+    assert C.unsupported("You could try a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
+    assert C.unsupported("Your trip sounds exciting!", "Can you help me plan my trip?", [], "sam") == []
+    assert C.unsupported("Your idea is great.", "What do you think of my idea?", [], "sam") == []
+    assert C.unsupported("You start with the basics.", "How do I learn Spanish?", [], "sam") == []
+    assert C.unsupported("Your best bet is the library.", "What's a good book?", [], "sam") == []
+    assert C.unsupported("You work as a teacher.", "I work as a teacher.", [], "sam") == []  # a statement
+
+
 def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     cello = [{"text": "sam has been learning the cello since September."}]
     assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]

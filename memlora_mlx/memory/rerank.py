@@ -4,33 +4,29 @@ Every memory starts with its owner's name ("Nate won his first video game tourna
 two people ("What did Nate give Joanna?") is pulled toward every memory that names them both ("Nate supports Joanna
 and cheers her on."), whatever it is about. A hit's focus score is the mean of its cosine to the question and its
 cosine with the people's names taken out of both sides (`attribution.without_names`), plus `KEYWORD_WEIGHT` times
-the share of the question's content words that the memory holds ("first", "tournament").
+the share of the question's content words that the memory holds ("first", "tournament"; the chat's
+`ops/reply_checks.content_words`, plurals and -ing/-ed endings cut).
 
 Chosen on LoCoMo's training conversations (conv-26, conv-30, conv-41) with their annotated observations standing in
 for memories, by how often an evidence fact of an answerable question is among the ten shown
-(`scripts/locomo_retrieval.py`, five per speaker): cosine 0.637, focus score 0.658, focus score with ten of the
-speaker the question names (`memory/attribution.py: named`) 0.702; held out on conv-42: 0.578, 0.643, 0.704.
+(`scripts/locomo_retrieval.py`, five per speaker): cosine 0.637, focus score 0.655, focus score with ten of the
+speaker the question names (`memory/attribution.py: named`) 0.697; held out on conv-42: 0.578, 0.638, 0.709.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from .attribution import without_names
+from ..ops.reply_checks import content_words
+from .attribution import PLACEHOLDER, without_names
 
 KEYWORD_WEIGHT = 0.15
 CANDIDATES = 50  # cosine hits per user that are reranked (a pool of 20 gave 0.684 above)
-_STOP = frozenset(
-    "a an the of to in on at for and or is are was were be been has have had do does did what when where who whom "
-    "which how why that this with by from as it its his her their he she they you your about after before any some "
-    "than then there into over someone".split())
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-case words of three letters or more, without function words."""
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
+def _words(text: str) -> set[str]:
+    """Content words without the placeholder that stands for a name ("someone")."""
+    return content_words(text) - {PLACEHOLDER}
 
 
 def focus_scores(embedder, question: str, texts: list[str], cosines, names: list[str],
@@ -42,8 +38,8 @@ def focus_scores(embedder, question: str, texts: list[str], cosines, names: list
     free = [without_names(t, names) for t in texts]
     q_free = without_names(question, names)
     vecs = embedder.embed([q_free, *free])
-    asked = content_words(q_free)
-    overlap = np.array([len(asked & content_words(t)) / len(asked) if asked else 0.0 for t in free])
+    asked = _words(q_free)
+    overlap = np.array([len(asked & _words(t)) / len(asked) if asked else 0.0 for t in free])
     return ((np.asarray(cosines) + vecs[1:] @ vecs[0]) / 2 + keyword_weight * overlap).astype(np.float32)
 
 
@@ -57,4 +53,4 @@ def rerank(embedder, question: str, hits: list[dict], names: list[str],
     return sorted(out, key=lambda h: -h["focus"])
 
 
-__all__ = ["KEYWORD_WEIGHT", "CANDIDATES", "content_words", "focus_scores", "rerank"]
+__all__ = ["KEYWORD_WEIGHT", "CANDIDATES", "focus_scores", "rerank"]

@@ -28,8 +28,8 @@ from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, openi
 # "My cat is named Max.", "Your mother's name is Luis." from the brother's memory). A sentence about the user ("your",
 # "my") that holds a name or a number found in neither the message, the memories shown nor today's date is made up;
 # the reply is replaced by the best memory shown, said to the user, or by UNGROUNDED_REPLY when none was. Only names and
-# numbers are checked here; a made-up common noun ("I am learning the piano." with the cello memory shown) is
-# `unsupported`'s (below), and with no memory shown it passes. A claim
+# numbers are checked here; a made-up common noun ("I am learning the piano." with the cello memory shown, "You work
+# as a teacher." with none) is `unsupported`'s (below). A claim
 # is a sentence that starts with "Your", "My" or "You" (not "You can/should/…": advice), after "Sure," or "I remember
 # that"; "For your trip, I recommend The Great Gatsby." is advice and is not checked.
 _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remember(?: that)?\s+)?"
@@ -93,11 +93,40 @@ def content_words(text: str) -> set[str]:
 _MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", re.I)
 
 
+# With no memory shown, a question for a fact about the user ("What do I do for work?") answered with a claim about
+# them or someone the question names ("You work as a teacher.", "Theo plays the piano.") that adds content words to
+# the question says what nobody said. Only such questions:
+# a request ("Can you help me plan my trip?", "What do you think of my idea?") or "How do I …" gets advice and
+# opinions ("Your trip sounds exciting!"), which are not claims of fact.
+_ASKS_FOR_A_FACT = re.compile(r"^\W*(?:what|where|who|when|which|how\s+(?:old|many|much|long))\b", re.I)
+_FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine)\b", re.I)
+_ADDRESSED = re.compile(r"\byou\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", re.I)
+
+
+def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
+    """`unsupported` with no memory shown (the comment above)."""
+    if not (_ASKS_FOR_A_FACT.match(message) and _FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message):
+        return []
+    asked, out = content_words(message) | content_words(user), []
+    names = {t for t in _TOKEN.findall(message)[1:] if t[0].isupper() and _key(t) not in _NOT_NAMES}  # "my son Theo"
+    for sentence in SENTENCE.findall(reply):
+        about = _CLAIM.match(sentence) or next(iter(_TOKEN.findall(sentence)), "") in names
+        if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence) \
+                or _NEGATED.search(sentence) or _SAYS_NO.search(sentence):
+            continue
+        new = content_words(sentence) - asked
+        out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
+    return out
+
+
 def unsupported(reply: str, message: str, memories: list, user: str) -> list[str]:
     """Words of the reply's claims that neither the question nor any memory shown holds, when the message is a
-    question and memories were shown (else none)."""
-    if not memories or not message.rstrip().endswith("?"):
+    question (none shown: `_claims_nobody_made`)."""
+    if not message.rstrip().endswith("?"):
         return []
+    if not memories:
+        return _claims_nobody_made(reply, message, user)
     asked = content_words(message)
     shown_texts = [to_you(memory_text(m), user) for m in memories]
     shown = set().union(*(content_words(t) for t in shown_texts))
