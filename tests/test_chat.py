@@ -174,7 +174,7 @@ What does my sister do?
 """
 
 
-INVENTED = {"brother": "Your brother's name is Rui.", "partner": "Your partner Tessa is a vet in Paris.",
+INVENTED = {"brother": "Your brother's name is Rui.", "my partner do": "Your partner Tessa is a vet in Paris.",
             "instrument": "I am learning the piano."}
 
 
@@ -183,6 +183,11 @@ def test_a_fact_claimed_with_no_memory_shown_is_replaced(tmp_path, embedder):
         reply = Conversation(m, "rui").turn("What is my job?")
         assert "".join(reply) == "You work as a teacher." and reply.memories == []
         assert reply.text == reply_op.UNGROUNDED_REPLY and "teacher" in reply.ungrounded
+    # the model taking "my job" for its own (lee's chat, fourteenth session)
+    ai = "I am an AI language model created by OpenAI."
+    with Memory(engine=DraftingEngine({"job": ai}), store=tmp_path / "s2", embedder=embedder) as m:
+        reply = Conversation(m, "lee").turn("What is my job?")
+        assert "".join(reply) == ai and reply.text == reply_op.UNGROUNDED_REPLY and "OpenAI" in reply.ungrounded
 
 
 def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
@@ -198,6 +203,7 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
         assert "".join(fixed) == "Your partner Tessa is a vet in Paris." and fixed.ungrounded == ["Paris"]
         assert fixed.text == "What I remember: Your partner Tessa is a vet."
         ok = conv.turn("What does Tessa do?")
+        assert ok.understood == "What does my partner Tessa do?"  # who Tessa is, from memory
         assert "Tessa is a vet" in "".join(ok) and ok.text == "From memory: Your partner Tessa is a vet." \
             and ok.ungrounded == []
         m.add("rui has been learning the cello since September.", user_id="rui", infer=False)
@@ -231,7 +237,8 @@ def test_a_memory_said_back_as_the_user_is_turned_to_them(tmp_path, embedder):
         assert conv.history[-1]["content"] == reply.text
         other = conv.turn("What's my dog called?")
         "".join(other)
-        assert other.memories == [] and other.text == "I drive a blue Honda Civic."  # no memory shown: left as is
+        # no memory shown: not turned to "you"; as a first-person claim to a question for a fact, it is replaced
+        assert other.memories == [] and other.text == reply_op.UNGROUNDED_REPLY
         refused = conv.turn("Is my Honda blue?")
         "".join(refused)
         assert refused.memory_texts == ["sam drives a blue Honda Civic."]
@@ -367,3 +374,4 @@ def test_a_follow_up_is_resolved_for_memory_recall_and_the_reply(tmp_path, memor
     out = io.StringIO()
     assert drive.main(script, user="mia", memory=memory, out=out, max_tokens=8) == 0
     assert "  understood as: My brother Sam works as a chef there." in out.getvalue()
+

@@ -1,7 +1,7 @@
 """The chat's follow-up resolver: pronouns that lean on the previous message, resolved from what it introduced."""
 import pytest
 
-from memlora_mlx.chat.followup import asks_more, referents, resolve
+from memlora_mlx.chat.followup import asks_more, bare_names, introduced, referents, resolve, with_who
 
 
 @pytest.mark.parametrize("previous, message, expected", [
@@ -53,3 +53,21 @@ def test_a_request_to_go_on(message):
                                      "I want more cake.", "Why not?", "She's called Bean."])
 def test_not_a_request_to_go_on(message):
     assert not asks_more(message)
+
+
+def test_a_bare_name_the_memories_introduce_is_said_with_who_it_is():
+    known = introduced(["nora's brother Jonas lives in Berlin.", "Nora's best friend Kenji moved to Osaka.",
+                        "nora's trip Tokyo is in May.",  # no relation: not a person
+                        "sam's brother Tom is a chef.",  # another user's
+                        "nora's brother Jonas moved to Hamburg."], "nora")
+    assert known == {"Jonas": "my brother Jonas", "Kenji": "my best friend Kenji"}
+    assert with_who("Actually, Jonas moved to Hamburg last month.", known) == \
+        "Actually, my brother Jonas moved to Hamburg last month."
+    assert with_who("Jonas moved to Hamburg.", known) == "My brother Jonas moved to Hamburg."
+    assert with_who("What does Jonas do?", known) == "What does my brother Jonas do?"
+    assert with_who("Jonas and Kenji met.", known) == "My brother Jonas and my best friend Kenji met."
+    for said in ("My brother Jonas is great.", "I saw my best friend Kenji.", "Jonasz is here.", "Tom is a chef."):
+        assert with_who(said, known) == said
+    assert bare_names("Actually, Jonas moved to Hamburg in May.") == ["Jonas", "Hamburg"]
+    assert bare_names("My brother Jonas lives in Berlin.") == ["Berlin"]
+    assert bare_names("What a rainy day it is here.") == []

@@ -193,3 +193,28 @@ def test_none_without_a_near_restatement_becomes_add(mem):
     assert sorted(m["memory"] for m in mem.get_all("alex")["results"]) == [
         "Alex lives in Lisbon.", "Alex works as a nurse in Porto."]
     assert len(mem.engine.calls) == 2  # both facts went to the model: the guard acts on its answer
+
+
+def test_a_fact_no_memory_is_close_to_is_added_without_a_model_call(mem, embedder):
+    """Shown only memories below the guards' thresholds, every decision would end as an ADD: no call is made."""
+    mem.add_facts(["Alex works as a nurse in Porto."], user_id="alex")
+    fact = "Alex adopted a cat named Miso."
+    v = embedder.embed([fact, "Alex works as a nurse in Porto."])
+    assert mem.update_threshold <= float(v[0] @ v[1]) < mem.min_update_similarity  # shown, but not close
+    mem._engine = ScriptedEngine()  # nothing queued: a model call would fail
+    res = mem.add_facts([fact], user_id="alex")["results"]
+    assert [r["event"] for r in res] == ["ADD"] and res[0]["memory"] == fact and mem.engine.calls == []
+
+
+def test_settled_agrees_with_the_guards():
+    """`settled` skips the call only where `check` turns every possible model decision into an ADD of the fact."""
+    from memlora_mlx.ops import update as op
+
+    fact = "Alex no longer plays the violin."  # a retraction: DELETE is not refused for that reason
+    for sims in ([0.5, 0.64], [0.3], [0.64, 0.7], [0.9], [0.66, 0.2]):
+        decisions = [op.Decision("ADD", None, fact)] + [
+            op.Decision(e, i, "Alex plays the cello." if e == "UPDATE" else None)
+            for e in ("UPDATE", "DELETE", "NONE") for i in range(len(sims))]
+        outcomes = {(c.event, c.text) for c in (op.check(d, fact, sims, text_similarity=0.9) for d in decisions)}
+        assert op.settled(sims) == (outcomes == {("ADD", fact)}), sims
+    assert op.settled([])

@@ -245,6 +245,16 @@ def test_with_no_memory_a_claimed_fact_about_the_user_is_unsupported():
     assert C.unsupported("Your name is sam.", "What's my name?", [], "sam") == []  # the user's own name is known
     assert C.unsupported("Theo plays the piano.", "What instrument does my son Theo play?", [], "kim") == ["piano"]
     assert C.unsupported("Theo plays the piano.", "What do I play?", [], "kim") == []  # not about anyone asked
+    # the model speaking as the user, or taking "my job" for its own (lee, fourteenth session)
+    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == ["piano"]
+    assert {"language", "model", "OpenAI"} <= set(C.unsupported(
+        "I am an AI language model created by OpenAI. I help people.", "What is my job?", [], "lee"))
+    assert C.unsupported("My job is to answer questions.", "What is my job?", [], "lee") == ["answer", "questions"]
+    assert C.unsupported("I'm sorry, I don't have that information.", "What is my job?", [], "lee") == []
+    assert C.unsupported("I haven't heard about your job yet.", "What is my job?", [], "lee") == []
+    assert C.unsupported("I suggest a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
+    assert C.unsupported("My favourite is pasta with garlic.", "What should I cook tonight?", [], "sam") == []
+    assert C.unsupported("I recommend a scarf.", "What is a good gift for my mom?", [], "sam") == []
     # advice, opinions and general requests are not claims of fact
     assert C.unsupported("You could try a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
     assert C.unsupported("Your trip sounds exciting!", "Can you help me plan my trip?", [], "sam") == []
@@ -258,7 +268,6 @@ def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     cello = [{"text": "sam has been learning the cello since September."}]
     assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
     assert C.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
-    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == []  # none shown
     assert C.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
     theo = [{"text": "kim's son Theo is 12."}]
     assert C.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
@@ -345,3 +354,20 @@ def test_streaming_stops_at_a_looping_phrase():
     out = "".join(R.stream_reply(Looping(), "Why?", [], [], user="kai"))
     assert len(out.split()) < 2 * 13 + R.LOOP_WORDS  # stopped within the second time round
     assert R.drop_repeats(out) == "and it is also a language that is used in many other languages."
+
+
+def test_a_clause_that_adds_to_a_memory_is_cut():
+    porto = [{"text": "nora just got back from a week in Porto."}]
+    q = "Where was I last week?"
+    draft = "You were last week in Porto, where you were born and grew up."
+    assert C.unsupported(draft, q, porto, "nora") == []  # part of it is remembered: the sentence gets through
+    assert C.cut_additions(draft, q, porto, "nora") == ("You were last week in Porto.", ["born", "grew"])
+    assert C.final_reply(draft, q, porto, "nora") == ("You were last week in Porto.", ["born", "grew"])
+    # kept: a clause the memory holds, a statement, nothing shown, a clause in an answer that says nothing remembered
+    climb = [{"text": "alex goes rock climbing every Saturday morning, and sometimes on Sundays."}]
+    ok = "You go rock climbing every Saturday morning, and sometimes on Sundays."
+    assert C.cut_additions(ok, "What do I do on weekends?", climb, "alex") == (ok, [])
+    assert C.cut_additions(draft, "I was in Porto last week.", porto, "nora") == (draft, [])
+    assert C.cut_additions(draft, q, [], "nora") == (draft, [])
+    odd = "You like jazz, which is great."
+    assert C.cut_additions(odd, q, porto, "nora") == (odd, [])

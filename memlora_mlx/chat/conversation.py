@@ -211,12 +211,20 @@ class Conversation:
         called Bean." after "I just adopted a puppy." -> "My puppy is called Bean."; `followup.resolve`): what the
         memory pipeline, retrieval and the reply get (the reply prompt holds no earlier turn by default, so "What's
         her name again?" alone got "Your name is Mia."). The previous message is itself resolved first, so that
-        "What's her name again?" after "She's called Bean." still finds the puppy."""
+        "What's her name again?" after "She's called Bean." still finds the puppy. A bare name the memories introduce
+        is said with who it is ("Jonas" -> "my brother Jonas": `who`, `followup.with_who`)."""
         earlier = self.earlier_messages(message)
-        if not earlier:
-            return message
-        previous = followup.resolve(earlier[-1], earlier[-2]) if len(earlier) > 1 else earlier[-1]  # a chain of two
-        return followup.resolve(message, previous)
+        if earlier:
+            previous = followup.resolve(earlier[-1], earlier[-2]) if len(earlier) > 1 else earlier[-1]  # a chain of two
+            message = followup.resolve(message, previous)
+        return followup.with_who(message, self.who(message))
+
+    def who(self, message: str) -> dict[str, str]:
+        """Who the user's memories say the bare names of `message` are ({"Jonas": "my brother Jonas"}; one search per
+        name, `followup.introduced`)."""
+        texts = [reply_op.memory_text(h) for name in followup.bare_names(message)
+                 for h in self.memory.search(name, user_id=self.user_id, limit=self.top_k)["results"]]
+        return followup.introduced(texts, self.user_id) if texts else {}
 
     def relevance(self, message: str, memories: list[dict]) -> list[float]:
         """Cosine of `message` and each memory as the reply is shown it (said to the user, `reply_op.to_you`): with

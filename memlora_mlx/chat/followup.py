@@ -13,6 +13,10 @@ statement is resolved only where it opens with the pronoun ("She's …", "Her na
 stands; a message that names someone of its own, or leans on nothing the previous one introduced, is left as it is.
 The memory pipeline, retrieval and the reply get the resolved text; the chat keeps the user's own words.
 
+A name said bare that the memories introduce ("Actually, Jonas moved to Hamburg." with "nora's brother Jonas lives in
+Berlin." stored) is said with who it is ("Actually, my brother Jonas moved to Hamburg."; `with_who`): on its own the
+extract adapter gave no fact for it, or "nora moved to Hamburg in 2026." (fifteenth session, nora's chat).
+
 A message that asks the assistant to go on ("Tell me more.", "Why?", "What do you mean?", `asks_more`) leans on the
 previous exchange instead: the reply prompt gets the user's message of that exchange (`Conversation.previous_exchange`).
 """
@@ -151,3 +155,49 @@ def _resolve_question(message: str, found: dict[str, str]) -> str:
         return said[:1].upper() + said[1:] if m.start() == 0 else said
 
     return re.sub(r"\b(she|he|him|his|her|they|them|their|its)\b(?=(?:\s+([a-z]+))?)", sub, message, flags=re.I)
+
+
+# ---- names the memories introduced ----------------------------------------------------------------------------------
+
+_NOT_A_NAME = frozenset("""i i'm i've i'd i'll the a an my our your what where who when why which how do does did is are
+was were can could would should will actually oh and but so also hi hello hey yes no thanks thank ok okay well anyway
+by the way just""".split()) | _CALENDAR
+
+
+def bare_names(message: str, limit: int = 3) -> list[str]:
+    """Capitalised words of `message` that may be names and are not said with a relation already ("my brother
+    Jonas"), at most `limit`."""
+    out = []
+    for m in re.finditer(r"\b[A-Z][a-z]+\b", message):
+        name = m.group(0)
+        if name.lower() in _NOT_A_NAME or name in out or _SAID_WITH_RELATION.search(message[:m.start()]):
+            continue
+        out.append(name)
+    return out[:limit]
+
+
+_SAID_WITH_RELATION = re.compile(r"\b(?i:my|our)\s+(?:[a-z]+\s+){1,3}$")  # "my best friend " before a name
+
+
+def introduced(memories: list[str], user: str) -> dict[str, str]:
+    """Who the memories say a name is, in the form the extract op writes ("nora's brother Jonas lives in Berlin." ->
+    {"Jonas": "my brother Jonas"}; "<user>'s <words> <Name>" with a relation last, the first memory naming them)."""
+    pat = re.compile(rf"(?<![\w'])(?i:{re.escape(user)})['\u2019]s\s+((?:[a-z]+\s+){{0,2}}?[a-z]+)\s+([A-Z][a-z]+)\b")
+    out: dict[str, str] = {}
+    for text in memories:
+        for m in pat.finditer(text):
+            if m.group(2).lower() not in _CALENDAR and m.group(1).split()[-1] in RELATIONS:
+                out.setdefault(m.group(2), f"my {m.group(1)} {m.group(2)}")
+    return out
+
+
+def with_who(message: str, known: dict[str, str]) -> str:
+    """`message` with the first bare mention of each name in `known` said with who it is (the module text)."""
+    for name, who in known.items():
+        for m in re.finditer(rf"\b{re.escape(name)}\b", message):
+            if _SAID_WITH_RELATION.search(message[:m.start()]):
+                continue
+            said = who[:1].upper() + who[1:] if not re.search(r"\w", message[:m.start()]) else who
+            message = message[:m.start()] + said + message[m.end():]
+            break
+    return message

@@ -5,7 +5,8 @@
     m.search("where does alice live", user_id="alice")
     m.answer("Where does Alice live?", user_id="alice")
 
-Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold` -> ADD; an
+Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold`, or none close enough for
+the guards below to let a model decision through (`update.settled`) -> ADD; an
 exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guards: an
 UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
 else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact; so does a NONE ("already
@@ -164,6 +165,10 @@ class Memory:
         plan = []
         for fact, v in zip(facts, vecs):
             cands = self._similar(v, user_id, work, deleted)
+            if update_op.settled([c[2] for c in cands], min_update=self.min_update_similarity,
+                                 min_none=self.min_none_similarity):  # the guards would make any decision an ADD
+                plan.append((fact, update_op.Decision("ADD", None, fact), cands))
+                continue
             d = update_op.decide(_Lazy(self), fact, [c[1] for c in cands], max_tokens=self.max_tokens["update"])
             new_vec = self.embedder.embed([d.text])[0] if d.event == "UPDATE" else None
             d = update_op.check(d, fact, [c[2] for c in cands],

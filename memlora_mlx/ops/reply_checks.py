@@ -95,9 +95,12 @@ _MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", r
 
 # With no memory shown, a question for a fact about the user ("What do I do for work?") answered with a claim about
 # them or someone the question names ("You work as a teacher.", "Theo plays the piano.") that adds content words to
-# the question says what nobody said. Only such questions:
-# a request ("Can you help me plan my trip?", "What do you think of my idea?") or "How do I …" gets advice and
-# opinions ("Your trip sounds exciting!"), which are not claims of fact.
+# the question says what nobody said; so does one that starts with I/My ("I am an AI language model created by
+# OpenAI." to lee's "What is my job?", fourteenth session: the 0.5B took "my job" for its own) unless the assistant
+# says it does not know, or recommends. Only such questions:
+# a request ("Can you help me plan my trip?", "What do you think of my idea?", "What should I cook?") or "How do I …"
+# gets advice and opinions ("Your trip sounds exciting!", "I suggest a risotto."), which are not claims of fact.
+_ADVICE = re.compile(r"\b(?:recommend|suggest|try|consider|idea|option)", re.I)
 _ASKS_FOR_A_FACT = re.compile(r"^\W*(?:what|where|who|when|which|how\s+(?:old|many|much|long))\b", re.I)
 _FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine)\b", re.I)
 _ADDRESSED = re.compile(r"\byou\b", re.I)
@@ -106,13 +109,15 @@ _NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", 
 
 def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
     """`unsupported` with no memory shown (the comment above)."""
-    if not (_ASKS_FOR_A_FACT.match(message) and _FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message):
+    if not (_ASKS_FOR_A_FACT.match(message) and _FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message) \
+            or _MODAL.search(message):
         return []
     asked, out = content_words(message) | content_words(user), []
     names = {t for t in _TOKEN.findall(message)[1:] if t[0].isupper() and _key(t) not in _NOT_NAMES}  # "my son Theo"
     for sentence in SENTENCE.findall(reply):
-        about = _CLAIM.match(sentence) or next(iter(_TOKEN.findall(sentence)), "") in names
-        if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence) \
+        about = _CLAIM.match(sentence) or _STARTS_AS_USER.match(sentence) \
+            or next(iter(_TOKEN.findall(sentence)), "") in names
+        if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence) or _ADVICE.search(sentence) \
                 or _NEGATED.search(sentence) or _SAYS_NO.search(sentence):
             continue
         new = content_words(sentence) - asked
@@ -144,6 +149,33 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
         if new and not new & shown and not said & from_memory:  # "Leo is 8 years old.": the 8 is remembered
             out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
     return out
+
+
+# A claim that says a memory shown and then adds to it in a trailing clause ("You were last week in Porto, where you were
+# born and grew up." to nora's "Where was I last week?" with "nora just got back from a week in Porto." shown; fifteenth
+# session): `unsupported` lets the sentence through, since part of it is remembered. The clause is cut ("You were
+# last week in Porto.") when it adds content words that neither the question nor a memory shown holds.
+_CLAUSE = re.compile(r",\s+(?:where|which|who|and|because|since|so|as|but)\b", re.I)
+
+
+def cut_additions(reply: str, message: str, memories: list, user: str) -> tuple[str, list[str]]:
+    """`reply` without the trailing clauses of its claims that add what nobody said (the comment above), and the
+    words cut; unchanged unless `message` is a question and memories were shown."""
+    if not memories or not message.rstrip().endswith("?"):
+        return reply, []
+    asked = content_words(message) | content_words(user)
+    shown = set().union(*(content_words(to_you(memory_text(m), user)) for m in memories))
+    out, cut = [], []
+    for sentence in SENTENCE.findall(reply):
+        m = _CLAUSE.search(sentence)
+        if m and (_CLAIM.match(sentence) or _STARTS_AS_USER.match(sentence)) and not _MODAL.search(sentence):
+            main, tail = sentence[:m.start()], sentence[m.start():]
+            new = content_words(tail) - shown - asked
+            if new and content_words(main) & shown:
+                cut += [t for t in _TOKEN.findall(tail) if content_words(t) & new and t not in cut]
+                sentence = main.rstrip() + "." + sentence[len(sentence.rstrip()):]
+        out.append(sentence)
+    return "".join(out), cut
 
 
 def grounding_sources(message: str, memories: list, user: str, today: date | str | None = None) -> list[str]:
@@ -306,7 +338,8 @@ def repeats(text: str, earlier: str) -> bool:
 
 def final_reply(draft: str, message: str, memories: list, user: str, today: date | str | None = None,
                 understood: str | None = None, previous: list[str] = ()) -> tuple[str, list[str]]:
-    """What the user is shown for a finished draft, and the names/words it made up (empty when none). `memories` are
+    """What the user is shown for a finished draft, and the names/words it made up (empty when none; the text is then
+    the replacement, or the draft with the clause that added them cut: `cut_additions`). `memories` are
     the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place);
     `previous`, the exchange a "Tell me more." goes on with (what it says counts as given, and the message is taken
     as a question)."""
@@ -317,9 +350,10 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     question = message.rstrip().endswith("?") or bool(previous)
     if made_up:
         return grounded_reply(memories, user), made_up
+    text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
     if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
             or copies_opening(text, memories, user) or off_topic(text, said, memories, user):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
-    return text, []
+    return text, added

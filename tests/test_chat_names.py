@@ -1,0 +1,24 @@
+"""The chat and what the memories hold: a name said bare is said with who it is (fifteenth session, nora's chat).
+Real Memory on LanceDB, scripted engine."""
+
+from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.memory import Memory
+
+from support.scripted_engine import ChatScriptedEngine
+
+
+def test_a_bare_name_is_said_with_who_the_memories_say_it_is(tmp_path, embedder):
+    """"Actually, Jonas moved to Hamburg." gave no fact, and "What does Jonas do?" did not recall "nora's brother Jonas
+    lives in Berlin."."""
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        memory.add("nora's brother Jonas lives in Berlin.", user_id="nora", infer=False)
+        memory.add("nora is learning to play the violin.", user_id="nora", infer=False)
+        conv = Conversation(memory, "nora")
+        assert conv.understood("Actually, Jonas moved to Hamburg last month.") == \
+            "Actually, my brother Jonas moved to Hamburg last month."
+        assert [h["memory"] for h in conv.recall("What does Jonas do?")] == ["nora's brother Jonas lives in Berlin."]
+        conv.remember("Actually, Jonas moved to Hamburg last month.")
+        assert [u for a, u in memory.engine.calls if a == "extract"][-1].endswith(
+            "nora: Actually, my brother Jonas moved to Hamburg last month.")
+        assert Conversation(memory, "sam").understood("What does Jonas do?") == "What does Jonas do?"  # not sam's
+
