@@ -374,4 +374,3 @@ def test_a_follow_up_is_resolved_for_memory_recall_and_the_reply(tmp_path, memor
     out = io.StringIO()
     assert drive.main(script, user="mia", memory=memory, out=out, max_tokens=8) == 0
     assert "  understood as: My brother Sam works as a chef there." in out.getvalue()
-

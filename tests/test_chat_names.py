@@ -22,3 +22,14 @@ def test_a_bare_name_is_said_with_who_the_memories_say_it_is(tmp_path, embedder)
             "nora: Actually, my brother Jonas moved to Hamburg last month.")
         assert Conversation(memory, "sam").understood("What does Jonas do?") == "What does Jonas do?"  # not sam's
 
+
+
+def test_a_turn_looks_up_names_once(tmp_path, embedder):
+    """`who` searches the store per bare name; a turn understands its message once, before the first token."""
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        memory.add("nora's brother Jonas lives in Berlin.", user_id="nora", infer=False)
+        queries, search = [], memory.search
+        memory.search = lambda q, **kw: queries.append(q) or search(q, **kw)
+        reply = Conversation(memory, "nora").turn("What does Jonas do?")
+        assert reply.understood == "What does my brother Jonas do?"
+        assert queries.count("Jonas") == 1 and reply.memory_texts == ["nora's brother Jonas lives in Berlin."]

@@ -184,15 +184,15 @@ class Conversation:
                              temperature=0.0)
         return time.perf_counter() - t0
 
-    def recall(self, message: str) -> list[dict]:
+    def recall(self, message: str, understood: str | None = None) -> list[dict]:
         """The memories given to the reply: top-k search hits at or above min_score and within `margin` of the best
         one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
         does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
         memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). A memory that
         shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
-        with the message."""
-        message = self.understood(message)
+        with the message. `understood`: the message as already understood (saves `who`'s searches)."""
+        message = understood or self.understood(message)
         query = answer_op.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
@@ -241,7 +241,8 @@ class Conversation:
         t0 = time.perf_counter()
         previous = self.previous_exchange(message)
         topic = previous[0]["content"] if previous else message  # "Tell me more." recalls what the last turn did
-        return Reply(self, message, self.recall(topic), t0, self.understood(message), previous)
+        said = self.understood(message)  # once: `who` searches the store for each bare name
+        return Reply(self, message, self.recall(topic, said if topic == message else None), t0, said, previous)
 
     def previous_exchange(self, message: str) -> list[dict]:
         """The last finished turn of this chat (the user's message, then the reply) when `message` asks to go on
