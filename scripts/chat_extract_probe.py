@@ -3,11 +3,12 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
+        [--compound]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
+`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
 (`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
 message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
@@ -92,6 +93,38 @@ FOLLOWUPS_C = [
 ]
 SETS = {"A": FOLLOWUPS, "B": FOLLOWUPS_B, "C": FOLLOWUPS_C}
 
+# Sixteenth session, written before `chat_source.COMPOUND` and its training run (held out): one message, two or three
+# facts. (user, message, one list of patterns per fact: a fact is kept when one extracted fact matches all of them;
+# the relation word is among them, so "nora lives in Berlin" for the brother does not count)
+COMPOUND = [
+    ("nora", "My brother Jonas lives in Berlin and teaches maths at a high school.",
+     [[r"brother", r"berlin"], [r"brother", r"math"]]),
+    ("nora", "I work as a dentist and I play the drums in a band.", [[r"dentist"], [r"drum"]]),
+    ("nora", "My wife Clara is from Madrid and she loves painting.", [[r"wife", r"madrid"], [r"wife", r"paint"]]),
+    ("nora", "I have a dog called Rex and a cat called Tom.", [[r"dog", r"rex"], [r"cat", r"tom"]]),
+    ("nora", "I moved to Leeds last year and started working at a bank.", [[r"leeds"], [r"bank"]]),
+    ("nora", "I'm vegetarian, and my favourite band is Radiohead.", [[r"vegetarian"], [r"radiohead"]]),
+    ("nora", "My son Leo is nine and plays football every Sunday.", [[r"son", r"nine|\b9\b"], [r"son", r"football"]]),
+    ("nora", "My mum is a retired teacher who lives in Cork.", [[r"mum|mother", r"teacher"], [r"mum|mother", r"cork"]]),
+    ("ivan", "I grew up in Glasgow but now I live in Bristol with my girlfriend Ana.",
+     [[r"glasgow"], [r"bristol"], [r"girlfriend"]]),
+    ("ivan", "My best friend Ravi just had a baby girl and he's moving to Dubai in March.",
+     [[r"friend", r"baby"], [r"friend", r"dubai"]]),
+    ("ivan", "I speak French and German, and I'm learning Korean.", [[r"french|german"], [r"korean"]]),
+    ("ivan", "My grandma Rosa is 88 and still gardens every day.", [[r"grandm", r"88"], [r"grandm", r"garden"]]),
+]
+
+
+def compound(engine, day: str) -> None:
+    kept = total = whole = 0
+    for user, line, facts_wanted in COMPOUND:
+        facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+        got = [any(all(re.search(p, f, re.I) for p in pats) for f in facts) for pats in facts_wanted]
+        kept, total, whole = kept + sum(got), total + len(got), whole + all(got)
+        print(f"{day} compound {sum(got)}/{len(got)} {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "compound", "facts_kept": f"{kept}/{total}",
+                      "messages_whole": f"{whole}/{len(COMPOUND)}"}), flush=True)
+
 
 def followups(engine, day: str, with_context: bool, sets: str = "ABC", resolve: bool = False) -> None:
     for name in sets:
@@ -125,11 +158,15 @@ def main() -> None:
     p.add_argument("--context", action="store_true", help="the previous message of the chat goes along as context")
     p.add_argument("--followups", action="store_true", help="run the follow-up pairs instead of the scripts")
     p.add_argument("--sets", default="ABC", help="follow-up sets to run (A, B, C)")
+    p.add_argument("--compound", action="store_true", help="run the messages with two or three facts instead")
     p.add_argument("--resolve", action="store_true",
                    help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
     args = p.parse_args()
     engine = Engine(args.model, adapters=None if args.adapters == "none" else args.adapters)
     for day in args.dates.split(","):
+        if args.compound:
+            compound(engine, day)
+            continue
         if args.followups:
             followups(engine, day, args.context, args.sets, args.resolve)
             continue

@@ -74,6 +74,32 @@ STATEMENTS = [
     ("I used to live in {city}, but now I live in {city2}.", ["{U} used to live in {city}.", "{U} lives in {city2}."]),
     ("My {rel} {name} and I are planning a trip to {city} in {month}.", ["{U} and {U}'s {rel} {name} are planning a trip to {city} in {month}."]),
 ]
+# One message, two or three facts (`chat_examples(compound_share=)`): the v5 adapter, trained on STATEMENTS (mostly one
+# fact each), kept only the first of "My brother Jonas lives in Berlin and teaches maths …". {pron}: he/she of {rel}.
+COMPOUND = [
+    ("My {rel} {name} lives in {city} and works as {a_job}.",
+     ["{U}'s {rel} {name} lives in {city}.", "{U}'s {rel} {name} works as {a_job}."]),
+    ("My {rel} {name} is {a_job}, and {pron} loves {hobby}.",
+     ["{U}'s {rel} {name} is {a_job}.", "{U}'s {rel} {name} loves {hobby}."]),
+    ("My {rel} {name} is from {city} and now lives in {city2}.",
+     ["{U}'s {rel} {name} is from {city}.", "{U}'s {rel} {name} lives in {city2}."]),
+    ("My {rel} {name} goes {hobby} every {day} and is learning {skill}.",
+     ["{U}'s {rel} {name} goes {hobby} every {day}.", "{U}'s {rel} {name} is learning {skill}."]),
+    ("I'm {a_job}, and in my free time I go {hobby}.", ["{U} is {a_job}.", "{U} goes {hobby} in their free time."]),
+    ("I have a {pet} called {p1} and I'm allergic to {allergen}.",
+     ["{U} has a {pet} called {p1}.", "{U} is allergic to {allergen}."]),
+    ("My favourite food is {food} and I'm learning {skill}.",
+     ["{U}'s favourite food is {food}.", "{U} is learning {skill}."]),
+    ("I work at {place} and I live in {city}.", ["{U} works at {place}.", "{U} lives in {city}."]),
+    ("I'm from {city}, I work as {a_job} and I go {hobby} on {day}s.",
+     ["{U} is from {city}.", "{U} works as {a_job}.", "{U} goes {hobby} on {day}s."]),
+    ("I have a {pet} named {p1}, and my {rel} {name} lives in {city}.",
+     ["{U} has a {pet} named {p1}.", "{U}'s {rel} {name} lives in {city}."]),
+    ("My {rel} {name} is {a_job} who lives in {city}.",
+     ["{U}'s {rel} {name} is {a_job}.", "{U}'s {rel} {name} lives in {city}."]),
+    ("I grew up in {city}, but I've lived in {city2} since {year_before}.",
+     ["{U} grew up in {city}.", "{U} has lived in {city2} since {year_before}."]),
+]
 QUIET = [
     "Hi!", "Hello there.", "Hey, how's it going?", "Good morning!", "Thanks a lot!", "Haha, that's funny.",
     "Okay, I see.", "Good night!", "That's all for today.", "See you tomorrow.", "Cool, thanks.",
@@ -103,8 +129,10 @@ def draw_fields(rng: random.Random, speaker: str, day: date) -> dict:
             "weather": rng.choice(WEATHER), "date": f"{day.day} {day:%B %Y}", "year_before": str(day.year - 1)}
 
 
-def chat_examples(n: int, *, quiet_share: float = 0.4, rng: random.Random) -> list[dict]:
-    """`n` single-message chat examples in the runtime's extract prompt; `quiet_share` of them fact-free."""
+def chat_examples(n: int, *, quiet_share: float = 0.4, rng: random.Random, compound_share: float = 0.0) -> list[dict]:
+    """`n` single-message chat examples in the runtime's extract prompt; `quiet_share` of them fact-free, and
+    `compound_share` of the statements one of COMPOUND (several facts; its draw only happens when it is > 0, so a
+    build without it is the same as before)."""
     from ..ops import extract as op
     from ..types import Turn
 
@@ -115,6 +143,11 @@ def chat_examples(n: int, *, quiet_share: float = 0.4, rng: random.Random) -> li
         f = draw_fields(rng, speaker, day)
         if rng.random() < quiet_share:
             text, facts, kind = rng.choice(QUIET).format(**f), [], "chat_quiet"
+        elif compound_share and rng.random() < compound_share:
+            message, templates = rng.choice(COMPOUND)
+            f = _gendered(f, rng)
+            f["pron"] = f["Pron"].lower()
+            text, facts, kind = message.format(**f), [t.format(**f) for t in templates], "chat_compound"
         else:
             message, templates = rng.choice(STATEMENTS)
             text, facts, kind = message.format(**f), [t.format(**f) for t in templates], "chat_statement"
@@ -157,6 +190,15 @@ def _pronouns(f: dict, rng: random.Random) -> dict:
     return {**f, "Pron": pron, "P1Pron": rng.choice(["He", "She"])}
 
 
+def _gendered(f: dict, rng: random.Random) -> dict:
+    """`_pronouns`, with {rel} redrawn among he/she relations when it was a "they" one ("They works" reads wrong)."""
+    f = _pronouns(f, rng)
+    if f["Pron"] == "They":
+        f["rel"] = rng.choice(sorted(HE | SHE))
+        f = _pronouns(f, rng)
+    return f
+
+
 def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) -> list[dict]:
     """`n` two-message examples: the previous message as context, then a message whose facts are the target.
     `follow_share` of them lean on the context (FOLLOWUPS); of the rest, 60 % are a quiet message after a statement
@@ -173,10 +215,7 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
         kind = rng.random()
         if kind < follow_share:
             prev, text, templates = rng.choice(FOLLOWUPS)
-            f = _pronouns(f, rng)
-            if "{Pron}" in text and f["Pron"] == "They":  # "They works" reads wrong: keep to he/she relations
-                f["rel"] = rng.choice(sorted(HE | SHE))
-                f = _pronouns(f, rng)
+            f = _gendered(f, rng) if "{Pron}" in text else _pronouns(f, rng)
             prev, text, facts, variant = prev.format(**f), text.format(**f), [t.format(**f) for t in templates], \
                 "chat_followup"
         elif kind < follow_share + (1 - follow_share) * 0.6:  # after a statement, or after another quiet one
@@ -193,12 +232,13 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
     return rows
 
 
-def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int) -> None:
+def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int,
+                      compound_share: float = 0.0) -> None:
     """Insert `n_chat` single messages and `n_followups` two-message examples into train (and a tenth as many into
     valid) at random places, each kind from its own stream: the rest of the build is the same without them."""
     crng = random.Random(seed + 4)
     for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
-        for r in chat_examples(n, quiet_share=quiet_share, rng=crng):
+        for r in chat_examples(n, quiet_share=quiet_share, rng=crng, compound_share=compound_share):
             out[name].insert(crng.randint(0, len(out[name])), r)
     frng = random.Random(seed + 5)
     for name, n in (("train", n_followups), ("valid", max(1, n_followups // 10))) if n_followups else ():

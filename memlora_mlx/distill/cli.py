@@ -47,6 +47,8 @@ def add_arguments(p):
                         "relation-keeping facts, questions and small talk with none")
     p.add_argument("--extract-chat-quiet", type=float, default=0.4, metavar="RATIO",
                    help="extract: share of the --extract-chat messages that are questions or small talk")
+    p.add_argument("--extract-chat-compound", type=float, default=0.0, metavar="RATIO",
+                   help="extract: share of the --extract-chat statements that hold two or three facts in one message")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
                    help="extract: N two-message chat examples (the previous message as context, then one that leans "
                         "on it or not; only the new message's facts are the target)")
@@ -162,6 +164,7 @@ def run(args) -> int:
             splits = build(args.op, convs, split_map, valid_sessions=args.valid_sessions, window=args.window,
                            single_ratio=args.extract_single, quiet_ratio=args.extract_quiet,
                            chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
+                           chat_compound=args.extract_chat_compound,
                            followups=args.extract_followups,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,

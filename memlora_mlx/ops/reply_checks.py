@@ -10,7 +10,8 @@ text when the reply ends.
   (`copies_opening`, `greets_someone_else`, `off_topic`) -> the message said back (a question: the memory);
 - perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user;
 - "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
-- "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it."
+- "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it.";
+- the assistant claiming travels of its own ("Yes, I have been to Porto.") when asked about itself (`own_travels`).
 """
 
 from __future__ import annotations
@@ -325,6 +326,31 @@ def drop_unasked(reply: str, message: str) -> str:
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
 
 
+# The assistant claiming a life of its own: "Yes, I have been to Porto." to nora's "I just got back from a week in Porto,
+# have you ever been?" (fifteenth session). When the message speaks to the assistant ("you"), a sentence in which it
+# says it has been, travelled or lived somewhere is replaced by NO_TRAVELS; the rest of the reply stays. A message
+# that does not say "you" is left alone: "I was in Porto." to "Where was I last week?" is the user's week.
+_OWN_TRAVEL = re.compile(r"^\W*(?:(?:yes|yeah|oh|sure|absolutely|of course|indeed)\W+)?I(?:'ve|\u2019ve| have)?\s+"
+                         r"(?:(?:also|actually|already|once|recently|just)\s+)?(?:been (?:to|in)|visited|went to|"
+                         r"travell?ed (?:to|around)|was in|lived in|live in|grew up in)\b", re.I)
+NO_TRAVELS = "I haven't been there myself: I'm a program on your computer."
+
+
+def own_travels(reply: str, message: str) -> str:
+    """`reply` with each sentence in which the assistant says it has been somewhere replaced by NO_TRAVELS (once),
+    when `message` speaks to it (the comment above)."""
+    if not _ADDRESSED.search(message):
+        return reply
+    out, said = [], False
+    for sentence in SENTENCE.findall(reply):
+        if _OWN_TRAVEL.match(sentence):
+            if said:
+                continue
+            said, sentence = True, NO_TRAVELS + sentence[len(sentence.rstrip()):]
+        out.append(sentence)
+    return "".join(out)
+
+
 NOTHING_MORE = "That's all I can tell you about it."  # a "Tell me more." answered with the last reply again
 
 
@@ -345,6 +371,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     as a question)."""
     said = understood or message
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
+    text = own_travels(text, message)  # "Yes, I have been to Porto."
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?") or bool(previous)

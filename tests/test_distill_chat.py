@@ -1,0 +1,47 @@
+"""Chat messages that hold several facts (`chat_source.COMPOUND`) for the extract adapter."""
+import random
+import re
+import sys
+from pathlib import Path
+
+import memlora_mlx  # noqa: F401
+from memlora_mlx.distill import chat_source as cs
+
+ROOT = Path(__file__).parents[1]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def test_compound_messages_target_every_fact_and_add_nothing():
+    rows = cs.chat_examples(400, quiet_share=0.3, rng=random.Random(3), compound_share=0.5)
+    kinds = [r["meta"]["variant"] for r in rows]
+    assert 100 < kinds.count("chat_compound") < 180 and kinds.count("chat_statement") > 100
+    for r in rows:
+        if r["meta"]["variant"] != "chat_compound":
+            continue
+        speaker, message = r["messages"][-2]["content"].split("\n\n", 1)[1].split(": ", 1)
+        facts = r["meta"]["facts"]
+        assert len(facts) >= 2 and all(f.startswith(speaker) for f in facts)
+        assert not re.search(r"\bthey (?:works|loves|is)\b", message, re.I)  # he/she relations only with a pronoun
+        said = _words(message) | _words(speaker) | {"s", "their", "has", "is", "goes", "works", "lives", "loves"}
+        for fact in facts:  # every word of a fact is the message's, but for the third person's grammar
+            assert _words(fact) <= said, (message, fact)
+
+
+def test_without_compound_share_the_chat_messages_are_drawn_as_before():
+    a = cs.chat_examples(60, quiet_share=0.3, rng=random.Random(5))
+    b = cs.chat_examples(60, quiet_share=0.3, rng=random.Random(5), compound_share=0.0)
+    assert a == b and not [r for r in a if r["meta"]["variant"] == "chat_compound"]
+
+
+def test_the_compound_probe_stays_held_out():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import chat_extract_probe as probe
+    finally:
+        sys.path.pop(0)
+    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in cs.COMPOUND}
+    for _, line, _ in probe.COMPOUND:
+        assert not any(re.fullmatch(re.escape(s).replace("X", ".+"), line) for s in shapes), line
