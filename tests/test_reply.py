@@ -380,3 +380,9 @@ def test_the_assistant_has_not_been_anywhere():
     for kept in ("Welcome back! How was it?", "I've never been, but I hear it's lovely."):
         assert C.own_travels(kept, m) == kept
     assert C.own_travels("I was in Porto.", "Where was I last week?") == "I was in Porto."  # the user's week
+
+
+def test_a_question_about_us_with_nothing_shown_gets_no_made_up_answer():
+    # vera's drive, sixteenth session: the tortoise and goldfish were not recalled, and the draft invented pets
+    text, made_up = C.final_reply("I have a cat and a dog.", "What pets do we have?", [], "vera")
+    assert text == R.UNGROUNDED_REPLY and {"cat", "dog"} <= set(made_up)

@@ -103,7 +103,7 @@ _MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", r
 # gets advice and opinions ("Your trip sounds exciting!", "I suggest a risotto."), which are not claims of fact.
 _ADVICE = re.compile(r"\b(?:recommend|suggest|try|consider|idea|option)", re.I)
 _ASKS_FOR_A_FACT = re.compile(r"^\W*(?:what|where|who|when|which|how\s+(?:old|many|much|long))\b", re.I)
-_FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine)\b", re.I)
+_FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|our|ours)\b", re.I)  # "What pets do we have?"
 _ADDRESSED = re.compile(r"\byou\b", re.I)
 _NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", re.I)
 
