@@ -30,10 +30,19 @@ def test_compound_messages_target_every_fact_and_add_nothing():
             assert _words(fact) <= said, (message, fact)
 
 
+class _Counting(random.Random):
+    def random(self):
+        self.calls = getattr(self, "calls", 0) + 1
+        return super().random()
+
+    def getrandbits(self, k):  # defined too, so that choice() keeps drawing bits and not random()
+        return super().getrandbits(k)
+
+
 def test_without_compound_share_the_chat_messages_are_drawn_as_before():
-    a = cs.chat_examples(60, quiet_share=0.3, rng=random.Random(5))
-    b = cs.chat_examples(60, quiet_share=0.3, rng=random.Random(5), compound_share=0.0)
-    assert a == b and not [r for r in a if r["meta"]["variant"] == "chat_compound"]
+    rng = _Counting(5)  # before COMPOUND, random() was drawn once per message (quiet or not); choices use getrandbits
+    rows = cs.chat_examples(60, quiet_share=0.3, rng=rng)
+    assert rng.calls == 60 and not [r for r in rows if r["meta"]["variant"] == "chat_compound"]
 
 
 def test_the_compound_probe_stays_held_out():
