@@ -3,7 +3,7 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
-        [--compound]
+        [--compound] [--dated [--date-form mark|replace|none]]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
@@ -148,6 +148,30 @@ def followup_set(engine, day: str, with_context: bool, name: str, pairs: list, r
                       "followups_resolved": f"{resolved}/{n_res}",
                       "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
 
+# Eighteenth session, written before the extract prompt's dates were (`ops/dates.py`): a relative date in the message;
+# the fact must carry the absolute date it means on 1 December 2026 (run with --dates 2026-12-01).
+DATED = [
+    ("nora", "I moved to Leeds last year and started working at a bank.", r"2025"),
+    ("ivan", "My sister got married yesterday.", r"30 November 2026|29 November 2026"),
+    ("kim", "We're moving to Spain next month.", r"January 2027"),
+    ("lee", "I quit smoking two years ago.", r"2024"),
+    ("omar", "I ran my first marathon last month.", r"November 2026"),
+    ("dev", "I start my new job tomorrow.", r"2 December 2026"),
+    ("eva", "I adopted my cat three months ago.", r"September 2026"),
+    ("tara", "My brother finished his degree last year.", r"2025"),
+]
+
+
+def dated(engine, day: str) -> None:
+    right = 0
+    for user, line, when in DATED:
+        facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+        ok = any(re.search(when, f, re.I) for f in facts)
+        right += ok
+        print(f"{day} dated {'ok' if ok else '--'} {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "dated", "date_form": extract_op.DATE_FORM,
+                      "dated_right": f"{right}/{len(DATED)}"}), flush=True)
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,11 +185,19 @@ def main() -> None:
     p.add_argument("--compound", action="store_true", help="run the messages with two or three facts instead")
     p.add_argument("--resolve", action="store_true",
                    help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
+    p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
+    p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
+                   help="how the extract prompt writes relative dates (default: the shipped extract.DATE_FORM)")
     args = p.parse_args()
+    if args.date_form:
+        extract_op.DATE_FORM = args.date_form
     engine = Engine(args.model, adapters=None if args.adapters == "none" else args.adapters)
     for day in args.dates.split(","):
         if args.compound:
             compound(engine, day)
+            continue
+        if args.dated:
+            dated(engine, day)
             continue
         if args.followups:
             followups(engine, day, args.context, args.sets, args.resolve)

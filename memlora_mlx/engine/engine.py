@@ -245,6 +245,64 @@ class Engine:
 
         return worker.run(run)
 
+    def generate_batch(self, conversations: list[list[dict]], *, adapter: str | None = None, max_tokens: int = 256,
+                       json_schema: dict | None = None, stop: list[str] | None = None,
+                       until: Callable[[str], bool] | None = None) -> list[str]:
+        """Greedy completions of several chats under one adapter, decoded together (`batch.decode_rows`), in order.
+        A row ends at a `stop` string (cut off) or once `until(text)` is true. One chat goes through `stream`."""
+        if len(conversations) <= 1:
+            outs = []
+            for messages in conversations:
+                text = ""
+                for delta in self.stream(messages, adapter=adapter, max_tokens=max_tokens, temperature=0.0,
+                                         stop=stop, json_schema=json_schema):
+                    text += delta
+                    if until is not None and until(text):
+                        break
+                outs.append(text)
+            return outs
+        return worker.run(self._batch, conversations, adapter, max_tokens, json_schema, stop, until)
+
+    def _batch(self, conversations, adapter, max_tokens, json_schema, stop, until) -> list[str]:
+        from . import batch
+        from .decode import _prefill
+        import mlx.core as mx
+
+        name = self._use(adapter)
+        key = f"{adapter}@base" if name is None and adapter is not None else name
+        prompts = [self.prompt_tokens(m) for m in conversations]
+        if (longest := max(len(p) for p in prompts)) >= self.context_length:
+            raise GenerationError(f"prompt has {longest} tokens; the model's context is {self.context_length}")
+        n = batch.shared_prefix(prompts)
+        pc = self._caches.get(key)
+        if pc is None:
+            pc = self._caches[key] = _PromptCache(self.model)
+        feed = pc.reuse(prompts[0][:n + 1])[:-1]  # the cache ends up holding exactly the shared prefix
+        try:
+            if feed:
+                _prefill(self.model, pc.cache, feed)
+                mx.eval([c.state for c in pc.cache])
+            pc.tokens = prompts[0][:n]
+            procs = [None] * len(prompts)
+            if json_schema is not None:
+                from .constrained import JsonSchemaProcessor
+
+                procs = [JsonSchemaProcessor(self.tokenizer, json_schema, self.vocab_size) for _ in prompts]
+            rows = [batch.Row(p, proc) for p, proc in zip(prompts, procs)]
+            speed = batch.decode_rows(self.model, self.tokenizer, rows, pc.cache, n, max_tokens=max_tokens,
+                                      stop=stop, until=until, stream=worker.stream())
+        except Exception as e:  # noqa: BLE001
+            self._caches.pop(key, None)
+            raise GenerationError(f"batched generation failed: {type(e).__name__}: {e}") from e
+        tps = speed["generation_tps"]
+        for p, row in zip(prompts, rows):  # one stats event per row, as for single calls (tok/s of the batch)
+            self.last_stats = {"requested": adapter, "adapter": name, "prompt_tokens": len(p), "cached_tokens": n,
+                               "prompt_tps": speed["prompt_tps"], "generation_tokens": len(row.tokens),
+                               "generation_tps": tps, "draft_tokens": 0, "batch": len(rows),
+                               "seconds": speed["seconds"]}
+            self._emit({"type": "stats", **self.last_stats})
+        return [row.text for row in rows]
+
     def stream(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
                temperature: float = 0.0, stop: list[str] | None = None,
                json_schema: dict | None = None) -> Iterator[str]:

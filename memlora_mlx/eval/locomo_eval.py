@@ -59,6 +59,7 @@ class EvalConfig:
     retrieval: str = "focus"  # memory mode: "focus" (memory/rerank.py; a question naming one speaker gets
     # 2 * top_k of that speaker's memories) or "cosine" (top_k per speaker by cosine, Mem0's protocol)
     judge: str | None = None
+    batch: int = 8  # questions answered together (batched decoding); 1: one at a time
 
     @property
     def name(self) -> str:
@@ -130,13 +131,10 @@ class Run:
         usage = _Usage(self.engine)
         for s in todo:
             t0, c0, u0 = time.perf_counter(), time.process_time(), usage.snapshot()
-            for speaker in conv.speakers:
-                turns = s.turns if self.cfg.speakers == "both" else [t for t in s.turns if t.speaker == speaker]
-                if not turns:
-                    continue
-                res = mem.add(turns, user_id=speaker, session_date=s.date_time)
-                if self.cfg.speakers == "own":
-                    bar.update(len(turns))
+            calls = [{"messages": turns, "user_id": speaker, "session_date": s.date_time} for speaker in conv.speakers
+                     if (turns := s.turns if self.cfg.speakers == "both"
+                         else [t for t in s.turns if t.speaker == speaker])]
+            for res in mem.add_many(calls):  # both speakers' turns extracted together (batched decoding)
                 for r in (res or {}).get("results", []):
                     ev = r.get("event", "?")
                     state["events"][ev] = state["events"].get(ev, 0) + 1
@@ -150,8 +148,7 @@ class Run:
             state["sessions_done"] = sorted(done | {s.index})
             done.add(s.index)
             marker.write_text(json.dumps(state, indent=2))  # resumable per session
-            if self.cfg.speakers != "own":
-                bar.update(len(s.turns))
+            bar.update(len(s.turns))
         bar.close()
         usage.close()
         state["done"] = True
@@ -159,13 +156,25 @@ class Run:
         return state
 
     # --- answer ----------------------------------------------------------------------------
-    def _generate(self, messages) -> tuple[str, dict]:
-        eng = self.engine
-        eng.last_stats = {}
-        self.model_calls += 1
-        out = eng.generate(messages, adapter="answer", max_tokens=self.cfg.max_tokens, temperature=0.0)
-        raw = answer_op.clean_answer(out)
-        return answer_op.final_answer(out, messages), dict(eng.last_stats, raw_answer=raw)
+    def _generate_many(self, conversations: list[list[dict]]) -> list[tuple[str, dict]]:
+        """Answers of several prompts, decoded together (`Engine.generate_batch`), with each row's stats."""
+        if not conversations:
+            return []
+        eng, stats = self.engine, []
+        self.model_calls += len(conversations)
+
+        def on(e):
+            if e.get("type") == "stats":
+                stats.append(e)
+
+        eng.add_listener(on)
+        try:
+            outs = eng.generate_batch(conversations, adapter="answer", max_tokens=self.cfg.max_tokens)
+        finally:
+            eng.remove_listener(on)
+        stats = stats if len(stats) == len(outs) else [{}] * len(outs)
+        return [(answer_op.final_answer(out, m), {**st, "raw_answer": answer_op.clean_answer(out)})
+                for out, m, st in zip(outs, conversations, stats)]
 
     def _retrieve(self, mem, conv, question) -> list[dict]:
         k, users = self.cfg.top_k, list(conv.speakers)
@@ -205,47 +214,55 @@ class Run:
         todo = [(i, q) for i, q in qs if f"{conv.sample_id}:{i}" not in (done or set())]
         context = self._full_context(conv) if self.cfg.mode == "full-context" and todo else None
         n = 0
-        for i, q in tqdm(todo, desc=f"answer {conv.sample_id}", unit="q", dynamic_ncols=True, file=sys.stderr):
-            t0 = time.perf_counter()
-            memories, stats, att = [], {}, None
-            if self.cfg.mode == "memory":
-                if self.cfg.speaker_margin is not None:
-                    att = attribute(mem, q.question, list(conv.speakers), margin=self.cfg.speaker_margin)
-                if att is not None and att.elsewhere:  # about someone else: refused without a model call
-                    ans = answer_op.UNKNOWN_ANSWER
-                elif memories := self._retrieve(mem, conv, q.question):
-                    ans, stats = self._generate(answer_op.build_messages(q.question, memories))
-                else:
-                    ans = answer_op.UNKNOWN_ANSWER
-            else:
-                ans, stats = self._generate(answer_op.build_messages(q.question, context or []))
-            latency = time.perf_counter() - t0
-            gold = q.answer if q.category != 5 else None
-            given = answer_op.build_messages(q.question, memories if self.cfg.mode == "memory" else context or [])
-            leaked = op_leaks(answer_op, ans, given)
-            raw = stats.get("raw_answer", ans)  # before the leak guard (final_answer) turned it into the refusal
-            row = {
-                "qid": f"{conv.sample_id}:{i}", "sample_id": conv.sample_id, "index": i, "category": q.category,
-                "question": q.question, "gold": gold, "adversarial_answer": q.adversarial_answer, "answer": ans,
-                **score_answer(ans, gold, q.category), "judge": None,
-                "retrieved": [m.get("id") for m in memories], "latency_s": round(latency, 4),
-                "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
-                "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode, "leaked": leaked,
-                "raw_answer": raw, "raw_leaked": op_leaks(answer_op, raw, given),
-                "attribution": None if att is None else {"asked_about": att.asked_about, "fits_best": att.fits_best,
-                                                         "fit": {u: round(f, 4) for u, f in att.fit.items()}},
-            }
-            if self.cfg.judge and q.category != 5:
-                from .judge import JudgeError, judge_answer
-
-                try:
-                    row["judge"] = judge_answer(self.cfg.judge, q.question, gold or "", ans)
-                except JudgeError as e:
-                    log.warning("%s", e)
-            results.write(json.dumps(row) + "\n")
-            results.flush()
-            n += 1
+        bar = tqdm(total=len(todo), desc=f"answer {conv.sample_id}", unit="q", dynamic_ncols=True, file=sys.stderr)
+        size = max(1, self.cfg.batch) if self.cfg.mode == "memory" else 1  # full context: one long prompt at a time
+        for at in range(0, len(todo), size):
+            group, t0, planned = todo[at:at + size], time.perf_counter(), []
+            for i, q in group:  # retrieval first; the model calls of the group are decoded together
+                memories, att, ans = [], None, None
+                if self.cfg.mode == "memory":
+                    if self.cfg.speaker_margin is not None:
+                        att = attribute(mem, q.question, list(conv.speakers), margin=self.cfg.speaker_margin)
+                    if att is not None and att.elsewhere:  # about someone else: refused without a model call
+                        ans = answer_op.UNKNOWN_ANSWER
+                    elif not (memories := self._retrieve(mem, conv, q.question)):
+                        ans = answer_op.UNKNOWN_ANSWER
+                given = answer_op.build_messages(q.question, memories if self.cfg.mode == "memory" else context or [])
+                planned.append((i, q, memories, att, given, ans))
+            answered = iter(self._generate_many([g for *_, g, ans in planned if ans is None]))
+            latency = (time.perf_counter() - t0) / len(group)  # the group's time, shared by its questions
+            for i, q, memories, att, given, ans in planned:
+                ans, stats = next(answered) if ans is None else (ans, {})
+                self._row(results, conv, i, q, ans, stats, memories, att, given, latency, len(group))
+                n += 1
+            bar.update(len(group))
+        bar.close()
         return n
+
+    def _row(self, results, conv, i, q, ans, stats, memories, att, given, latency, group) -> None:
+        gold = q.answer if q.category != 5 else None
+        raw = stats.get("raw_answer", ans)  # before the leak guard (final_answer) turned it into the refusal
+        row = {
+            "qid": f"{conv.sample_id}:{i}", "sample_id": conv.sample_id, "index": i, "category": q.category,
+            "question": q.question, "gold": gold, "adversarial_answer": q.adversarial_answer, "answer": ans,
+            **score_answer(ans, gold, q.category), "judge": None,
+            "retrieved": [m.get("id") for m in memories], "latency_s": round(latency, 4), "batch": group,
+            "prompt_tokens": stats.get("prompt_tokens"), "cached_tokens": stats.get("cached_tokens"),
+            "generated_tokens": stats.get("generation_tokens"), "mode": self.cfg.mode,
+            "leaked": op_leaks(answer_op, ans, given),
+            "raw_answer": raw, "raw_leaked": op_leaks(answer_op, raw, given),
+            "attribution": None if att is None else {"asked_about": att.asked_about, "fits_best": att.fits_best,
+                                                     "fit": {u: round(f, 4) for u, f in att.fit.items()}},
+        }
+        if self.cfg.judge and q.category != 5:
+            from .judge import JudgeError, judge_answer
+
+            try:
+                row["judge"] = judge_answer(self.cfg.judge, q.question, gold or "", ans)
+            except JudgeError as e:
+                log.warning("%s", e)
+        results.write(json.dumps(row) + "\n")
+        results.flush()
 
     # --- driver ----------------------------------------------------------------------------
     def run(self) -> dict:

@@ -9,6 +9,7 @@ import logging
 import re
 
 from ..types import Turn
+from .dates import mark_relative_dates
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 
@@ -50,6 +51,11 @@ def format_turn(turn: Turn) -> str:
     return f"{turn.speaker}: {text}"
 
 
+# Relative dates in the turns are replaced by what they mean on the session day ("last year" -> "during 2025",
+# `dates.mark_relative_dates`): the adapter wrote the wrong year ("in 2026") or none from the bare or the marked form
+# ("last year (2025)"); eight dated messages, eighteenth session: 0/8 bare, 1/8 marked, 8/8 replaced ("during"
+# chosen on three of the eight: "in 2025" gave "in 2026" there). Compound probe unchanged: 22/25 facts, 9/12 whole.
+DATE_FORM = "replace"
 CONTEXT_HEAD = "Earlier, already remembered:"
 NEW_HEAD = "New:"
 
@@ -57,12 +63,16 @@ NEW_HEAD = "New:"
 def build_messages(turns: list[Turn], session_date: str | None, context: list[Turn] | None = None) -> list[dict]:
     """Chat messages for the extract adapter (shared with distillation: same text). `context`: earlier turns of the
     same chat, shown so that "She's called Bean." after "I just adopted a puppy." can be resolved; their facts are
-    already stored and are not to be extracted again (the chat's follow-up examples teach that)."""
-    lines = [format_turn(t) for t in turns]
+    already stored and are not to be extracted again (the chat's follow-up examples teach that). Relative dates
+    are replaced by their absolute date ("last year" -> "during 2025", `DATE_FORM`)."""
+    def line(t: Turn) -> str:
+        return mark_relative_dates(format_turn(t), session_date, DATE_FORM)
+
+    lines = [line(t) for t in turns]
     date = format_date(session_date)
     head = f"Session date: {date}\n\n" if date else ""
     if context:
-        head += f"{CONTEXT_HEAD}\n" + "\n".join(format_turn(t) for t in context) + f"\n\n{NEW_HEAD}\n"
+        head += f"{CONTEXT_HEAD}\n" + "\n".join(line(t) for t in context) + f"\n\n{NEW_HEAD}\n"
     return [{"role": "system", "content": SYSTEM_PROMPT}, *EXAMPLE, {"role": "user", "content": head + "\n".join(lines)}]
 
 
@@ -147,6 +157,33 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
             if _repeats(out):
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
+    return _facts(out, messages)
+
+
+def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | None]], *,
+                 max_tokens: int = 256) -> list[list[str]]:
+    """`extract_facts` for each job (turns, session date, context), decoded together per adapter
+    (`Engine.generate_batch`): the same facts, in less time on a CPU. One list of facts per job, in order."""
+    out: list[list[str]] = [[] for _ in jobs]
+    groups: dict[str | None, list[int]] = {}
+    for i, (turns, _, _) in enumerate(jobs):
+        if turns:
+            groups.setdefault(adapter_for(engine, turns), []).append(i)
+    for adapter, idx in groups.items():
+        if len(idx) == 1:  # a chat message: streamed, as before
+            turns, day, context = jobs[idx[0]]
+            out[idx[0]] = extract_facts(engine, turns, day, max_tokens=max_tokens, context=context)
+            continue
+        messages = [build_messages(*jobs[i]) for i in idx]
+        texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
+                                      stop=STOP, until=_repeats)
+        for i, m, text in zip(idx, messages, texts):
+            out[i] = _facts(text, m)
+    return out
+
+
+def _facts(out: str, messages: list[dict]) -> list[str]:
+    """Parsed facts of one output, without those copied from the worked example; rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)

@@ -226,13 +226,41 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
     text = ""
     stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)
     try:
-        for delta in stream:
+        for delta in without_date_lead(stream):
             text += delta
             yield delta
             if (_SENTENCE_END.search(delta) and drop_repeats(text) != text.strip()) or _loop_at(text) is not None:
                 return  # greedy decoding fell into a loop: a sentence or a long phrase came back (small bases)
     finally:
         stream.close()
+
+
+DATE_LEAD = re.compile(r"^[\s\-]*\d{1,2} [A-Z][a-z]+ \d{4}\s*:\s*")  # "2 December 2026: " copied from a memory line
+
+
+def without_date_lead(deltas: Iterator[str]) -> Iterator[str]:
+    """`deltas` without a leading "8 May 2023: " (the bare 0.5B began "When does Mikko start university?" with the
+    memory's date line: "2 December 2026: Your son Mikko starts …"). Only a reply that starts with a digit is held
+    back, until its first colon, line end or 30 characters, so other replies stream from their first token."""
+    held, passing, trim = "", False, False
+    for delta in deltas:
+        if passing:
+            if trim:  # the space after a dropped date
+                delta = delta.lstrip()
+                trim = not delta
+            if delta:
+                yield delta
+            continue
+        held += delta
+        lead = held.lstrip(" -\n")
+        if not lead or (lead[0].isdigit() and not re.search(r"[:\n]", lead) and len(lead) < 30):
+            continue
+        passing, kept = True, DATE_LEAD.sub("", held)
+        trim = kept != held and not kept
+        if kept:
+            yield kept
+    if not passing and held:
+        yield held
 
 
 SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n+|$)")

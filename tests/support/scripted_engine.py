@@ -1,6 +1,6 @@
 """Deterministic stand-in for the LLM in ingestion tests (the Memory API, store and LanceDB stay real).
 
-Same `generate`/`stream` signature as `memlora_mlx.engine.Engine`. Output is JSON derived from the prompt only:
+Same `generate`/`generate_batch`/`stream` signature as `memlora_mlx.engine.Engine`. Output is JSON derived from the prompt only:
 - extract: every `Speaker: text` line of the user message becomes facts "Speaker said: <sentence piece>"
   (pieces of at most 240 chars, at most 6 per line, so long turns yield several facts);
 - update: "New fact" containing "no longer" -> DELETE memory 0; containing "actually" -> UPDATE memory 0 with
@@ -85,6 +85,9 @@ class ScriptedEngine:
     def add_listener(self, cb):
         self._listeners.append(cb)
 
+    def remove_listener(self, cb):
+        self._listeners.remove(cb)
+
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
@@ -104,6 +107,11 @@ class ScriptedEngine:
         self.last_stats = {"prompt_tokens": self.count_tokens(user), "prompt_tps": 0.0,
                            "generation_tokens": self.count_tokens(out), "generation_tps": 0.0}
         return out
+
+    def generate_batch(self, conversations, *, adapter=None, max_tokens=256, json_schema=None, stop=None,
+                       until=None) -> list[str]:
+        return [self.generate(m, adapter=adapter, max_tokens=max_tokens, json_schema=json_schema, stop=stop)
+                for m in conversations]
 
     def stream(self, messages, *, adapter=None, max_tokens=256, temperature=0.0, **kw):
         out = self.generate(messages, adapter=adapter, max_tokens=max_tokens, temperature=temperature, **kw)

@@ -1,0 +1,92 @@
+"""Relative dates in a message, written as the absolute date they mean on the session day.
+
+"I moved to Leeds last year" said on 1 December 2026 -> "I moved to Leeds during 2025" (form "replace", what the
+extract prompt shows) or "... last year (2025)" (form "mark"). The extract prompt asks the model to turn relative
+dates into absolute ones; the 0.5B adapter got the arithmetic wrong ("in 2026"), so the prompt now carries the answer
+and the model only has to copy it. Only phrases whose date is certain are rewritten ("last week" is not: its fact
+keeps LoCoMo's "the week before <date>" form, which the worked example teaches).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from .parsing import format_date
+
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+            "ten": 10, "a": 1, "a couple of": 2}
+_AGO = "|".join(sorted(_NUMBERS, key=len, reverse=True))
+_NOT_MARKED = r"(?![\w-])(?!\s*\()"  # a whole word, not already followed by "(…)"
+_PHRASES = re.compile(
+    r"\b(?:(?P<daybefore>the day before yesterday)|(?P<yesterday>yesterday)|(?P<tomorrow>tomorrow)"
+    r"|(?P<rel>last|this|next) (?P<unit>year|month)"
+    rf"|(?P<n>\d{{1,2}}|{_AGO}) (?P<agounit>years?|months?) ago)" + _NOT_MARKED,
+    re.IGNORECASE)
+
+
+def session_day(when) -> date | None:
+    """The session's calendar day from a date, datetime or any string `format_date` reads; None when unknown."""
+    if isinstance(when, datetime):
+        return when.date()
+    if isinstance(when, date):
+        return when
+    text = format_date(when)
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d %B %Y").date()
+    except ValueError:
+        return None
+
+
+def _month_shift(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _meaning(m: re.Match, day: date) -> str:
+    if m["daybefore"]:
+        return format_date(day - timedelta(days=2))
+    if m["yesterday"]:
+        return format_date(day - timedelta(days=1))
+    if m["tomorrow"]:
+        return format_date(day + timedelta(days=1))
+    if m["rel"]:
+        step = {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
+        if m["unit"].lower() == "year":
+            return str(day.year + step)
+        return f"{_month_shift(day, step):%B %Y}"
+    n = m["n"].lower()
+    n = int(n) if n.isdigit() else _NUMBERS[n]
+    if m["agounit"].lower().startswith("year"):
+        return str(day.year - n)
+    return f"{_month_shift(day, -n):%B %Y}"
+
+
+_PREPOSITION = re.compile(r"\b(?:since|until|till|from|by|of|before|after|in|on|for)\s*$", re.IGNORECASE)
+
+
+def _absolute(m: re.Match, day: date) -> str:
+    meaning = _meaning(m, day)
+    if _PREPOSITION.search(m.string[:m.start()]):
+        return meaning  # "since last year" -> "since 2025"
+    if meaning.isdigit():  # a year: "in 2025" came back as "in 2026" from the 0.5B adapter; "during 2025" did not
+        return f"during {meaning}"
+    return f"{'on' if meaning[0].isdigit() else 'in'} {meaning}"
+
+
+def _capital_as(said: str, text: str) -> str:
+    return text[:1].upper() + text[1:] if said[:1].isupper() else text
+
+
+def mark_relative_dates(text: str, when, form: str = "mark") -> str:
+    """`text` with each certain relative date followed by its absolute date in brackets (form "mark": "last year
+    (2025)"), or replaced by it (form "replace": "in 2025", "on 30 November 2026"); unchanged when the session day
+    is unknown or the form is "none". Marking is idempotent: a phrase already followed by "(" is left as it is."""
+    day = session_day(when)
+    if day is None or not text or form == "none":
+        return text
+    if form == "replace":
+        return _PHRASES.sub(lambda m: _capital_as(m.group(0), _absolute(m, day)), text)
+    return _PHRASES.sub(lambda m: f"{m.group(0)} ({_meaning(m, day)})", text)

@@ -1,0 +1,82 @@
+"""Relative dates marked in the extract prompt, and a reply's copied date line dropped."""
+
+from datetime import date
+
+import pytest
+
+from memlora_mlx.ops import extract
+from memlora_mlx.ops.dates import mark_relative_dates, session_day
+from memlora_mlx.ops.reply import without_date_lead
+from memlora_mlx.types import Turn
+
+
+@pytest.mark.parametrize("text, when, marked", [
+    ("I moved to Leeds last year.", "2026-12-01", "I moved to Leeds last year (2025)."),
+    ("Next month I start.", "2026-12-01", "Next month (January 2027) I start."),
+    ("We met this month.", "1:56 pm on 8 May, 2023", "We met this month (May 2023)."),
+    ("I went last month.", "8 January, 2023", "I went last month (December 2022)."),
+    ("Yesterday and tomorrow.", date(2024, 3, 1), "Yesterday (29 February 2024) and tomorrow (2 March 2024)."),
+    ("the day before yesterday", "2026-12-01", "the day before yesterday (29 November 2026)"),
+    ("two years ago, 3 months ago", "2026-12-01", "two years ago (2024), 3 months ago (September 2026)"),
+    ("next year", "2026-12-01", "next year (2027)"),
+])
+def test_relative_dates_are_marked_with_their_absolute_date(text, when, marked):
+    assert mark_relative_dates(text, when) == marked
+
+
+@pytest.mark.parametrize("text", ["I went there last week.", "It lasted years.", "lastyear", "I'm here today."])
+def test_uncertain_or_absent_relative_dates_are_left_alone(text):
+    assert mark_relative_dates(text, "2026-12-01") == text
+
+
+def test_marking_is_idempotent_and_needs_a_known_day():
+    once = mark_relative_dates("I moved last year.", "2026-12-01")
+    assert mark_relative_dates(once, "2026-12-01") == once
+    assert mark_relative_dates("I moved last year.", None) == "I moved last year."
+    assert mark_relative_dates("I moved last year.", "the summer") == "I moved last year."
+    assert session_day("2023-05-08") == date(2023, 5, 8) and session_day("someday") is None
+
+
+def test_extract_prompt_carries_the_absolute_date():
+    messages = extract.build_messages([Turn("nora", "I moved to Leeds last year.")], "2026-12-01",
+                                      context=[Turn("nora", "Yesterday was my birthday.")])
+    final = messages[-1]["content"]
+    assert "nora: I moved to Leeds during 2025." in final
+    assert "nora: On 30 November 2026 was my birthday." in final
+    assert "2025" not in "".join(m["content"] for m in messages[:-1])  # the static, cached prefix is unchanged
+
+
+@pytest.mark.parametrize("text, replaced", [
+    ("I moved to Leeds last year.", "I moved to Leeds during 2025."),
+    ("We've been here since last year.", "We've been here since 2025."),
+    ("My sister got married yesterday.", "My sister got married on 30 November 2026."),
+    ("We're moving next month.", "We're moving in January 2027."),
+    ("I quit two years ago, not last week.", "I quit during 2024, not last week."),
+])
+def test_relative_dates_can_be_replaced_by_their_absolute_date(text, replaced):
+    assert mark_relative_dates(text, "2026-12-01", "replace") == replaced
+    assert mark_relative_dates(text, "2026-12-01", "none") == text
+
+
+@pytest.mark.parametrize("deltas, shown", [
+    (["2", " December", " 2026", ":", " Your", " son", " starts in September."], "Your son starts in September."),
+    (["- ", "8 May", " 2023: ", "Yes, Maria is a pilot."], "Yes, Maria is a pilot."),
+    (["3 cups", " of flour, then bake it for forty minutes."], "3 cups of flour, then bake it for forty minutes."),
+    (["12"], "12"),
+    (["On 2 December 2026: you said so."], "On 2 December 2026: you said so."),
+    (["Your", " son"], "Your son"),
+])
+def test_a_reply_does_not_begin_with_a_memory_date_line(deltas, shown):
+    assert "".join(without_date_lead(iter(deltas))) == shown
+
+
+def test_a_reply_that_does_not_start_with_a_digit_streams_from_its_first_token():
+    seen = []
+
+    def deltas():
+        for d in ["Hello", " there", "!"]:
+            seen.append(d)
+            yield d
+
+    stream = without_date_lead(deltas())
+    assert next(stream) == "Hello" and seen == ["Hello"]
