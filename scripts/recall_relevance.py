@@ -6,8 +6,10 @@ at or above `MIN_RELEVANCE`, or sharing a content word with the message (`conten
 
 The first set is the chat drives' questions (scripts/chat_drive_*.txt) with their stored memories, and the
 memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
-first; the third came from an unscripted chat after both. Prints every pair, then how many of each kind are kept.
+first; the third came from an unscripted chat after both; the fourth (categories: "pets" and a tortoise) was written
+in the eighteenth session before `chat/categories.py`, which widens a category word to its members. Prints every pair, then how many of each kind are kept.
 """
+from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
 from memlora_mlx.ops.reply_checks import content_words
 from memlora_mlx.memory.embedder import load_embedder
@@ -86,10 +88,34 @@ UNSCRIPTED = {
     ],
 }
 
+# Eighteenth session, written before `chat/categories.py`: a question's category word and a memory naming a member
+# ("What pets do we have?" recalled neither the tortoise nor the goldfish in the sixteenth session's drive).
+CATEGORIES = {
+    "answers": [
+        ("vera", "What pets do we have?", "vera has a tortoise called Speedy."),
+        ("vera", "What pets do we have?", "vera has two goldfish."),
+        ("ivan", "Which languages do I speak?", "ivan speaks French."),
+        ("nora", "Tell me about my family.", "nora's brother Jonas lives in Berlin."),
+        ("nora", "Do I have any siblings?", "nora's brother Jonas lives in Berlin."),
+        ("kim", "What instrument does my son play?", "kim's son Theo plays the violin."),
+        ("ben", "What sports do I do?", "ben plays five-a-side football on Tuesdays."),
+        ("tara", "How are my kids doing?", "tara's daughter Lily started school."),
+    ],
+    "does not answer": [
+        ("vera", "What pets do we have?", "vera is a nurse."),
+        ("vera", "What pets do we have?", "vera's husband Pavel teaches chemistry."),
+        ("ivan", "Which languages do I speak?", "ivan grew up in Glasgow."),
+        ("nora", "Do I have any siblings?", "nora's mum is a retired teacher."),
+        ("ben", "What sports do I do?", "ben's favourite band is Radiohead."),
+        ("kim", "What instrument does my son play?", "kim's son Theo is 12."),
+    ],
+}
+
 
 def main() -> None:
     emb = load_embedder()
-    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED)):
+    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED),
+                        ("categories", CATEGORIES)):
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():
@@ -98,7 +124,7 @@ def main() -> None:
                 shown = to_you(memory, user)
                 q, m = emb.embed([question, shown])
                 cos = float(q @ m)
-                shared = sorted(content_words(question) & content_words(shown))
+                shared = sorted(widen(content_words(question)) & content_words(shown))
                 keep = cos >= MIN_RELEVANCE or bool(shared)
                 kept += keep
                 mark = "kept" if keep else "    "

@@ -20,7 +20,7 @@ from ..memory.memory import answer_context
 from ..ops import answer as answer_op
 from ..ops import reply as reply_op
 from ..ops import reply_checks
-from . import followup
+from . import categories, followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
 # names them, which lifts unrelated ones to ~0.4-0.5 against a third-person query (the drives' right memories:
@@ -198,7 +198,7 @@ class Conversation:
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)
         floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
-        words = reply_checks.content_words(message)
+        words = categories.widen(reply_checks.content_words(message))  # "pets" also matches "tortoise"
         kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor or (
             s >= related and words & reply_checks.content_words(reply_op.memory_text(h)))], self.top_k)
         if not kept or self.min_relevance is None:

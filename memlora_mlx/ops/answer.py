@@ -33,6 +33,11 @@ _THIRD_PERSON = [
     (r"\bdo I\b", "does {N}"), (r"\bam I\b", "is {N}"), (r"\bhave I\b", "has {N}"),
     (r"\b(did|was|would|will|can|could|should|might) I\b", "\\1 {N}"),
     (r"\b(?:my|mine)\b", "{N}'s"), (r"\b(?:me|myself|I)\b", "{N}"),
+    # "we" of a household ("What pets do we have?"): its facts are stored as the user's ("We adopted a greyhound."
+    # -> "sam adopted a greyhound.")
+    (r"\bwe're\b", "{N} is"), (r"\bwe've\b", "{N} has"), (r"\bdo we\b", "does {N}"), (r"\bare we\b", "is {N}"),
+    (r"\bhave we\b", "has {N}"), (r"\b(did|would|will|can|could|should|might) we\b", "\\1 {N}"),
+    (r"\b(?:our|ours)\b", "{N}'s"), (r"\b(?:us|ourselves|we)\b", "{N}"),
 ]
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
 

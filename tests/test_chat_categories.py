@@ -1,0 +1,31 @@
+"""A question's category word recalls the memories that name a member of it ("pets" -> the tortoise), with the real
+embedder and store; scripted engine (recall makes no model call)."""
+
+from memlora_mlx.chat.categories import widen
+from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.memory import Memory
+from memlora_mlx.ops.reply_checks import content_words
+
+from support.scripted_engine import ChatScriptedEngine
+
+
+def test_category_words_widen_to_their_members_and_nothing_else_does():
+    assert {"tortoise", "goldfish", "dog"} <= widen(content_words("What pets do we have?"))
+    assert {"german", "french"} <= widen(content_words("Which languages do I speak?"))
+    assert widen(content_words("What's my dog called?")) == content_words("What's my dog called?")
+
+
+def test_what_pets_recalls_the_tortoise_and_the_goldfish(tmp_path, embedder):
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in ("vera has a tortoise called Speedy.", "vera has two goldfish.", "vera is a nurse.",
+                     "vera's husband Pavel teaches chemistry."):
+            memory.add(fact, user_id="vera", infer=False)
+        recalled = {h["memory"] for h in Conversation(memory, "vera").recall("What pets do we have?")}
+    assert recalled == {"vera has a tortoise called Speedy.", "vera has two goldfish."}
+
+
+def test_a_household_we_is_searched_as_the_user():
+    from memlora_mlx.ops.answer import third_person
+
+    assert third_person("What pets do we have?", "vera") == "What pets does vera have?"
+    assert third_person("Where did we go, and is our dog ok?", "vera") == "Where did vera go, and is vera's dog ok?"
