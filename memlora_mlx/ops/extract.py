@@ -110,6 +110,7 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
         if isinstance(item, dict):
             item = get_key(item, *_ITEM_KEYS)
         fact = as_text(item)
+        fact = said_once(fact) if fact else fact
         if fact is None:
             rejects.append(f"item {i}: not a non-empty string ({type(item).__name__})")
         elif len(fact) < 3:
@@ -124,6 +125,19 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
             seen.add(normalize_text(fact))
             facts.append(fact)
     return facts, rejects
+
+
+# "ivan's girlfriend Ana is a girlfriend." (the 0.5B adapter, from "… I live in Bristol with my girlfriend Ana."):
+# the relation said twice, its predicate empty. What it does say is kept: "ivan's girlfriend is called Ana."
+_TAUTOLOGY = re.compile(r"^(?P<owner>.+?'s?) (?P<rel>[a-z][\w-]*(?: [a-z][\w-]*)?) (?P<name>[A-Z][\w-]*) "
+                        r"(?:is|was) (?:a|an|the|his|her|their) (?P=rel)\s*[.!]?$")
+
+
+def said_once(fact: str) -> str:
+    """A fact whose predicate only repeats its subject's relation ("X's girlfriend Ana is a girlfriend.") said as
+    what it tells: "X's girlfriend is called Ana."; other facts unchanged."""
+    m = _TAUTOLOGY.match(fact.strip())
+    return f"{m['owner']} {m['rel']} is called {m['name']}." if m else fact
 
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*[,\]]')

@@ -1,0 +1,24 @@
+"""A fact that only says its subject's relation twice keeps what it tells (the eighteenth session's probe output)."""
+
+import json
+
+import pytest
+
+from memlora_mlx.ops.extract import parse_facts, said_once
+
+
+@pytest.mark.parametrize("fact, kept", [
+    ("ivan's girlfriend Ana is a girlfriend.", "ivan's girlfriend is called Ana."),
+    ("nora's best friend Ravi is her best friend.", "nora's best friend is called Ravi."),
+    ("James' son Leo is a son", "James' son is called Leo."),
+    ("ivan's girlfriend Ana is a dentist.", "ivan's girlfriend Ana is a dentist."),
+    ("Ana is a girlfriend.", "Ana is a girlfriend."),
+    ("ivan's sister Ana is a sister of Tom.", "ivan's sister Ana is a sister of Tom."),
+])
+def test_a_relation_said_twice_becomes_its_name(fact, kept):
+    assert said_once(fact) == kept
+
+
+def test_parsed_facts_are_said_once():
+    out = json.dumps({"facts": ["ivan grew up in Glasgow.", "ivan's girlfriend Ana is a girlfriend."]})
+    assert parse_facts(out) == (["ivan grew up in Glasgow.", "ivan's girlfriend is called Ana."], [])
