@@ -105,4 +105,8 @@ def test_add_many_extracts_together_and_applies_like_successive_adds(tmp_path, e
         res_apart = [apart.add(**c) for c in calls]
         want = {u: sorted(m["memory"] for m in apart.get_all(user_id=u)["results"]) for u in ("alex", "sam")}
     assert got == want and "Verbatim note." in got["sam"]
+    with Memory(engine=ScriptedEngine(), store=tmp_path / "c", embedder=embedder) as typo:
+        with pytest.raises(TypeError, match="sesion_date"):
+            typo.add_many([{"messages": long_b, "user_id": "sam", "sesion_date": "2026-12-01"}])
+        assert typo.get_all(user_id="sam")["results"] == []  # nothing stored
     assert [[r["event"] for r in x["results"]] for x in res] == [[r["event"] for r in x["results"]] for x in res_apart]

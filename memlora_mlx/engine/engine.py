@@ -249,8 +249,9 @@ class Engine:
                        json_schema: dict | None = None, stop: list[str] | None = None,
                        until: Callable[[str], bool] | None = None) -> list[str]:
         """Greedy completions of several chats under one adapter, decoded together (`batch.decode_rows`), in order.
-        A row ends at a `stop` string (cut off) or once `until(text)` is true. One chat goes through `stream`."""
-        if len(conversations) <= 1:
+        A row ends at a `stop` string (cut off) or once `until(text)` is true. One chat, or a vision-language base
+        (its caches are not plain KV caches), goes through `stream`, one chat at a time."""
+        if len(conversations) <= 1 or self.vlm is not None:
             outs = []
             for messages in conversations:
                 text = ""

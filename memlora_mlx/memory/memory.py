@@ -138,6 +138,8 @@ class Memory:
         and applied in order, as successive `add`s would. Returns one result per call."""
         prepared = []
         for c in calls:
+            if unknown := set(c) - _ADD_ARGS:
+                raise TypeError(f"add_many: unknown argument(s) {sorted(unknown)} (add takes {sorted(_ADD_ARGS)})")
             user_id, session_date = c["user_id"], c.get("session_date")
             _check_user(user_id)
             turns = to_turns(c["messages"], user_id)
@@ -378,6 +380,9 @@ def _tick() -> str:
 def _check_user(user_id) -> None:
     if not isinstance(user_id, str) or not user_id.strip():
         raise ValueError(f"user_id must be a non-empty str, got {user_id!r}")
+
+
+_ADD_ARGS = {"messages", "user_id", "infer", "metadata", "session_date", "context"}
 
 
 def _source_of(session_date) -> dict:
