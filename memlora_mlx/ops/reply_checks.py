@@ -263,9 +263,26 @@ def said_back(message: str, user: str) -> str:
     return f"Got it: {text[:1].lower()}{text[1:]}" if text.startswith(("You", "Your")) else f"Got it: {text}"
 
 
+GROUNDED_MEMORIES = 2  # "What pets do we have?" recalled the goldfish and the tortoise; the best one alone told half
+
+
 def grounded_reply(memories: list, user: str) -> str:
-    """What replaces a reply that made something up: the best memory shown, said to the user, else UNGROUNDED_REPLY."""
-    return f"What I remember: {to_you(memory_text(memories[0]), user)}" if memories else UNGROUNDED_REPLY
+    """What replaces a reply that made something up: the best memories shown (GROUNDED_MEMORIES), said to the user,
+    else UNGROUNDED_REPLY."""
+    if not memories:
+        return UNGROUNDED_REPLY
+    return "What I remember: " + " ".join(to_you(memory_text(m), user) for m in memories[:GROUNDED_MEMORIES])
+
+
+def drop_echo(reply: str, message: str) -> str:
+    """`reply` without a first sentence that only asks the message back ("When does your son Mikko start university?
+    September." to "When does Mikko start university?", the 0.5B in the eighteenth session's drive)."""
+    first = SENTENCE.match(reply.strip())
+    rest = reply.strip()[first.end():].strip() if first else ""
+    asked = content_words(first.group()) if first else set()
+    if first and first.group().rstrip().endswith("?") and rest and asked and asked <= content_words(message):
+        return rest
+    return reply
 
 
 # -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
@@ -371,6 +388,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     as a question)."""
     said = understood or message
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
+    text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
