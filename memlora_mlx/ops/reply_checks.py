@@ -267,22 +267,17 @@ GROUNDED_MEMORIES = 2  # "What pets do we have?" recalled the goldfish and the t
 
 
 def grounded_reply(memories: list, user: str) -> str:
-    """What replaces a reply that made something up: the best memories shown (GROUNDED_MEMORIES), said to the user,
-    else UNGROUNDED_REPLY."""
-    if not memories:
-        return UNGROUNDED_REPLY
-    return "What I remember: " + " ".join(to_you(memory_text(m), user) for m in memories[:GROUNDED_MEMORIES])
+    """What replaces a reply that made something up: the best memories shown, said to the user, else UNGROUNDED_REPLY."""
+    shown = " ".join(to_you(memory_text(m), user) for m in memories[:GROUNDED_MEMORIES])
+    return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
 
 
 def drop_echo(reply: str, message: str) -> str:
     """`reply` without a first sentence that only asks the message back ("When does your son Mikko start university?
-    September." to "When does Mikko start university?", the 0.5B in the eighteenth session's drive)."""
+    September.", the 0.5B in the eighteenth session's drive)."""
     first = SENTENCE.match(reply.strip())
-    rest = reply.strip()[first.end():].strip() if first else ""
-    asked = content_words(first.group()) if first else set()
-    if first and first.group().rstrip().endswith("?") and rest and asked and asked <= content_words(message):
-        return rest
-    return reply
+    asked, rest = (content_words(first.group()), reply.strip()[first.end():].strip()) if first else (set(), "")
+    return rest if rest and asked and first.group().rstrip().endswith("?") and asked <= content_words(message) else reply
 
 
 # -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
