@@ -44,8 +44,9 @@ def test_batched_rows_stop_at_their_stop_string_or_when_told(default_engine):
     assert all(" " not in t for t in cut) and any(cut)
     short = default_engine.generate_batch(_chats(), max_tokens=24, until=lambda t: len(t) >= 6)
     full = default_engine.generate_batch(_chats(), max_tokens=24)
-    for s, f in zip(short, full):
-        assert f.startswith(s) and (len(s) >= 6 or s == f) and len(s) < len(f) + 1
+    assert any(len(f) > 12 for f in full)
+    for s, f in zip(short, full):  # each row ends once its text reaches 6 characters (a token may overshoot)
+        assert f.startswith(s) and (6 <= len(s) < len(f) if len(f) > 12 else s == f[:len(s)])
 
 
 @pytest.fixture(scope="module")

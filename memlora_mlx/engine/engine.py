@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 from .. import paths
 from . import worker
 from .adapters import DEFAULT_LORA, OPS, AdapterBank, AdapterError
+from .batch import find_stop
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ class Engine:
                     out_tokens.append(resp.token)
                 delta = resp.text
                 if stop:
-                    cut = _find_stop(text + delta, stop)
+                    cut = find_stop(text + delta, stop)
                     if cut is not None:
                         yield (text + delta)[len(text):cut], resp
                         break
@@ -362,10 +363,6 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
         n += 1
     return n
 
-
-def _find_stop(text: str, stops: list[str]) -> int | None:
-    hits = [text.find(s) for s in stops if s and s in text]
-    return min(hits) if hits else None
 
 
 __all__ = ["Engine", "GenerationError", "OPS"]
