@@ -139,13 +139,49 @@ def test_memory_mode_end_to_end(conv_file, tmp_path, default_engine, embedder, c
     marker = json.loads((out / "stores" / "conv-t.ingest.json").read_text())
     assert marker["done"] and marker["sessions_done"] == [1, 2] and marker["turns"] == 4
     assert s["ingest"]["turns"] == 4 and s["questions"] == 2 and s["ingest"]["model_calls"] >= 4
-    assert all(ps["generated_tokens"] <= ps["model_calls"] * 40 for ps in marker["per_session"])
+    assert all(ps["generated_tokens"] <= ps["model_calls"] * 40 for ps in marker["per_group"])
+    assert [g["sessions"] for g in marker["per_group"]] == [[1, 2]]  # both sessions extracted in one batch
     got = rows(out)
     assert any(r["retrieved"] for r in got)  # answers came from stored memories
     n = len(calls)
     Run(cfg(conv_file, out, mode="memory", top_k=3, max_questions=2), engine=default_engine,
         memory_factory=small_memory).run()
     assert len(calls) == n  # neither re-ingested nor re-answered
+
+
+def test_memory_ingest_resumes_mid_group_without_adding_twice(conv_file, tmp_path, default_engine, embedder):
+    """Sessions are extracted together but applied and recorded one (session, speaker) at a time: a run stopped after
+    the first is applied resumes with the other three, in time order, and applies none twice."""
+    memory = pytest.importorskip("memlora_mlx.memory")
+    applied = []
+
+    class StopsAfter(memory.Memory):
+        limit = 1
+
+        def add_many(self, calls, on_result=None):
+            def record(i, res):
+                applied.append((calls[i]["session_date"].split(" on ")[1], calls[i]["user_id"]))
+                on_result(i, res)
+                if len(applied) == StopsAfter.limit:
+                    raise KeyboardInterrupt  # as Ctrl-C would, right after the write
+
+            return super().add_many(calls, on_result=record)
+
+    def factory(path):
+        return StopsAfter(engine=default_engine, store=path, embedder=embedder, max_tokens={"extract": 40, "update": 24})
+
+    out = tmp_path / "resume"
+    run = dict(mode="memory", top_k=3, max_questions=1, categories=[4], ingest_sessions=2)
+    with pytest.raises(KeyboardInterrupt):
+        Run(cfg(conv_file, out, **run), engine=default_engine, memory_factory=factory).run()
+    marker = json.loads((out / "stores" / "conv-t.ingest.json").read_text())
+    assert marker["calls_done"] == ["1:Ann"] and marker["sessions_done"] == [] and not marker.get("done")
+    StopsAfter.limit = None
+    Run(cfg(conv_file, out, **run), engine=default_engine, memory_factory=factory).run()
+    assert applied == [("8 May, 2023", "Ann"), ("8 May, 2023", "Bob"), ("27 June, 2023", "Ann"),
+                       ("27 June, 2023", "Bob")]
+    marker = json.loads((out / "stores" / "conv-t.ingest.json").read_text())
+    assert marker["done"] and marker["sessions_done"] == [1, 2] and marker["calls_done"] == [] and marker["turns"] == 4
 
 
 def test_judge_over_local_openai_compatible_server():

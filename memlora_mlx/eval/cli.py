@@ -47,6 +47,8 @@ def _add_locomo(ev):
                         "naming one speaker gets 2 x top-k of theirs) or cosine (top-k per speaker, Mem0's protocol)")
     p.add_argument("--batch", type=int, default=8,
                    help="memory mode: questions answered together, decoded as one batch (default 8; 1: one at a time)")
+    p.add_argument("--ingest-sessions", type=int, default=4, metavar="N",
+                   help="memory mode: sessions whose extraction is decoded together (default 4; 1: one at a time)")
     p.add_argument("--judge", default="none", help="none | URL of an OpenAI-compatible API (only then contacted)")
     p.add_argument("--out", default=None, help="run directory (default runs/locomo/<mode>-<adapters>)")
     p.add_argument("--compare", nargs="+", metavar="DIR", help="write comparison.md/.png of finished runs to --out")
@@ -106,7 +108,7 @@ def _locomo(args) -> int:
         categories=_categories(args.categories), max_questions=args.max_questions, top_k=args.top_k,
         speakers=args.speakers, max_tokens=args.max_tokens, context_tokens=args.context_tokens,
         extract_max_tokens=args.extract_max_tokens, speaker_margin=_margin(args.speaker_margin),
-        retrieval=args.retrieval, batch=args.batch,
+        retrieval=args.retrieval, batch=args.batch, ingest_sessions=args.ingest_sessions,
         judge=None if args.judge in (None, "", "none") else args.judge,
     )
     s = run_eval(cfg)

@@ -8,7 +8,7 @@ facts, half the extraction work) and `--speakers both` passes the whole session 
 
 Layout under --out (one configuration per directory):
   config.json  results.jsonl (one row per question, appended)  summary.json  summary.md
-  stores/<sample_id>/ (LanceDB)  stores/<sample_id>.ingest.json (sessions done; "done": true when complete)
+  stores/<sample_id>/ (LanceDB)  stores/<sample_id>.ingest.json (sessions and speakers done; "done" when complete)
 Reruns skip finished questions and finished ingestion; --mode full-context / no-memory need no store.
 """
 
@@ -60,6 +60,7 @@ class EvalConfig:
     # 2 * top_k of that speaker's memories) or "cosine" (top_k per speaker by cosine, Mem0's protocol)
     judge: str | None = None
     batch: int = 8  # questions answered together (batched decoding); 1: one at a time
+    ingest_sessions: int = 4  # memory mode: sessions whose extraction is decoded together; 1: one at a time
 
     @property
     def name(self) -> str:
@@ -117,38 +118,69 @@ class Run:
 
     # --- ingest ----------------------------------------------------------------------------
     def ingest(self, conv: Conversation, mem) -> dict:
+        """Sessions in time order, `ingest_sessions` at a time: their extraction is decoded together (more rows in
+        flight, fewer idle at the end of a batch), then each (session, speaker) is applied in order and recorded, so
+        a resumed run adds nothing twice."""
         marker = self.out / "stores" / f"{conv.sample_id}.ingest.json"
         state = json.loads(marker.read_text()) if marker.exists() else {}
         if state.get("done"):
             return state
         done = set(state.get("sessions_done", []))
-        state.setdefault("seconds", 0.0)
-        state.setdefault("turns", 0)
-        state.setdefault("events", {})
+        applied = set(state.get("calls_done", []))  # "session:speaker" applied, of sessions not yet done
+        for k, v in (("seconds", 0.0), ("turns", 0), ("events", {}), ("per_group", [])):
+            state.setdefault(k, v)
         todo = [s for s in sorted(conv.sessions, key=lambda s: (s.date is None, s.date, s.index)) if s.index not in done]
         bar = tqdm(total=sum(len(s.turns) for s in todo), desc=f"ingest {conv.sample_id}", unit="turn",
                    dynamic_ncols=True, file=sys.stderr)
         usage = _Usage(self.engine)
-        for s in todo:
+        size = max(1, self.cfg.ingest_sessions)
+        for g in range(0, len(todo), size):
+            group = todo[g:g + size]
             t0, c0, u0 = time.perf_counter(), time.process_time(), usage.snapshot()
-            calls = [{"messages": turns, "user_id": speaker, "session_date": s.date_time} for speaker in conv.speakers
-                     if (turns := s.turns if self.cfg.speakers == "both"
-                         else [t for t in s.turns if t.speaker == speaker])]
-            for res in mem.add_many(calls):  # both speakers' turns extracted together (batched decoding)
+            clock = [t0]
+            keys, calls = [], []
+            for s in group:
+                for speaker in conv.speakers:
+                    turns = s.turns if self.cfg.speakers == "both" else [t for t in s.turns if t.speaker == speaker]
+                    if turns and f"{s.index}:{speaker}" not in applied:
+                        keys.append((s, f"{s.index}:{speaker}"))
+                        calls.append({"messages": turns, "user_id": speaker, "session_date": s.date_time})
+            left = {s.index: sum(1 for k in keys if k[0] is s) for s in group}
+
+            def finish(s):
+                done.add(s.index)
+                applied.difference_update({f"{s.index}:{sp}" for sp in conv.speakers})
+                state["turns"] += len(s.turns)
+                bar.update(len(s.turns))
+
+            def on_result(i, res):
+                s, key = keys[i]
                 for r in (res or {}).get("results", []):
                     ev = r.get("event", "?")
                     state["events"][ev] = state["events"].get(ev, 0) + 1
-            secs = time.perf_counter() - t0
-            state["seconds"] += secs
-            state["turns"] += len(s.turns)
-            state.setdefault("per_session", []).append(
-                {"session": s.index, "turns": len(s.turns), "seconds": round(secs, 2),
-                 "cpu_s": round(time.process_time() - c0, 2), **usage.since(u0)})
+                applied.add(key)
+                left[s.index] -= 1
+                if not left[s.index]:
+                    finish(s)
+                now = time.perf_counter()
+                state["seconds"] += now - clock[0]
+                clock[0] = now
+                save()
+
+            def save():
+                state["sessions_done"], state["calls_done"] = sorted(done), sorted(applied)
+                marker.write_text(json.dumps(state, indent=2))  # resumable per (session, speaker)
+
+            mem.add_many(calls, on_result=on_result)
+            for s in group:
+                if not left[s.index] and s.index not in done:  # nothing of it to add (no turns, or all applied)
+                    finish(s)
+            state["per_group"].append(
+                {"sessions": [s.index for s in group], "turns": sum(len(s.turns) for s in group),
+                 "seconds": round(time.perf_counter() - t0, 2), "cpu_s": round(time.process_time() - c0, 2),
+                 **usage.since(u0)})
             bar.set_postfix(calls=usage.calls, gen_tok=usage.gen)
-            state["sessions_done"] = sorted(done | {s.index})
-            done.add(s.index)
-            marker.write_text(json.dumps(state, indent=2))  # resumable per session
-            bar.update(len(s.turns))
+            save()
         bar.close()
         usage.close()
         state["done"] = True
@@ -281,7 +313,7 @@ class Run:
                         ingest["turns"] += st["turns"]
                         ingest["seconds"] += st["seconds"]
                         ingest["memory_events"] += sum(st["events"].values())
-                        for ps in st.get("per_session", []):
+                        for ps in st.get("per_session", []) + st.get("per_group", []):  # older runs: per session
                             for k in ("model_calls", "prompt_tokens", "cached_tokens", "generated_tokens",
                                       "decode_s", "cpu_s"):
                                 ingest[k] = round(ingest.get(k, 0) + ps.get(k, 0), 2)

@@ -42,16 +42,10 @@ log = logging.getLogger(__name__)
 DEFAULT_DIM = 384  # all-MiniLM-L6-v2
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 def record_dict(rec: MemoryRecord, score: float | None = None) -> dict:
     d = {"id": rec.id, "memory": rec.text, "user_id": rec.user_id, "created_at": rec.created_at,
          "updated_at": rec.updated_at, "metadata": rec.metadata, "source": rec.source}
-    if score is not None:
-        d["score"] = score
-    return d
+    return {**d, "score": score} if score is not None else d
 
 
 class Memory:
@@ -132,10 +126,11 @@ class Memory:
         return self.add_many([{"messages": messages, "user_id": user_id, "infer": infer, "metadata": metadata,
                                "session_date": session_date, "context": context}])[0]
 
-    def add_many(self, calls: list[dict]) -> list[dict]:
+    def add_many(self, calls: list[dict], on_result: Callable[[int, dict], None] | None = None) -> list[dict]:
         """`add` for several calls (each a dict of `add`'s arguments): the extraction of all their turns is decoded
         together (`extract.extract_many`: several rows per step, faster on a CPU), then each call's facts are decided
-        and applied in order, as successive `add`s would. Returns one result per call."""
+        and applied in order, as successive `add`s would; `on_result(i, result)` once call i is applied (progress
+        a caller can record, to resume without adding anything twice). Returns one result per call."""
         prepared = []
         for c in calls:
             if unknown := set(c) - _ADD_ARGS:
@@ -165,6 +160,8 @@ class Memory:
                                      session_date=c.get("session_date"), _source=source)
             res["results"] = images + res["results"]
             results.append(res)
+            if on_result is not None:
+                on_result(len(results) - 1, res)
         return results
 
     def add_facts(self, facts: list[str], user_id: str, metadata: dict | None = None,
@@ -370,7 +367,7 @@ _last_tick = [""]
 
 def _tick() -> str:
     """Strictly increasing timestamps, so history rows of one call keep their order."""
-    t = _now()
+    t = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     if t <= _last_tick[0]:
         t = (datetime.fromisoformat(_last_tick[0]) + timedelta(microseconds=1)).isoformat(timespec="microseconds")
     _last_tick[0] = t
