@@ -6,7 +6,7 @@ import json
 import pytest
 
 from memlora_mlx.engine import Engine
-from memlora_mlx.engine.batch import shared_prefix
+from memlora_mlx.engine.batch import copy_cache, shared_prefix
 from memlora_mlx.memory import Memory
 from memlora_mlx.ops import extract
 from memlora_mlx.types import Turn
@@ -26,6 +26,23 @@ def test_shared_prefix_leaves_every_prompt_a_token_of_its_own():
     assert shared_prefix([[1, 2, 3, 4], [1, 2, 5]]) == 2
     assert shared_prefix([[1, 2, 3], [1, 2, 3]]) == 2
     assert shared_prefix([[7], [7, 8]]) == 0
+
+
+def test_copied_caches_do_not_share_their_buffers():
+    """Each row's prompt is fed into its own copy of the prefix cache: a write to one copy (KVCache writes its buffer
+    in place) must not reach the prefix or the other rows."""
+    import mlx.core as mx
+    from mlx_lm.models.cache import KVCache
+
+    prefix = KVCache()
+    prefix.update_and_fetch(mx.ones((1, 2, 3, 4)), mx.ones((1, 2, 3, 4)))  # 3 tokens in a 256-slot buffer
+    a, b = copy_cache([prefix])[0], copy_cache([prefix])[0]
+    a.update_and_fetch(mx.full((1, 2, 2, 4), 7.0), mx.full((1, 2, 2, 4), 7.0))
+    b.update_and_fetch(mx.full((1, 2, 1, 4), 5.0), mx.full((1, 2, 1, 4), 5.0))
+    ka, kb = a.keys_and_values()[0], b.keys_and_values()[0]
+    assert a.offset == 5 and b.offset == 4 and prefix.offset == 3
+    assert ka[0, 0, 3:, 0].tolist() == [7.0, 7.0] and kb[0, 0, 3:, 0].tolist() == [5.0]
+    assert prefix.keys[0, 0, 3:6, 0].tolist() == [0.0, 0.0, 0.0]  # the prefix's spare slots untouched
 
 
 def test_batched_greedy_matches_one_at_a_time(default_engine):
