@@ -54,9 +54,28 @@ def test_batch_equals_single(embedder):
     texts = ["Caroline went to the support group on 7 May.", "hi", "Melanie paints sunsets with her kids " * 5,
              "What did Caroline research?", "ok"]
     batched = embedder.embed(texts)  # different lengths -> padding + attention mask matter
-    single = np.stack([embedder.embed([t])[0] for t in texts])
+    fresh = Embedder(embedder.path)  # nothing remembered: each text computed alone
+    single = np.stack([fresh.embed([t])[0] for t in texts])
     np.testing.assert_allclose(batched, single, atol=1e-5)
     assert embedder.embed(texts[1]).shape == (1, 384)  # a bare str is one text
+
+
+def test_a_text_seen_lately_is_not_embedded_again(embedder, monkeypatch):
+    import memlora_mlx.memory.embedder as module
+
+    e = Embedder(embedder.path)
+    computed, real = [], e._embed
+    monkeypatch.setattr(e, "_embed", lambda texts: computed.append(list(texts)) or real(texts))
+    first = e.embed(["a cat on a mat", "a dog in a fog", "a cat on a mat"])
+    again = e.embed(["a dog in a fog", "a bird"])
+    assert computed == [["a cat on a mat", "a dog in a fog"], ["a bird"]]
+    np.testing.assert_array_equal(first[0], first[2])
+    np.testing.assert_array_equal(first[1], again[0])
+    again[0] += 1.0  # the caller's array is its own
+    np.testing.assert_array_equal(e.embed("a dog in a fog")[0], first[1])
+    monkeypatch.setattr(module, "MEMO_SIZE", 2)
+    e.embed(["x", "y", "z"])
+    assert list(e._memo) == ["y", "z"]
 
 
 def test_small_batches_keep_order(embedder):

