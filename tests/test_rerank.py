@@ -3,10 +3,9 @@
 import json
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
-from memlora_mlx.eval.locomo_eval import EvalConfig, Run
 from memlora_mlx.locomo import load_conversations
 from memlora_mlx.memory import Memory
-from memlora_mlx.memory.rerank import _words, rerank
+from memlora_mlx.memory.rerank import _words, rerank, retrieve
 
 USERS = ["Nate", "Joanna"]
 TOURNAMENTS = ["Nate won a regional video game tournament last week and met new people.",
@@ -58,12 +57,11 @@ def test_locomo_runner_shows_the_named_speakers_memories(tmp_path, embedder):
     with Memory(engine=None, store=tmp_path / "store", embedder=embedder) as m:
         for user, facts in (("Nate", nate), ("Joanna", joanna)):
             m.add(facts, user_id=user, infer=False)
-        focus = Run(EvalConfig(files=[], out=str(tmp_path / "o"), top_k=2))
-        got = focus._retrieve(m, conv, "When did Nate win his first video game tournament?")
+        users = list(conv.speakers)
+        got = retrieve(m, "When did Nate win his first video game tournament?", users, 2)
         assert [g["speaker"] for g in got] == ["Nate"] * 4 and got[0]["text"] == TOURNAMENTS[2]
-        both = focus._retrieve(m, conv, "What do Nate and Joanna like?")
+        both = retrieve(m, "What do Nate and Joanna like?", users, 2)
         assert sorted(g["speaker"] for g in both) == ["Joanna", "Joanna", "Nate", "Nate"]
-        plain = Run(EvalConfig(files=[], out=str(tmp_path / "p"), top_k=2, retrieval="cosine"))
-        got = plain._retrieve(m, conv, "When did Nate win his first video game tournament?")
+        got = retrieve(m, "When did Nate win his first video game tournament?", users, 2, "cosine")
         assert sorted(g["speaker"] for g in got) == ["Joanna", "Joanna", "Nate", "Nate"]
         assert got[0]["text"] != TOURNAMENTS[2]

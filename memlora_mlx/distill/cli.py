@@ -57,6 +57,10 @@ def add_arguments(p):
                         "default (see docs/distillation.md for what it measured)")
     p.add_argument("--answer-refusals", type=float, default=1.0, metavar="RATIO",
                    help="answer: share of category-5 refusal examples kept in train/valid (1 = all)")
+    p.add_argument("--answer-stores", default=None, metavar="DIR",
+                   help="answer: show the memories retrieved from ingested stores (DIR/<sample_id>, as `memlora eval "
+                        "locomo --out X` leaves them in X/stores) instead of the annotated observations; targets: the "
+                        "gold answer when the memories hold it, the refusal when they hold none of it")
     p.add_argument("--extra-updates", type=int, default=2, metavar="N",
                    help="update: N more UPDATE cases (other swaps) per UPDATE fact in train/valid")
     p.add_argument("--seed", type=int, default=0)
@@ -154,7 +158,17 @@ def run(args) -> int:
             from ..memory.embedder import load_embedder
 
             embedder = load_embedder()
-        if args.source == "locomo":
+        kinds = None
+        if args.answer_stores:
+            if args.op != "answer" or args.source != "locomo":
+                raise DistillError("--answer-stores is for --op answer --source locomo")
+            from .store_answers import build_from_stores
+
+            splits, kinds = build_from_stores(convs, split_map, Path(args.answer_stores), embedder,
+                                              valid_sessions=args.valid_sessions,
+                                              refusal_ratio=args.answer_refusals, seed=args.seed)
+            teacher_stats = None
+        elif args.source == "locomo":
             from .locomo_source import build
 
             missing = [c.sample_id for c in convs if not any(s.observations for s in c.sessions)]
@@ -184,6 +198,8 @@ def run(args) -> int:
              "seconds": round(time.perf_counter() - t0, 1)}
     if teacher_stats is not None:
         stats["teacher"] = teacher_stats
+    if kinds is not None:
+        stats["answer_stores"], stats["kinds"] = str(args.answer_stores), kinds
     if args.op == "extract" and args.extract_followups:
         stats["context_turns"] = 1  # examples show the previous message as context; `memlora train` passes it on
     Path(args.out, "stats.json").write_text(json.dumps(stats, indent=2))

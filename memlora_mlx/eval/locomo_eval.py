@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from ..locomo import Conversation, load_conversations
 from ..memory import rerank
-from ..memory.attribution import MARGIN, attribute, named
+from ..memory.attribution import MARGIN, attribute
 from ..ops import answer as answer_op
 from ..ops.leaks import op_leaks
 from . import report
@@ -208,20 +208,6 @@ class Run:
         return [(answer_op.final_answer(out, m), {**st, "raw_answer": answer_op.clean_answer(out)})
                 for out, m, st in zip(outs, conversations, stats)]
 
-    def _retrieve(self, mem, conv, question) -> list[dict]:
-        k, users = self.cfg.top_k, list(conv.speakers)
-        if self.cfg.retrieval == "cosine":
-            found = [_memory_view(r, u) for u in users for r in mem.search(question, user_id=u, limit=k)["results"]]
-            return sorted(found, key=lambda m: -(m.get("score") or 0.0))
-        who = named(question, users)
-        found = []
-        for u in users:
-            n = k if len(who) != 1 else 2 * k if u == who[0] else 0
-            if n:
-                hits = mem.search(question, user_id=u, limit=max(n, rerank.CANDIDATES))["results"]
-                found += [_memory_view(r, u) for r in rerank.rerank(mem.embedder, question, hits, users)[:n]]
-        return sorted(found, key=lambda m: -m["score"])
-
     def _full_context(self, conv: Conversation) -> list[dict]:
         """All turns as dated memories, oldest dropped first until the prompt fits the context."""
         turns = [{"text": t.text + (f" [shares a photo: {t.caption}]" if t.caption else ""), "date": t.timestamp,
@@ -257,7 +243,8 @@ class Run:
                         att = attribute(mem, q.question, list(conv.speakers), margin=self.cfg.speaker_margin)
                     if att is not None and att.elsewhere:  # about someone else: refused without a model call
                         ans = answer_op.UNKNOWN_ANSWER
-                    elif not (memories := self._retrieve(mem, conv, q.question)):
+                    elif not (memories := rerank.retrieve(mem, q.question, list(conv.speakers), self.cfg.top_k,
+                                                          self.cfg.retrieval)):
                         ans = answer_op.UNKNOWN_ANSWER
                 given = answer_op.build_messages(q.question, memories if self.cfg.mode == "memory" else context or [])
                 planned.append((i, q, memories, att, given, ans))
@@ -363,15 +350,6 @@ class _Usage:
             self.engine.remove_listener(self._on)
         except (AttributeError, ValueError):
             pass
-
-
-def _memory_view(r: dict, speaker: str) -> dict:
-    """A search hit as the answer op wants it: text, session date, speaker (plus id and score)."""
-    src = r.get("source") if isinstance(r.get("source"), dict) else {}
-    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
-    date = next((d.get(k) for d in (r, src, meta) for k in ("date", "session_date") if d.get(k)), None)
-    return {"id": r.get("id"), "text": r.get("memory") or r.get("text") or "", "date": date, "speaker": speaker,
-            "score": r.get("focus", r.get("score"))}
 
 
 def _peak_rss_mb() -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.reply_checks import content_words
-from .attribution import PLACEHOLDER, without_names
+from .attribution import PLACEHOLDER, named, without_names
 
 KEYWORD_WEIGHT = 0.15
 CANDIDATES = 50  # cosine hits per user that are reranked (a pool of 20 gave 0.684 above)
@@ -43,6 +43,32 @@ def focus_scores(embedder, question: str, texts: list[str], cosines, names: list
     return ((np.asarray(cosines) + vecs[1:] @ vecs[0]) / 2 + keyword_weight * overlap).astype(np.float32)
 
 
+def memory_view(r: dict, speaker: str) -> dict:
+    """A search hit as the answer op wants it: text, session date, speaker (plus id and score)."""
+    src = r.get("source") if isinstance(r.get("source"), dict) else {}
+    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
+    date = next((d.get(k) for d in (r, src, meta) for k in ("date", "session_date") if d.get(k)), None)
+    return {"id": r.get("id"), "text": r.get("memory") or r.get("text") or "", "date": date, "speaker": speaker,
+            "score": r.get("focus", r.get("score"))}
+
+
+def retrieve(mem, question: str, users: list[str], k: int, retrieval: str = "focus") -> list[dict]:
+    """The memories shown for a question about two people (`eval locomo`, answer distillation from a store), best
+    first. "cosine": `k` per user by cosine (Mem0's protocol); "focus": the `CANDIDATES` best of each user
+    reranked, `2k` of the one user the question names (else `k` each)."""
+    if retrieval == "cosine":
+        found = [memory_view(r, u) for u in users for r in mem.search(question, user_id=u, limit=k)["results"]]
+        return sorted(found, key=lambda m: -(m.get("score") or 0.0))
+    who = named(question, users)
+    found = []
+    for u in users:
+        n = k if len(who) != 1 else 2 * k if u == who[0] else 0
+        if n:
+            hits = mem.search(question, user_id=u, limit=max(n, CANDIDATES))["results"]
+            found += [memory_view(r, u) for r in rerank(mem.embedder, question, hits, users)[:n]]
+    return sorted(found, key=lambda m: -m["score"])
+
+
 def rerank(embedder, question: str, hits: list[dict], names: list[str],
            keyword_weight: float = KEYWORD_WEIGHT) -> list[dict]:
     """Search result dicts (with "memory" and "score", the cosine) best first by focus score, each with "focus"
@@ -53,4 +79,4 @@ def rerank(embedder, question: str, hits: list[dict], names: list[str],
     return sorted(out, key=lambda h: -h["focus"])
 
 
-__all__ = ["KEYWORD_WEIGHT", "CANDIDATES", "focus_scores", "rerank"]
+__all__ = ["KEYWORD_WEIGHT", "CANDIDATES", "focus_scores", "memory_view", "rerank", "retrieve"]
