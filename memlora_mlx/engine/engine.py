@@ -364,5 +364,4 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-
 __all__ = ["Engine", "GenerationError", "OPS"]
