@@ -56,7 +56,8 @@ def add_arguments(p):
                    help="answer: rate of chat-style copies (a short memory list) in train/valid; off by "
                         "default (see docs/distillation.md for what it measured)")
     p.add_argument("--answer-refusals", type=float, default=1.0, metavar="RATIO",
-                   help="answer: share of category-5 refusal examples kept in train/valid (1 = all)")
+                   help="answer: share of category-5 refusal examples kept in train/valid (1 = all; with "
+                        "--answer-stores: of all refusal examples)")
     p.add_argument("--answer-stores", default=None, metavar="DIR",
                    help="answer: show the memories retrieved from ingested stores (DIR/<sample_id>, as `memlora eval "
                         "locomo --out X` leaves them in X/stores) instead of the annotated observations; targets: the "

@@ -106,12 +106,12 @@ def build_from_stores(convs, split_map: dict[str, str], stores: Path, embedder, 
         parts = {role: set(idx)}
         if role == "train" and not has_valid and valid_sessions > 0 and len(idx) > valid_sessions:
             parts = {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
-        mem = Memory(store=Path(stores) / c.sample_id, embedder=embedder, read_only=True)
-        for split, sess in parts.items():
-            qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
-            rows, k = store_examples(c, qas, mem, **kw)
-            out[split].extend(rows)
-            kinds[split] = {n: kinds.get(split, {}).get(n, 0) + v for n, v in k.items()}
+        with Memory(store=Path(stores) / c.sample_id, embedder=embedder, read_only=True) as mem:
+            for split, sess in parts.items():
+                qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
+                rows, k = store_examples(c, qas, mem, **kw)
+                out[split].extend(rows)
+                kinds[split] = {n: kinds.get(split, {}).get(n, 0) + v for n, v in k.items()}
     for name, rows in out.items():
         rng.shuffle(rows)
         if name != "test" and refusal_ratio < 1.0:
