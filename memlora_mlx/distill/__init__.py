@@ -32,6 +32,16 @@ def parse_split_spec(specs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def session_parts(conv, split_map: dict[str, str], valid_sessions: int = 2) -> dict[str, set[int]]:
+    """{split: session indices} of one conversation: the split `split_map` names for it (default train); when no
+    conversation is a validation one, a training conversation's last `valid_sessions` sessions are."""
+    role = split_map.get(conv.sample_id, "train")
+    idx = sorted(s.index for s in conv.sessions if s.turns)
+    if role == "train" and "valid" not in split_map.values() and 0 < valid_sessions < len(idx):
+        return {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
+    return {role: set(idx)}
+
+
 def chat_example(messages: list[dict], target: str, **meta) -> dict:
     """One mlx-lm chat record: the runtime prompt + the teacher's answer as the final assistant turn."""
     return {"messages": [*messages, {"role": "assistant", "content": target}], "meta": meta}

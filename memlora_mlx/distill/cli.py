@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from . import OPS, DistillError, label_counts, parse_split_spec, read_jsonl, write_splits
+from . import OPS, DistillError, label_counts, parse_split_spec, read_jsonl, session_parts, write_splits
 
 
 def add_parser(sub, name="distill"):
@@ -112,15 +112,9 @@ def _teacher_splits(args, convs, split_map, embedder):
 
     teacher = teacher_from_args(args)
     out = {"train": [], "valid": [], "test": []}
-    has_valid = "valid" in split_map.values()
     with tqdm(desc=f"teacher {args.op}", unit="req") as bar:
         for c in convs:
-            role = split_map.get(c.sample_id, "train")
-            idx = sorted(s.index for s in c.sessions if s.turns)
-            parts = {role: set(idx)}
-            if role == "train" and not has_valid and args.valid_sessions > 0 and len(idx) > args.valid_sessions:
-                parts = {"train": set(idx[: -args.valid_sessions]), "valid": set(idx[-args.valid_sessions :])}
-            for split, sess in parts.items():
+            for split, sess in session_parts(c, split_map, args.valid_sessions).items():
                 if args.op == "extract":
                     rows = label_extract(teacher, c, sess, window=args.window, progress=bar)
                 elif args.op == "update":

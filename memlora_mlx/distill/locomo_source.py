@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..locomo import session_windows
-from . import DistillError, chat_example
+from . import DistillError, chat_example, session_parts
 
 _DIA = re.compile(r"D(\d+):(\d+)")
 MONTHS = "January February March April May June July August September October November December".split()
@@ -356,16 +356,10 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
     unknown = set(split_map) - {c.sample_id for c in convs}
     if unknown:
         raise DistillError(f"--split names conversations not in the inputs: {', '.join(sorted(unknown))}")
-    has_valid = "valid" in split_map.values()
     pools = entity_pools(convs) if op == "update" else None
     out: dict[str, list[dict]] = {"train": [], "valid": [], "test": []}
     for c in convs:
-        role = split_map.get(c.sample_id, "train")
-        idx = sorted(s.index for s in c.sessions if s.turns)
-        parts = {role: set(idx)}
-        if role == "train" and not has_valid and valid_sessions > 0 and len(idx) > valid_sessions:
-            parts = {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
-        for split, sess in parts.items():
+        for split, sess in session_parts(c, split_map, valid_sessions).items():
             if op == "extract":
                 rows = extract_examples(c, sess, window=window, empty_ratio=empty_ratio, rng=rng, vrng=vrng,
                                         qrng=qrng, single_ratio=single_ratio if split != "test" else 0.0,

@@ -21,7 +21,7 @@ from ..memory.attribution import MARGIN, attribute
 from ..memory.rerank import retrieve
 from ..ops import answer as op
 from ..ops.reply_checks import content_words
-from . import DistillError, chat_example
+from . import DistillError, chat_example, session_parts
 from .locomo_source import session_of
 
 ANSWERABLE = 0.5  # share of the gold answer's words the memories shown must hold
@@ -97,17 +97,11 @@ def build_from_stores(convs, split_map: dict[str, str], stores: Path, embedder, 
     if missing:
         raise DistillError(f"--answer-stores {stores}: no store for {', '.join(missing)} (ingest them first: "
                            f"memlora eval locomo FILES --out DIR --max-questions 0, then --answer-stores DIR/stores)")
-    has_valid = "valid" in split_map.values()
     out: dict[str, list[dict]] = {"train": [], "valid": [], "test": []}
     kinds: dict[str, dict[str, int]] = {}
     for c in convs:
-        role = split_map.get(c.sample_id, "train")
-        idx = sorted(s.index for s in c.sessions if s.turns)
-        parts = {role: set(idx)}
-        if role == "train" and not has_valid and valid_sessions > 0 and len(idx) > valid_sessions:
-            parts = {"train": set(idx[:-valid_sessions]), "valid": set(idx[-valid_sessions:])}
         with Memory(store=Path(stores) / c.sample_id, embedder=embedder, read_only=True) as mem:
-            for split, sess in parts.items():
+            for split, sess in session_parts(c, split_map, valid_sessions).items():
                 qas = [q for q in c.qa if q.evidence and session_of(q.evidence[0]) in sess]
                 rows, k = store_examples(c, qas, mem, **kw)
                 out[split].extend(rows)
