@@ -107,6 +107,84 @@ def test_save_load_round_trip_and_vectors(tiny_lm, tmp_path):
         worker.run(__import__("memlora_mlx.vision.tiny_vision", fromlist=["x"]).load_vision, tmp_path)
 
 
+def test_encoder_moves_to_a_base_of_another_width(tiny_lm):
+    """`train_vision --encoder-from`: the shipped SmolLM2 vision model's encoder and heads (576-wide residuals)
+    load into a vision model for the tiny base (another width); its own residuals and class-word embeddings stay."""
+    lm, tok = tiny_lm
+    v = _vision(lm, tok, seed=4)
+
+    def run():
+        import mlx.core as mx
+        from mlx.utils import tree_flatten
+
+        from memlora_mlx.vision.tiny_vision import load_pixels, load_vision
+        from memlora_mlx.vision.train_vision import encoder_weights
+
+        src = load_vision(SHIPPED / "vision")
+        vocab = np.array(v.vocab)
+        v.load_weights(encoder_weights(src), strict=False)
+        mx.eval(v.parameters())
+        mine, theirs = dict(tree_flatten(v.parameters())), dict(tree_flatten(src.parameters()))
+        imgs = load_pixels([synth.scene_for(f"e{i}", 5)[1] for i in range(4)], v.cfg.image_size)
+        heads = {k: (np.array(mx.argmax(a, -1)), np.array(mx.argmax(src.head_logits(imgs)[k], -1)))
+                 for k, a in v.head_logits(imgs).items()}
+        return mine, theirs, vocab, np.array(v.vocab), heads
+
+    mine, theirs, vocab_before, vocab_after, heads = worker.run(run)
+    assert src_width(theirs) == 576 and src_width(mine) == tiny_lm[0].model.embed_tokens.weight.shape[1] != 576
+    np.testing.assert_array_equal(vocab_before, vocab_after)
+    for k in ("embed.weight", "heads.color.weight", "blocks.1.c2.bias", "norm.weight"):
+        np.testing.assert_array_equal(np.array(mine[k]), np.array(theirs[k]))
+    assert all((a == b).all() for a, b in heads.values())
+
+
+def test_export_ships_a_run_with_cards(tiny_lm, tmp_path):
+    """`train_vision --out RUN --export DEST`: vision (float16 on disk, loads back to the same tokens), the vqa LoRA
+    byte for byte, and cards that name the base, the steps reached and the training command."""
+    lm, tok = tiny_lm
+    v = _vision(lm, tok, seed=5)
+    run, dest = tmp_path / "run", tmp_path / "ship"
+
+    def setup():
+        from memlora_mlx.engine.adapters import adapter_config, save_adapter
+        from memlora_mlx.vision.tiny_vision import save_vision
+
+        save_vision(v, run / "vision")
+        save_adapter(lm, run / "vqa", adapter_config(lm, "Tiny-Base", op="vqa", steps=7))
+        (run / "state.json").write_text(json.dumps({"step": 7}))
+
+    worker.run(setup)
+    from memlora_mlx.vision.train_vision import main
+
+    assert main(["--out", str(run), "--batch", "2", "--lr", "1e-4", "--export", str(dest),
+                 "--encoder-from", "adapters/SmolLM2-135M-Instruct/vision"]) == 0
+
+    def check():
+        import mlx.core as mx
+
+        from memlora_mlx.vision.tiny_vision import load_pixels, load_vision
+
+        x = load_pixels([synth.scene_for("x", 1)[1]], v.cfg.image_size)
+        dtypes = {a.dtype for a in mx.load(str(dest / "vision/vision.safetensors")).values()}
+        return np.array(v(x)), np.array(load_vision(dest / "vision")(x)), dtypes
+
+    a, b, dtypes = worker.run(check)
+    np.testing.assert_allclose(a, b, atol=2e-2)
+    assert dtypes == {worker.run(lambda: __import__("mlx.core", fromlist=["x"]).float16)}
+    assert (dest / "vqa/adapters.safetensors").read_bytes() == (run / "vqa/adapters.safetensors").read_bytes()
+    for card in (dest / "vision/card.json", dest / "vqa/card.json"):
+        c = json.loads(card.read_text())
+        assert c["base_model"].startswith("Tiny-Base") and c["stage_b_steps"] == 7 and c["stage_b_batch"] == 2
+        assert c["learning_rates"]["vqa_lora"] == 1e-4
+        assert "--export" not in c["command"] and str(dest) not in c["command"] and "--lr 1e-4" in c["command"]
+    assert json.loads((dest / "vision/card.json").read_text())["stage_a"] == {
+        "encoder_and_heads_from": "adapters/SmolLM2-135M-Instruct/vision"}
+
+
+def src_width(params: dict) -> int:
+    return params["residual.kind.weight"].shape[0]
+
+
 def test_stage_b_training_lowers_loss(tiny_lm, tmp_path):
     """A few LM steps on one fixed batch of (image, question, answer) must reduce the answer loss."""
     lm, tok = tiny_lm

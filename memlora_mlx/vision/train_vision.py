@@ -3,7 +3,9 @@
     uv run python -m memlora_mlx.vision.train_vision --out runs/vision --steps 300
 
 Stage A: pretrain the encoder with cheap attribute heads (kind, colours, shapes, counts, sign word, tallest bar).
-Stage B: soft tokens into SmolLM2 (fp32 base), train projector + `vqa` LoRA (DEFAULT_LORA) on one-word answers.
+Stage B: soft tokens into the base (`--model`, fp32), train projector + `vqa` LoRA (DEFAULT_LORA) on one-word answers.
+Stage A needs no language model: `--encoder-from DIR` takes the encoder and heads of a vision model trained for
+another base (e.g. the shipped SmolLM2 one) and trains stage B only.
 Training scenes use keys "train:<i>" and seeds disjoint from evaluation (evaluation keys are "<conv>:<dia_id>").
 Resumable: re-running with the same --out continues from the last checkpoint.
 """
@@ -12,6 +14,7 @@ import argparse
 import json
 import random
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -142,7 +145,8 @@ def answer_loss(lm, tok, vision, items):
     return nn.losses.cross_entropy(head(sel), ids[:, 1:].reshape(-1)[pos]).mean()
 
 
-def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, start: int = 0):
+def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, start: int = 0,
+            model_id: str = "SmolLM2-135M-Instruct", lr: float = 3e-4, vision_lr: float = 1e-3):
     import mlx.core as mx
     import mlx.nn as nn
     import mlx.optimizers as optim
@@ -165,7 +169,7 @@ def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, s
         return answer_loss(both.lm, tok, both.vision, items)
 
     vg = nn.value_and_grad(both, loss_fn)
-    opt_lm, opt_v = optim.Adam(learning_rate=3e-4), optim.Adam(learning_rate=1e-3)
+    opt_lm, opt_v = optim.Adam(learning_rate=lr), optim.Adam(learning_rate=vision_lr)
     rng = random.Random(start)
     bar = tqdm(range(start, steps), initial=start, total=steps, desc="vqa", mininterval=5)
     run = []
@@ -184,11 +188,11 @@ def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, s
         bar.set_postfix(loss=f"{np.mean(run[-20:]):.3f}")
         if (step + 1) % 25 == 0 or step + 1 == steps:
             log(f"stage B step {step + 1} loss {np.mean(run[-25:]):.3f}")
-            save_checkpoint(lm, vision, out, step + 1, adapter_config, save_adapter, save_vision)
+            save_checkpoint(lm, vision, out, step + 1, adapter_config, save_adapter, save_vision, model_id)
 
 
-def save_checkpoint(lm, vision, out, step, adapter_config, save_adapter, save_vision):
-    save_adapter(lm, out / "vqa", adapter_config(lm, "SmolLM2-135M-Instruct", op="vqa", steps=step))
+def save_checkpoint(lm, vision, out, step, adapter_config, save_adapter, save_vision, model_id):
+    save_adapter(lm, out / "vqa", adapter_config(lm, model_id, op="vqa", steps=step))
     save_vision(vision, out / "vision")
     (out / "state.json").write_text(json.dumps({"step": step, "time": time.time()}))
 
@@ -211,7 +215,7 @@ def train(args):
 
     mx.random.seed(0)
     state = json.loads((out / "state.json").read_text()) if (out / "state.json").exists() else {}
-    lm, tok, _, _ = load_model(None, "fp32")
+    lm, tok, resolved, _ = load_model(args.model, "fp32")
     apply_lora(lm)
     if state.get("step"):
         vision = load_vision(out / "vision")
@@ -223,19 +227,82 @@ def train(args):
         if (out / "stage_a/vision.safetensors").exists():
             vision = load_vision(out / "stage_a")
             log("stage A: reusing saved encoder")
+        elif args.encoder_from:
+            vision.load_weights(encoder_weights(load_vision(args.encoder_from)), strict=False)
+            save_vision(vision, out / "stage_a")
+            log(f"stage A: encoder and heads from {args.encoder_from}")
         else:
             accs = stage_a(vision, args.images, args.steps_a, args.batch_a, log)
             save_vision(vision, out / "stage_a")
             (out / "stage_a.json").write_text(json.dumps(accs))
     vision.train()
     prefixes = locomo_prefixes(args.prefix_from) if args.prefix_from else []
-    stage_b(lm, tok, vision, out, args.steps, args.batch, prefixes, log, start=state.get("step", 0))
+    stage_b(lm, tok, vision, out, args.steps, args.batch, prefixes, log, start=state.get("step", 0),
+            model_id=resolved.model_id, lr=args.lr, vision_lr=args.vision_lr)
     log("done")
+
+
+def encoder_weights(vision) -> list:
+    """The base-independent part of a vision model (patch encoder + concept heads), as (name, array) pairs; the
+    residual projections and the class-word embeddings belong to its base."""
+    from mlx.utils import tree_flatten
+
+    return [(k, v) for k, v in tree_flatten(vision.parameters())
+            if not k.startswith("residual.") and k != "vocab"]
+
+
+def export(args) -> Path:
+    """Ship a trained run: `--out RUN --export DEST` writes DEST/vision (float16 on disk) and DEST/vqa (the
+    LoRA), each with a card.json built from the run's state and this command's training options (give the
+    options the run was trained with)."""
+    import shutil
+
+    from .tiny_vision import load_vision, save_vision
+
+    run, dest = Path(args.out), Path(args.export)
+    state = json.loads((run / "state.json").read_text())
+    base = json.loads((run / "vqa/adapter_config.json").read_text())["base_model_id"]
+    common = {
+        "base_model": f"{base} (embedded GGUF, fp32-dequantized for training)",
+        "demo": True,
+        "training_data": "synthetic 64x64 scenes from memlora_mlx.vision.synth (keys 'train:<i>', seed "
+                         f"{TRAIN_SEED}; never the evaluation seeds); question prefixes from "
+                         f"{', '.join(Path(f).stem for f in args.prefix_from) or 'none'}",
+        "stage_b_steps": state["step"], "stage_b_batch": args.batch,
+        "learning_rates": {"vqa_lora": args.lr, "residual_projections": args.vision_lr},
+        "trained_on": "Linux x86_64, 2 shared CPU cores, MLX CPU",
+        "command": "python -m memlora_mlx.vision.train_vision " + " ".join(args.argv),
+    }
+    stage_a = (json.loads((run / "stage_a.json").read_text()) if (run / "stage_a.json").is_file()
+               else {"encoder_and_heads_from": str(args.encoder_from)})
+    vision = load_vision(run / "vision")
+    save_vision(vision, dest / "vision", half=True, card={
+        "name": "memlora demo vision model", **common,
+        "description": "DEMO model for synthetic scenes only (coloured shapes, two-object layouts, signs with one "
+                       "of 8 words, bar charts); real photos give meaningless answers. MLP-Mixer encoder over 8x8 "
+                       f"patches of a 64x64 image -> 10 concept heads -> 10 soft tokens in {base}'s input "
+                       "embeddings; pair it with the vqa LoRA in ../vqa.",
+        "stage_a": stage_a})
+    (dest / "vqa").mkdir(parents=True, exist_ok=True)
+    for f in ("adapters.safetensors", "adapter_config.json"):
+        shutil.copyfile(run / "vqa" / f, dest / "vqa" / f)
+    (dest / "vqa/card.json").write_text(json.dumps({
+        "op": "vqa", **common,
+        "description": "DEMO vqa LoRA (DEFAULT_LORA: rank 8, scale 20, q/k/v/o, every layer) trained jointly with "
+                       "../vision to answer one-word questions about synthetic scenes from soft image tokens."},
+        indent=2))
+    return dest
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="train the demo vision model + vqa LoRA on synthetic scenes")
     p.add_argument("--out", default="runs/vision")
+    p.add_argument("--model", default=None, help="base: preset name, mlx-lm dir or HF id (default: the default "
+                   "preset)")
+    p.add_argument("--lr", type=float, default=3e-4, help="stage B learning rate of the vqa LoRA")
+    p.add_argument("--vision-lr", type=float, default=1e-3, help="stage B learning rate of the residual projections")
+    p.add_argument("--encoder-from", default=None, help="vision model dir whose encoder and heads are reused "
+                   "(stage A skipped)")
     p.add_argument("--steps", type=int, default=300, help="stage B (LM) steps")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--steps-a", type=int, default=600, help="stage A (encoder) steps")
@@ -243,7 +310,15 @@ def main(argv=None) -> int:
     p.add_argument("--images", type=int, default=4000, help="stage A training images")
     p.add_argument("--prefix-from", nargs="*", default=[], help="LoCoMo files whose turns prefix linked questions "
                    "(use conversations you do not evaluate on)")
+    p.add_argument("--export", default=None, metavar="DEST", help="write the trained run in --out to DEST/vision "
+                   "and DEST/vqa with cards (no training)")
     args = p.parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args.argv = [a for i, a in enumerate(raw)  # the training options, for the cards
+                 if not a.startswith("--export") and (i == 0 or raw[i - 1] != "--export")]
+    if args.export:
+        print(f"exported to {worker.run(export, args)}")
+        return 0
     worker.run(train, args)
     return 0
 
