@@ -125,6 +125,8 @@ def test_store_image_refuses_bad(tmp_path):
 def test_a_base_without_vision_names_the_preset_that_has_one():
     from memlora_mlx.vision.pipeline import unavailable_message
 
-    msg = unavailable_message("Qwen2.5-Coder-0.5B-Instruct")
-    assert "no vision model for Qwen2.5-Coder-0.5B-Instruct" in msg
-    assert "memlora --model smollm2-135m chat" in msg  # the preset whose demo vision model is shipped
+    msg = unavailable_message("Qwen2.5-Coder-1.5B-Instruct")
+    assert "no vision model for Qwen2.5-Coder-1.5B-Instruct" in msg
+    # the presets whose demo vision model is shipped, and only those
+    assert "`memlora --model smollm2-135m chat` or `memlora --model qwen2.5-coder-0.5b chat`" in msg
+    assert "qwen2.5-coder-1.5b chat" not in msg

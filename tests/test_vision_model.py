@@ -156,7 +156,11 @@ def test_export_ships_a_run_with_cards(tiny_lm, tmp_path):
     worker.run(setup)
     from memlora_mlx.vision.train_vision import main
 
-    assert main(["--out", str(run), "--batch", "2", "--lr", "1e-4", "--export", str(dest),
+    report = tmp_path / "native.json"  # as `memlora eval vqa --out` writes it
+    report.write_text(json.dumps({"mode": "native", "search": "hybrid", "seconds": 1.0, "results": [], "scores": {
+        "all": {"n": 3, "em": 2 / 3, "contains": 2 / 3, "retrieved@1": 1.0},
+        "color": {"n": 3, "em": 2 / 3, "contains": 2 / 3, "retrieved@1": 1.0}}}))
+    assert main(["--out", str(run), "--batch", "2", "--lr", "1e-4", "--export", str(dest), "--report", str(report),
                  "--encoder-from", "adapters/SmolLM2-135M-Instruct/vision"]) == 0
 
     def check():
@@ -177,6 +181,10 @@ def test_export_ships_a_run_with_cards(tiny_lm, tmp_path):
         assert c["base_model"].startswith("Tiny-Base") and c["stage_b_steps"] == 7 and c["stage_b_batch"] == 2
         assert c["learning_rates"]["vqa_lora"] == 1e-4
         assert "--export" not in c["command"] and str(dest) not in c["command"] and "--lr 1e-4" in c["command"]
+        assert "--report" not in c["command"]
+        assert c["command"].endswith("--encoder-from adapters/SmolLM2-135M-Instruct/vision")
+        assert c["evaluation"] == [{"report": "native.json", "mode": "native", "search": "hybrid", "questions": 3,
+                                    "em": 0.667, "retrieved@1": 1.0, "em_by_type": {"color": 0.667}}]
     assert json.loads((dest / "vision/card.json").read_text())["stage_a"] == {
         "encoder_and_heads_from": "adapters/SmolLM2-135M-Instruct/vision"}
 

@@ -33,7 +33,8 @@ def unavailable_message(model_id: str) -> str:
     from ..engine.models import PRESETS
 
     have = [p.name for p in PRESETS.values() if (default_vision_dir(p.model_id) / "vision_config.json").is_file()]
-    where = (f"start the chat with `memlora --model {have[0]} chat`" if have else "no preset ships one yet")
+    where = ("start the chat with " + " or ".join(f"`memlora --model {h} chat`" for h in have) if have
+             else "no preset ships one yet")
     return (f"no vision model for {model_id} yet: images are shown but not stored, and questions about what "
             f"they show cannot be answered; for image memories {where}")
 

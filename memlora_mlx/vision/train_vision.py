@@ -273,6 +273,8 @@ def export(args) -> Path:
         "trained_on": "Linux x86_64, 2 shared CPU cores, MLX CPU",
         "command": "python -m memlora_mlx.vision.train_vision " + " ".join(args.argv),
     }
+    if args.report:
+        common["evaluation"] = [report_summary(json.loads(Path(f).read_text()), f) for f in args.report]
     stage_a = (json.loads((run / "stage_a.json").read_text()) if (run / "stage_a.json").is_file()
                else {"encoder_and_heads_from": str(args.encoder_from)})
     vision = load_vision(run / "vision")
@@ -294,6 +296,29 @@ def export(args) -> Path:
     return dest
 
 
+def training_options(argv: list[str]) -> list[str]:
+    """`argv` without --export and --report (and their values): the command a card names."""
+    out, skip = [], False
+    for a in argv:
+        if a.split("=")[0] in ("--export", "--report"):
+            skip = "=" not in a
+        elif skip and not a.startswith("--"):
+            continue
+        else:
+            skip = False
+            out.append(a)
+    return out
+
+
+def report_summary(report: dict, path) -> dict:
+    """A `memlora eval vqa --out` report, as a card shows it: exact match overall and per question type."""
+    scores = report["scores"]
+    return {"report": Path(path).name, "mode": report["mode"], "search": report["search"],
+            "questions": scores["all"]["n"], "em": round(scores["all"]["em"], 3),
+            "retrieved@1": round(scores["all"]["retrieved@1"], 3),
+            "em_by_type": {t: round(v["em"], 3) for t, v in scores.items() if t != "all"}}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="train the demo vision model + vqa LoRA on synthetic scenes")
     p.add_argument("--out", default="runs/vision")
@@ -312,10 +337,11 @@ def main(argv=None) -> int:
                    "(use conversations you do not evaluate on)")
     p.add_argument("--export", default=None, metavar="DEST", help="write the trained run in --out to DEST/vision "
                    "and DEST/vqa with cards (no training)")
+    p.add_argument("--report", nargs="*", default=[], help="with --export: `memlora eval vqa --out` reports whose "
+                   "scores the cards show")
     args = p.parse_args(argv)
     raw = list(sys.argv[1:] if argv is None else argv)
-    args.argv = [a for i, a in enumerate(raw)  # the training options, for the cards
-                 if not a.startswith("--export") and (i == 0 or raw[i - 1] != "--export")]
+    args.argv = training_options(raw)
     if args.export:
         print(f"exported to {worker.run(export, args)}")
         return 0
