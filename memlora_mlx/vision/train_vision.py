@@ -145,8 +145,8 @@ def answer_loss(lm, tok, vision, items):
     return nn.losses.cross_entropy(head(sel), ids[:, 1:].reshape(-1)[pos]).mean()
 
 
-def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, start: int = 0,
-            model_id: str = "SmolLM2-135M-Instruct", lr: float = 3e-4, vision_lr: float = 1e-3):
+def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, start: int = 0, *,
+            model_id: str, lr: float = 1e-4, vision_lr: float = 1e-4):
     import mlx.core as mx
     import mlx.nn as nn
     import mlx.optimizers as optim
@@ -276,7 +276,7 @@ def export(args) -> Path:
     if args.report:
         common["evaluation"] = [report_summary(json.loads(Path(f).read_text()), f) for f in args.report]
     stage_a = (json.loads((run / "stage_a.json").read_text()) if (run / "stage_a.json").is_file()
-               else {"encoder_and_heads_from": str(args.encoder_from)})
+               else {"encoder_and_heads_from": args.encoder_from})
     vision = load_vision(run / "vision")
     save_vision(vision, dest / "vision", half=True, card={
         "name": "memlora demo vision model", **common,
@@ -324,8 +324,10 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="runs/vision")
     p.add_argument("--model", default=None, help="base: preset name, mlx-lm dir or HF id (default: the default "
                    "preset)")
-    p.add_argument("--lr", type=float, default=3e-4, help="stage B learning rate of the vqa LoRA")
-    p.add_argument("--vision-lr", type=float, default=1e-3, help="stage B learning rate of the residual projections")
+    p.add_argument("--lr", type=float, default=1e-4, help="stage B learning rate of the vqa LoRA (the 0.5B "
+                   "diverged at 3e-4, with which the SmolLM2 model was trained)")
+    p.add_argument("--vision-lr", type=float, default=1e-4, help="stage B learning rate of the residual projections "
+                   "(SmolLM2's: 1e-3)")
     p.add_argument("--encoder-from", default=None, help="vision model dir whose encoder and heads are reused "
                    "(stage A skipped)")
     p.add_argument("--steps", type=int, default=300, help="stage B (LM) steps")
