@@ -194,7 +194,17 @@ def stage_b(lm, tok, vision, out: Path, steps: int, batch: int, prefixes, log, s
 def save_checkpoint(lm, vision, out, step, adapter_config, save_adapter, save_vision, model_id):
     save_adapter(lm, out / "vqa", adapter_config(lm, model_id, op="vqa", steps=step))
     save_vision(vision, out / "vision")
-    (out / "state.json").write_text(json.dumps({"step": step, "time": time.time()}))
+    (out / "state.json").write_text(json.dumps({"step": step, "time": time.time(), "machine": machine()}))
+
+
+def machine() -> str:
+    """Where a run trains, as its cards say it."""
+    import os
+    import platform
+
+    import mlx.core as mx
+
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, MLX {mx.default_device()}"
 
 
 def train(args):
@@ -270,7 +280,7 @@ def export(args) -> Path:
                          f"{', '.join(Path(f).stem for f in args.prefix_from) or 'none'}",
         "stage_b_steps": state["step"], "stage_b_batch": args.batch,
         "learning_rates": {"vqa_lora": args.lr, "residual_projections": args.vision_lr},
-        "trained_on": "Linux x86_64, 2 shared CPU cores, MLX CPU",
+        "trained_on": state.get("machine") or machine(),  # runs saved before it was recorded: this machine
         "command": "python -m memlora_mlx.vision.train_vision " + " ".join(args.argv),
     }
     if args.report:
