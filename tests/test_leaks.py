@@ -50,3 +50,13 @@ def test_an_answer_copied_from_the_example_becomes_the_refusal():
     assert answer.final_answer("Woodhaven", msgs) == "Woodhaven"
     moved = answer.build_messages("Where did Joanna move?", [{"text": "Joanna moved to Paris."}])
     assert answer.final_answer("Paris", moved) == "Paris"  # in the memories given: not a leak
+
+
+def test_extract_drops_facts_that_say_nothing_the_turns_said():
+    out = '{"facts": ["dana is a woman.", "dana has a dog called Rex.", "dana is exhausted today."]}'
+    turns = [Turn("dana", "Hi! I'm Dana. My dog Rex kept me up, honestly I'm exhausted today.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == ["dana has a dog called Rex.",
+                                                                         "dana is exhausted today."]
+    # only the speaker's name in common: made up, whatever the speaker is called
+    assert extract.unsaid("Bo Li is a woman.", "Bo Li: Hi, I'm Bo.") and not extract.unsaid("Bo Li is tired.",
+                                                                                             "Bo Li: so tired")

@@ -73,7 +73,7 @@ def test_extract_stops_a_repeating_list():
                 yield piece
 
     eng = Looping()
-    facts = extract_facts(eng, [Turn("Ann", "I like tea")], "8 May 2023")
+    facts = extract_facts(eng, [Turn("Ann", "I like tea"), Turn("Bob", "I run")], "8 May 2023")
     assert facts == ["Ann likes tea.", "Bob runs."]
     assert eng.pulled < 10
 

@@ -12,6 +12,7 @@ from ..types import Turn
 from .dates import mark_relative_dates
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
+from .reply_checks import content_words
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +197,20 @@ def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | N
     return out
 
 
+_SPEAKER = re.compile(r"^([^:\n]{1,60}):", re.M)
+
+
+def unsaid(fact: str, given: str) -> bool:
+    """True when `fact` shares no content word (reply_checks.content_words) with the turns `given` but a speaker's
+    name: "dana is a woman." from "dana: Hi! I'm Dana." (the 0.5B adapter, twenty-first session's chat drive) says
+    what nobody said. A fact that keeps one word of what was said ("sam is exhausted today.") is kept."""
+    names = set().union(*(content_words(n) for n in _SPEAKER.findall(given)))
+    return not (content_words(fact) & content_words(given)) - names
+
+
 def _facts(out: str, messages: list[dict]) -> list[str]:
-    """Parsed facts of one output, without those copied from the worked example; rejects are logged."""
+    """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
+    said (`unsaid`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -205,4 +218,7 @@ def _facts(out: str, messages: list[dict]) -> list[str]:
     kept = [f for f in facts if not find_leaks(f, example, given, SYSTEM_PROMPT)]
     if len(kept) < len(facts):
         log.info("extract: dropped %d fact(s) copied from the prompt's example", len(facts) - len(kept))
-    return kept
+    said = [f for f in kept if not unsaid(f, given)]
+    if len(said) < len(kept):
+        log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
+    return said
