@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nltk.stem import PorterStemmer
-
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 
@@ -42,11 +40,6 @@ _THIRD_PERSON = [
     (r"\b(?:our|ours)\b", "{N}'s"), (r"\b(?:us|ourselves|we)\b", "{N}"),
 ]
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
-# Words that join a restated question to the answer ("Joanna's favorite movie [is] Inception"): trimmed with it.
-_LINK = frozenset("""a an the is are was were be been has have had do does did will would can could 's of to in on at
-for by with from about as that this these those it its his her their he she they and or named called""".split())
-_WORD = re.compile(r"\S+")
-_stem = PorterStemmer().stem
 
 
 def format_memory(m: dict | str) -> str:
@@ -83,48 +76,16 @@ def clean_answer(text: str) -> str:
     return line or UNKNOWN_ANSWER
 
 
-def _key(token: str) -> str:
-    w = token.lower().replace("\u2019", "'").strip(".,;:!?\"'()[]")
-    return _stem(w[:-2] if w.endswith("'s") else w)
-
-
-def trim_echo(answer: str, question: str) -> str:
-    """The answer without the question it restates at either end: "Joanna's favorite movie is Inception." to "What
-    is Joanna's favorite movie?" -> "Inception."; "Nate went home after the tournament." to "What did Nate do after
-    the tournament?" -> "Nate went home" less its echo: "went home". An end is cut only when it holds a word of the
-    question (stems compared), with the small words that join it; nothing is cut from a refusal or where nothing
-    would be left. The op's form is a few words (LoCoMo's), and the 0.5B answers in whole sentences."""
-    if answer == UNKNOWN_ANSWER:
-        return answer
-    asked = {_key(t) for t in _WORD.findall(question)} - {""}
-    toks = _WORD.findall(answer)
-
-    def run(seq) -> int:  # leading tokens of seq that are echo or link words, when one of them is echo
-        n, echo = 0, False
-        for t in seq:
-            k = _key(t)
-            if k and k not in _LINK and k not in asked:
-                break
-            n, echo = n + 1, echo or (k in asked and k not in _LINK)
-        return n if echo else 0
-    head = run(toks)
-    kept = toks[head:len(toks) - run(reversed(toks[head:]))]
-    return " ".join(kept).strip(",;: ") or answer if kept and len(kept) < len(toks) else answer
-
-
 def example_leaks(answer: str, messages: list[dict]) -> list[str]:
     """Words of `answer` that only the worked example has, not the memories and question given (ops/leaks.py)."""
     return find_leaks(answer, example_text(EXAMPLE), messages[-1]["content"], SYSTEM_PROMPT, words=LEAK_WORDS)
 
 
 def final_answer(text: str, messages: list[dict]) -> str:
-    """`clean_answer` less the question it restates (`trim_echo`), and the refusal when the answer came from the
-    worked example: it is not in the memories, so the op does not know (the bare 0.5B answered "Paris" to 7 of
-    conv-42's 260 questions)."""
+    """`clean_answer`, and the refusal when the answer came from the worked example: it is not in the memories,
+    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions)."""
     ans = clean_answer(text)
-    if example_leaks(ans, messages):
-        return UNKNOWN_ANSWER
-    return trim_echo(ans, messages[-1]["content"].rsplit("\n\nQuestion: ", 1)[-1])
+    return UNKNOWN_ANSWER if example_leaks(ans, messages) else ans
 
 
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
