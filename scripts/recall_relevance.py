@@ -7,7 +7,9 @@ at or above `MIN_RELEVANCE`, or sharing a content word with the message (`conten
 The first set is the chat drives' questions (scripts/chat_drive_*.txt) with their stored memories, and the
 memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
 first; the third came from an unscripted chat after both; the fourth (categories: "pets" and a tortoise) was written
-in the eighteenth session before `chat/categories.py`, which widens a category word to its members. Prints every pair, then how many of each kind are kept.
+in the eighteenth session before `chat/categories.py`, which widens a category word to its members; the fifth
+(jobs) holds the twenty-second session's drive miss and pairs written after its fix. Prints every pair, then how many of
+each kind are kept.
 """
 from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
@@ -111,11 +113,26 @@ CATEGORIES = {
     ],
 }
 
+# Twenty-second session's drive (scripts/chat_drive_seventh.txt): "What's my job?" lost its memory (0.28) before
+# chat/categories.py widened "job" to the words that say one; its other memories, and two more phrasings.
+JOBS = {
+    "answers": [
+        ("meera", "What's my job?", "meera works as a midwife at the maternity unit in Halifax."),
+        ("meera", "What is my profession?", "meera works as a midwife at the maternity unit in Halifax."),
+        ("ola", "What's my job these days?", "ola has worked at the harbour office since June."),
+    ],
+    "does not answer": [
+        ("meera", "What's my job?", "meera has a ferret called Pickle."),
+        ("meera", "What's my job?", "meera's brother Anand repairs old clocks."),
+        ("meera", "What's my job?", "meera is learning to play the sitar with a teacher on Saturdays."),
+    ],
+}
+
 
 def main() -> None:
     emb = load_embedder()
     for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED),
-                        ("categories", CATEGORIES)):
+                        ("categories", CATEGORIES), ("jobs", JOBS)):
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():

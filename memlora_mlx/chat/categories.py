@@ -4,7 +4,8 @@
 once the name is left out (0.30 with the sentence embedder; recall keeps 0.34 and up): the sixteenth session's drive
 recalled neither the tortoise nor the goldfish. A question's category word ("pets", "family", "languages") also
 matches a memory that names one of its members ("tortoise", "sister", "German"). Closed classes only: a member list
-that cannot be complete ("job" -> every job) would promise what it cannot keep.
+that cannot be complete ("job" -> every job) would promise what it cannot keep; "job" widens instead to the words
+that say one ("works as").
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ _CATEGORIES = {
     "instrument instruments": "piano guitar violin cello drums flute saxophone trumpet bass ukulele clarinet harp",
     "sport sports": "football soccer tennis basketball rugby cricket golf swimming running climbing cycling hockey "
                     "volleyball marathon yoga boxing badminton",
+    # not members (every job) but the words that say one: "What's my job?" and "meera works as a midwife at the
+    # maternity unit in Halifax." are 0.28 apart, name-free (recall keeps 0.34 and up; twenty-second session's drive)
+    "job jobs career occupation profession": "work works worked working employed job career occupation profession",
     "language languages": "english french german spanish italian portuguese dutch polish czech russian greek "
                           "turkish arabic hebrew hindi chinese mandarin cantonese japanese korean swedish finnish",
 }
