@@ -49,13 +49,15 @@ def test_update_and_delete_applied_and_recorded_in_history(mem):
     # The model sees temporary ids 0..k-1 ordered by similarity; decisions name them, never real ids.
     mem._engine = ScriptedEngine('{"event": "UPDATE", "id": 0, "text": "Alice lives in Seattle."}',
                                  '```json\n{"event": "DELETE", "id": 0, "text": null}\n```')
-    res = mem.add_facts(["Alice moved to Seattle.", "Alice's dog Rex died."], user_id="alice")["results"]
+    res = mem.add_facts(["Alice moved to Seattle.", "Alice's dog Rex died."], user_id="alice",
+                        session_date="9:00 am on 2 June, 2023")["results"]
     shown = mem.engine.calls[0][1][-1]["content"]
     assert "0: Alice lives in Boston." in shown and boston not in shown
     assert res[0] == {"id": boston, "memory": "Alice lives in Seattle.", "event": "UPDATE",
                       "previous_memory": "Alice lives in Boston."}
     assert res[1] == {"id": rex, "memory": "Alice has a dog named Rex.", "event": "DELETE"}
     assert mem.get(boston)["memory"] == "Alice lives in Seattle." and mem.get(rex) is None
+    assert mem.get(boston)["source"]["session_date"] == "2 June 2023"  # the answer op dates it by its source
     h = mem.history(boston)
     assert [(x["event"], x["old_memory"], x["new_memory"]) for x in h] == [
         ("ADD", None, "Alice lives in Boston."), ("UPDATE", "Alice lives in Boston.", "Alice lives in Seattle.")]

@@ -244,8 +244,8 @@ class Memory:
                 log.info("update: NONE for %r", fact)
         if adds:
             self.store.add_memories(adds)
-        for cid, (text, vec) in updates.items():
-            self.store.update_memory(cid, text, vec)
+        for cid, (text, vec) in updates.items():  # the text is now as of this call: its date and turns
+            self.store.update_memory(cid, text, vec, source=dict(source) or None)
         if deletes:
             self.store.delete_memories(deletes, purge_history=False)
         if history:

@@ -209,7 +209,8 @@ class MemoryStore:
                 self._wrote()
         return [r["id"] for r in rows]
 
-    def update_memory(self, id: str, text: str, vector, metadata: dict | None = None) -> MemoryRecord:
+    def update_memory(self, id: str, text: str, vector, metadata: dict | None = None,
+                      source: dict | None = None) -> MemoryRecord:
         self._write()
         with self._mutex:
             old = self.get_memory(id)
@@ -219,7 +220,7 @@ class MemoryStore:
                 raise StoreError("update_memory: text must be a non-empty str")
             row = dict(id=old.id, user_id=old.user_id, text=text, vector=_vec(vector, self.dim, "update_memory"),
                        hash=text_hash(text), created_at=old.created_at, updated_at=now_iso(),
-                       source=json.dumps(old.source, default=str),
+                       source=json.dumps(old.source if source is None else source, default=str),
                        metadata=json.dumps(old.metadata if metadata is None else metadata, default=str))
             upsert = self._tables["memories"].merge_insert("id").when_matched_update_all()
             upsert.when_not_matched_insert_all().execute([row])
