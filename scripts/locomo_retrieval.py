@@ -13,6 +13,9 @@ from memlora_mlx.locomo import load_conversations
 from memlora_mlx.memory.attribution import named
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.memory.rerank import CANDIDATES, focus_scores
+from memlora_mlx.ops.dates import asked_period
+
+DATE_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
 class CachedEmbedder:
@@ -39,28 +42,35 @@ def shown(score, users, who, k_named, k_other, k_each) -> list[tuple[str, int]]:
 
 def run(conv, emb, k: int) -> dict[str, list[tuple[int, bool]]]:
     users = list(conv.speakers)
-    mems = {u: [(text, dia) for s in conv.sessions for text, dia in s.observations.get(u, [])] for u in users}
-    vecs = {u: emb.embed([t for t, _ in mems[u]]) for u in users}
+    mems = {u: [(text, dia, s.date_time) for s in conv.sessions for text, dia in s.observations.get(u, [])]
+            for u in users}
+    vecs = {u: emb.embed([m[0] for m in mems[u]]) for u in users}
     rows = defaultdict(list)
     for q in conv.qa:
         if q.category == 5 or not q.evidence:
             continue
         qv = emb.embed([q.question])[0]
         cos = {u: vecs[u] @ qv for u in users}
-        focus, pool = {}, {}
+        focus = {w: {} for w in DATE_WEIGHTS}
         for u in users:
             cand = np.argsort(-cos[u])[:CANDIDATES]
-            s = np.full(len(mems[u]), -9.0)
-            s[cand] = focus_scores(emb, q.question, [mems[u][i][0] for i in cand], cos[u][cand], users)
-            focus[u] = s
+            for w in DATE_WEIGHTS:
+                s = np.full(len(mems[u]), -9.0)
+                s[cand] = focus_scores(emb, q.question, [mems[u][i][0] for i in cand], cos[u][cand], users,
+                                       dates=[mems[u][i][2] for i in cand], date_weight=w)
+                focus[w][u] = s
         who = named(q.question, users)
         settings = {
             f"cosine, {k} per speaker (before)": shown(cos, users, who, k, k, k),
-            f"focus score, {k} per speaker": shown(focus, users, who, k, k, k),
-            f"focus score, named speaker {2 * k}": shown(focus, users, who, 2 * k, 0, k),
+            f"focus score, {k} per speaker": shown(focus[0.0], users, who, k, k, k),
+            f"focus score, named speaker {2 * k}": shown(focus[0.0], users, who, 2 * k, 0, k),
         }
+        for w in DATE_WEIGHTS[1:]:
+            settings[f"focus, named {2 * k}, date bonus {w}"] = shown(focus[w], users, who, 2 * k, 0, k)
         for name, sel in settings.items():
             rows[name].append((q.category, any(mems[u][i][1] in q.evidence for u, i in sel)))
+            if asked_period(q.question):
+                rows[name + " [dated questions]"].append((q.category, rows[name][-1][1]))
     return rows
 
 
@@ -76,7 +86,7 @@ def main() -> None:
             rows[name] += r
     print("| retrieval | evidence shown, cat. 1-4 | 1 | 2 | 3 | 4 |\n|---|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
-        per = [np.mean([h for c, h in r if c == cat]) for cat in (1, 2, 3, 4)]
+        per = [np.mean([h for c, h in r if c == cat] or [np.nan]) for cat in (1, 2, 3, 4)]
         cells = " | ".join(f"{p:.2f}" for p in per)
         print(f"| {name} | {np.mean([h for _, h in r]):.3f} (n={len(r)}) | {cells} |")
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from memlora_mlx.ops import extract
-from memlora_mlx.ops.dates import mark_relative_dates, session_day
+from memlora_mlx.ops.dates import asked_period, mark_relative_dates, session_day
 from memlora_mlx.ops.reply import without_date_lead
 from memlora_mlx.types import Turn
 
@@ -80,3 +80,15 @@ def test_a_reply_that_does_not_start_with_a_digit_streams_from_its_first_token()
 
     stream = without_date_lead(deltas())
     assert next(stream) == "Hello" and seen == ["Hello"]
+
+
+@pytest.mark.parametrize("question, period", [
+    ("What did Nate make on 9 November, 2022?", (date(2022, 11, 8), date(2022, 11, 16))),
+    ("What game did he recommend on November 7, 2022?", (date(2022, 11, 6), date(2022, 11, 14))),
+    ("What event is Nate organizing in June 2022?", (date(2022, 5, 25), date(2022, 7, 7))),
+    ("How many times has Melanie gone to the beach in 2023?", (date(2023, 1, 1), date(2023, 12, 31))),
+    ("What did Nate make last week?", None),
+    ("What happened on 31 February, 2022?", None),
+])
+def test_the_period_a_question_asks_about(question, period):
+    assert asked_period(question) == period

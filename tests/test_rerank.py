@@ -65,3 +65,17 @@ def test_locomo_runner_shows_the_named_speakers_memories(tmp_path, embedder):
         got = retrieve(m, "When did Nate win his first video game tournament?", users, 2, "cosine")
         assert sorted(g["speaker"] for g in got) == ["Joanna", "Joanna", "Nate", "Nate"]
         assert got[0]["text"] != TOURNAMENTS[2]
+
+
+def test_a_question_that_names_a_date_prefers_that_sessions_memories(tmp_path, embedder):
+    made = {"Nate made coconut milk ice cream for his friends.": ("9 November, 2022", "on 9 November, 2022",
+                                                                 "on November 10, 2022", "in November 2022"),
+            "Nate made a chocolate cake for his vegan group.": ("3 March, 2022", "on 3 March, 2022",
+                                                               "on March 2, 2022", "in March 2022")}
+    with Memory(engine=None, store=tmp_path / "store", embedder=embedder) as m:
+        for text, (day, *_) in made.items():
+            m.add([text], user_id="Nate", infer=False, session_date=day)
+        for text, (_, *asked) in made.items():
+            for when in asked:
+                q = f"What did Nate make {when}?"
+                assert retrieve(m, q, USERS, 1)[0]["text"] == text, q

@@ -90,3 +90,36 @@ def mark_relative_dates(text: str, when, form: str = "mark") -> str:
     if form == "replace":
         return _PHRASES.sub(lambda m: _capital_as(m.group(0), _absolute(m, day)), text)
     return _PHRASES.sub(lambda m: f"{m.group(0)} ({_meaning(m, day)})", text)
+
+
+_MONTH = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december)"
+_ASKED = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}}) {_MONTH.format('m1')},? (?P<y1>\d{{4}})"  # 1 May, 2022
+    rf"|{_MONTH.format('m2')} (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})"  # May 1, 2022
+    rf"|{_MONTH.format('m3')},? (?P<y3>\d{{4}})"  # May 2022
+    r"|(?P<y4>(?:19|20)\d\d))\b", re.IGNORECASE)
+_MONTHS = {m: i for i, m in enumerate(("january february march april may june july august september october "
+                                       "november december").split(), 1)}
+DAY_WINDOW = (1, 7)  # a day asked about: sessions from the day before to a week after ("yesterday", "last week")
+MONTH_WINDOW = 7  # a month asked about: its sessions and a week either side
+
+
+def asked_period(text: str) -> tuple[date, date] | None:
+    """The days a question's first absolute date covers, with room for sessions that mention it later ("What did
+    Nate make on 9 November, 2022?" -> 8 .. 16 November 2022; "in June 2022" -> 24 May .. 7 July; "in 2023" -> the
+    year); None when it names no date."""
+    m = _ASKED.search(text or "")
+    if not m:
+        return None
+    try:
+        if m["y4"]:
+            return date(int(m["y4"]), 1, 1), date(int(m["y4"]), 12, 31)
+        if m["m3"]:
+            first = date(int(m["y3"]), _MONTHS[m["m3"].lower()], 1)
+            last = _month_shift(first, 1) - timedelta(days=1)
+            return first - timedelta(days=MONTH_WINDOW), last + timedelta(days=MONTH_WINDOW)
+        day = (date(int(m["y1"]), _MONTHS[m["m1"].lower()], int(m["d1"])) if m["d1"]
+               else date(int(m["y2"]), _MONTHS[m["m2"].lower()], int(m["d2"])))
+    except ValueError:  # 31 February
+        return None
+    return day - timedelta(days=DAY_WINDOW[0]), day + timedelta(days=DAY_WINDOW[1])
