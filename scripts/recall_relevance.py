@@ -8,8 +8,8 @@ The first set is the chat drives' questions (scripts/chat_drive_*.txt) with thei
 memories the reply was shown beside them; the held-out set was written after the threshold was picked from the
 first; the third came from an unscripted chat after both; the fourth (categories: "pets" and a tortoise) was written
 in the eighteenth session before `chat/categories.py`, which widens a category word to its members; the fifth
-(jobs) holds the twenty-second session's drive miss and pairs written after its fix. Prints every pair, then how many of
-each kind are kept.
+(jobs) holds the twenty-second session's drive miss and pairs written after its fix, the sixth (homes) the
+twenty-third's. Prints every pair, then how many of each kind are kept.
 """
 from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
@@ -128,11 +128,27 @@ JOBS = {
     ],
 }
 
+# Twenty-third session's drive (scripts/chat_drive_eighth.txt): "Where do I live?" lost "moved from Leeds to York"
+# (0.32) before "live" widened to the words that say where one lives; its other memories, two more phrasings, and
+# one that "home" would keep (so "live" does not widen to "home").
+HOMES = {
+    "answers": [
+        ("oksana", "Where do I live?", "oksana moved from Leeds to York."),
+        ("oksana", "Where do I live now?", "oksana relocated to Bristol last spring."),
+        ("pim", "Where's home for me these days?", "pim moved into a flat in Cardiff."),
+    ],
+    "does not answer": [
+        ("oksana", "Where do I live?", "oksana drives an old green Skoda."),
+        ("oksana", "Where do I live?", "oksana's partner Ilse and oksana keep bees on oksana's allotment."),
+        ("oksana", "Where do I live?", "oksana works from home on Fridays."),
+    ],
+}
+
 
 def main() -> None:
     emb = load_embedder()
     for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED),
-                        ("categories", CATEGORIES), ("jobs", JOBS)):
+                        ("categories", CATEGORIES), ("jobs", JOBS), ("homes", HOMES)):
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():

@@ -26,7 +26,7 @@ def test_what_pets_recalls_the_tortoise_and_the_goldfish(tmp_path, embedder):
 
 
 def test_a_household_we_is_searched_as_the_user():
-    from memlora_mlx.ops.answer import third_person
+    from memlora_mlx.ops.person import third_person
 
     assert third_person("What pets do we have?", "vera") == "What pets does vera have?"
     assert third_person("Where did we go, and is our dog ok?", "vera") == "Where did vera go, and is vera's dog ok?"
@@ -39,3 +39,12 @@ def test_what_is_my_job_recalls_the_work_memory(tmp_path, embedder):
             memory.add(fact, user_id="meera", infer=False)
         recalled = {h["memory"] for h in Conversation(memory, "meera").recall("What's my job?")}
     assert recalled == {"meera works as a midwife at the maternity unit in Halifax."}
+
+
+def test_where_do_i_live_recalls_the_move(tmp_path, embedder):
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in ("oksana moved from Leeds to York.", "oksana drives an old green Skoda.",
+                     "oksana's partner Ilse and oksana keep bees on oksana's allotment."):
+            memory.add(fact, user_id="oksana", infer=False)
+        recalled = {h["memory"] for h in Conversation(memory, "oksana").recall("Where do I live?")}
+    assert recalled == {"oksana moved from Leeds to York."}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memlora_mlx.ops import answer, extract, update
+from memlora_mlx.ops import answer, extract, person, update
 from memlora_mlx.ops.parsing import format_date, parse_json_object
 from memlora_mlx.types import Turn
 
@@ -157,10 +157,10 @@ def test_answer_messages_and_cleaning():
     assert asked[-1]["content"] == "Memories:\n- A: A lives in Paris.\n\nQuestion: Where does A live?"
     third = answer.build_messages("Where does A live?", [{"text": "A lives in Paris."}], asker="A")
     assert third[-1]["content"].endswith("\n\nQuestion: Where does A live?")  # the trained format, unchanged
-    assert answer.third_person("What did Bo make for me?", "Al") == "What did Bo make for Al?"
-    assert answer.third_person("what is my job and am I paid?", "Al") == "What is Al's job and is Al paid?"
-    assert answer.third_person("Where does Bo live?", "Al") == "Where does Bo live?"
-    assert answer.third_person("Where do I live?", r"Dr \1") == r"Where does Dr \1 live?"  # name taken literally
+    assert person.third_person("What did Bo make for me?", "Al") == "What did Bo make for Al?"
+    assert person.third_person("what is my job and am I paid?", "Al") == "What is Al's job and is Al paid?"
+    assert person.third_person("Where does Bo live?", "Al") == "Where does Bo live?"
+    assert person.third_person("Where do I live?", r"Dr \1") == r"Where does Dr \1 live?"  # name taken literally
     assert answer.clean_answer('Answer: "Paris"\nBecause the memory says so.') == "Paris"
     assert answer.clean_answer("\n\n  ") == answer.UNKNOWN_ANSWER
     assert answer.answer_question(None, "Where?", []) == answer.UNKNOWN_ANSWER  # no model call

@@ -5,7 +5,7 @@ once the name is left out (0.30 with the sentence embedder; recall keeps 0.34 an
 recalled neither the tortoise nor the goldfish. A question's category word ("pets", "family", "languages") also
 matches a memory that names one of its members ("tortoise", "sister", "German"). Closed classes only: a member list
 that cannot be complete ("job" -> every job) would promise what it cannot keep; "job" widens instead to the words
-that say one ("works as").
+that say one ("works as"), and "live" to those that say where ("moved to").
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ _CATEGORIES = {
     # not members (every job) but the words that say one: "What's my job?" and "meera works as a midwife at the
     # maternity unit in Halifax." are 0.28 apart, name-free (recall keeps 0.34 and up; twenty-second session's drive)
     "job jobs career occupation profession": "work works worked working employed job career occupation profession",
+    # where one lives is often said by a move: "Where do I live?" and "oksana moved from Leeds to York.", said to the
+    # user, are 0.32 apart (twenty-third session's drive)
+    "live lives living home": "live lives living moved move moving relocated",
     "language languages": "english french german spanish italian portuguese dutch polish czech russian greek "
                           "turkish arabic hebrew hindi chinese mandarin cantonese japanese korean swedish finnish",
 }

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ..memory.memory import answer_context
-from ..ops import answer as answer_op
+from ..ops import person
 from ..ops import reply as reply_op
 from ..ops import reply_checks
 from . import categories, followup
@@ -193,7 +193,7 @@ class Conversation:
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
         with the message. `understood`: the message as already understood (saves `who`'s searches)."""
         message = understood or self.understood(message)
-        query = answer_op.third_person(message, self.user_id)
+        query = person.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)

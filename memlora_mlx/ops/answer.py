@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from .leaks import example_text, find_leaks
 from .parsing import format_date
+from .person import third_person
 
 UNKNOWN_ANSWER = "I don't know"
 
@@ -27,18 +28,6 @@ EXAMPLE = [
 STOP = ["\n"]
 LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking") is a leak (ops/leaks.py)
 
-# First person from the asker -> third person about them: LoCoMo's question form, the one the adapter learned.
-_THIRD_PERSON = [
-    (r"\bI'm\b", "{N} is"), (r"\bI've\b", "{N} has"), (r"\bI'd\b", "{N} would"), (r"\bI'll\b", "{N} will"),
-    (r"\bdo I\b", "does {N}"), (r"\bam I\b", "is {N}"), (r"\bhave I\b", "has {N}"),
-    (r"\b(did|was|would|will|can|could|should|might) I\b", "\\1 {N}"),
-    (r"\b(?:my|mine)\b", "{N}'s"), (r"\b(?:me|myself|I)\b", "{N}"),
-    # "we" of a household ("What pets do we have?"): its facts are stored as the user's ("We adopted a greyhound."
-    # -> "sam adopted a greyhound.")
-    (r"\bwe're\b", "{N} is"), (r"\bwe've\b", "{N} has"), (r"\bdo we\b", "does {N}"), (r"\bare we\b", "is {N}"),
-    (r"\bhave we\b", "has {N}"), (r"\b(did|would|will|can|could|should|might) we\b", "\\1 {N}"),
-    (r"\b(?:our|ours)\b", "{N}'s"), (r"\b(?:us|ourselves|we)\b", "{N}"),
-]
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
 
 
@@ -49,15 +38,6 @@ def format_memory(m: dict | str) -> str:
     text = " ".join(str(m.get("text") or m.get("memory") or "").split())
     head = ", ".join(x for x in (format_date(m.get("date")), m.get("speaker")) if x)
     return f"- {head}: {text}" if head else f"- {text}"
-
-
-def third_person(question: str, asker: str) -> str:
-    """"Where do I live?" asked by alex -> "Where does alex live?" (questions without I/me/my unchanged)."""
-    out = " ".join(question.split())
-    for pat, rep in _THIRD_PERSON:
-        out = re.sub(pat, lambda m, rep=rep: m.expand(rep.replace("{N}", asker.replace("\\", "\\\\"))), out,
-                     flags=re.I)
-    return out[:1].upper() + out[1:] if out != " ".join(question.split()) else out
 
 
 def build_messages(question: str, memories: list[dict], asker: str | None = None) -> list[dict]:

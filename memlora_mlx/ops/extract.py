@@ -12,6 +12,7 @@ from ..types import Turn
 from .dates import mark_relative_dates
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
+from .person import about
 from .reply_checks import content_words
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
             if _repeats(out):
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
-    return _facts(out, messages)
+    return _facts(out, messages, [t.speaker for t in turns])
 
 
 def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | None]], *,
@@ -193,7 +194,7 @@ def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | N
         texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
-            out[i] = _facts(text, m)
+            out[i] = _facts(text, m, [t.speaker for t in jobs[i][0]])
     return out
 
 
@@ -208,9 +209,21 @@ def unsaid(fact: str, given: str) -> bool:
     return not (content_words(fact) & content_words(given)) - names
 
 
-def _facts(out: str, messages: list[dict]) -> list[str]:
+def in_third_person(fact: str, speakers: list[str]) -> str:
+    """A fact that starts with a speaker's name, with that speaker's own first-person words said about them
+    (`person.about`): the 0.5B copies turns ("oksana's partner Ilse and I keep bees on our allotment." -> "oksana's
+    partner Ilse and oksana keep bees on oksana's allotment."; LoCoMo: "Nate ... but my turtles always cheer me up.").
+    Other facts are unchanged."""
+    for name in sorted({s for s in speakers if s}, key=len, reverse=True):
+        m = re.match(rf"{re.escape(name)}(?:'s)?\b", fact, re.I)
+        if m:
+            return fact[:m.end()] + about(fact[m.end():], fact[:len(name)])
+    return fact
+
+
+def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`); rejects are logged."""
+    said (`unsaid`), each in the third person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -221,4 +234,4 @@ def _facts(out: str, messages: list[dict]) -> list[str]:
     said = [f for f in kept if not unsaid(f, given)]
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
-    return said
+    return [in_third_person(f, speakers) for f in said]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .answer import third_person
+from .person import third_person
 from .parsing import format_date, normalize_text
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 

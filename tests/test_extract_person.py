@@ -1,0 +1,45 @@
+"""A fact that copied its speaker's own words is stored in the third person (the twenty-third session's chat drive:
+"oksana's partner Ilse and I keep bees on our allotment.")."""
+
+import pytest
+
+from memlora_mlx.ops import extract
+from memlora_mlx.ops.person import about
+from memlora_mlx.types import Turn
+
+
+class OneReply:
+    """Stands in for the model only: the op's parsing and rewriting are under test."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def stream(self, messages, **kw):
+        yield self.text
+
+
+@pytest.mark.parametrize("fact, stored", [
+    ("oksana's partner Ilse and I keep bees on our allotment.",
+     "oksana's partner Ilse and oksana keep bees on oksana's allotment."),
+    ("oksana is flying to Lisbon on the 14th of March for my birthday.",
+     "oksana is flying to Lisbon on the 14th of March for oksana's birthday."),
+    ("Nate says my turtles always cheer me up and I'm grateful.",
+     "Nate says Nate's turtles always cheer Nate up and Nate is grateful."),
+    ("nate thinks I've earned it.", "nate thinks nate has earned it."),  # the name as the fact writes it
+    ("Joanna wants you to watch other videos first.", "Joanna wants you to watch other videos first."),
+    ("Anna loves my cat.", "Anna loves my cat."),  # not a speaker: whose "my" is unknown
+    ("Joanna drove across the US.", "Joanna drove across the US."),
+])
+def test_a_speakers_own_words_are_said_about_them(fact, stored):
+    assert extract.in_third_person(fact, ["Joanna", "Nate", "oksana"]) == stored
+
+
+def test_extracted_facts_come_back_in_the_third_person():
+    out = '{"facts": ["oksana\'s partner Ilse and I keep bees on our allotment."]}'
+    turns = [Turn("oksana", "My partner Ilse and I keep bees on our allotment.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "oksana's partner Ilse and oksana keep bees on oksana's allotment."]
+
+
+def test_about_leaves_text_without_first_person_alone():
+    assert about("Ilse keeps bees.", "oksana") == "Ilse keeps bees."
