@@ -29,6 +29,7 @@ class OneReply:
     ("Joanna wants you to watch other videos first.", "Joanna wants you to watch other videos first."),
     ("Anna loves my cat.", "Anna loves my cat."),  # not a speaker: whose "my" is unknown
     ("Joanna drove across the US.", "Joanna drove across the US."),
+    ("Nate says we all need friends for our pets.", "Nate says we all need friends for Nate's pets."),  # "we" stays
 ])
 def test_a_speakers_own_words_are_said_about_them(fact, stored):
     assert extract.in_third_person(fact, ["Joanna", "Nate", "oksana"]) == stored

@@ -210,14 +210,14 @@ def unsaid(fact: str, given: str) -> bool:
 
 
 def in_third_person(fact: str, speakers: list[str]) -> str:
-    """A fact that starts with a speaker's name, with that speaker's own first-person words said about them
-    (`person.about`): the 0.5B copies turns ("oksana's partner Ilse and I keep bees on our allotment." -> "oksana's
+    """A fact that starts with a speaker's name, with that speaker's own "I", "me", "my" and "our" said about them
+    (`person.about`; "we" stays, it may mean others too): the 0.5B copies turns ("oksana's partner Ilse and I keep bees on our allotment." -> "oksana's
     partner Ilse and oksana keep bees on oksana's allotment."; LoCoMo: "Nate ... but my turtles always cheer me up.").
     Other facts are unchanged."""
     for name in sorted({s for s in speakers if s}, key=len, reverse=True):
         m = re.match(rf"{re.escape(name)}(?:'s)?\b", fact, re.I)
         if m:
-            return fact[:m.end()] + about(fact[m.end():], fact[:len(name)])
+            return fact[:m.end()] + about(fact[m.end():], fact[:len(name)], we=False)
     return fact
 
 

@@ -7,26 +7,30 @@ from __future__ import annotations
 
 import re
 
-_THIRD_PERSON = [
+_I = [
     (r"\bI'm\b", "{N} is"), (r"\bI've\b", "{N} has"), (r"\bI'd\b", "{N} would"), (r"\bI'll\b", "{N} will"),
     (r"\bdo I\b", "does {N}"), (r"\bam I\b", "is {N}"), (r"\bhave I\b", "has {N}"),
     (r"\b(did|was|would|will|can|could|should|might) I\b", "\\1 {N}"),
     (r"\b(?:my|mine)\b", "{N}'s"), (r"\b(?:me|myself|I)\b", "{N}"),
-    # "we" of a household ("What pets do we have?"): its facts are stored as the user's ("We adopted a greyhound."
-    # -> "sam adopted a greyhound.")
+]
+_OUR = [(r"\b(?:our|ours)\b", "{N}'s")]
+# "we" of a household ("What pets do we have?"): its facts are stored as the user's ("We adopted a greyhound."
+# -> "sam adopted a greyhound.")
+_WE = [
     (r"\bwe're\b", "{N} is"), (r"\bwe've\b", "{N} has"), (r"\bdo we\b", "does {N}"), (r"\bare we\b", "is {N}"),
     (r"\bhave we\b", "has {N}"), (r"\b(did|would|will|can|could|should|might) we\b", "\\1 {N}"),
-    (r"\b(?:our|ours)\b", "{N}'s"), (r"\b(?:us|ourselves|we)\b", "{N}"),
+    (r"\b(?:us|ourselves|we)\b", "{N}"),
 ]
 
 
-def about(text: str, name: str) -> str:
-    """`text` with each first-person word ("I", "my", "we're", ...) replaced by `name` in its form ("US", the
-    country, is not "us"); nothing else changed."""
+def about(text: str, name: str, we: bool = True) -> str:
+    """`text` with each first-person word ("I", "my", "our", "we're", ...) replaced by `name` in its form ("US", the
+    country, is not "us"); `we=False` keeps "we" and "us" (a fact: "we all need friends" is not "Nate all need
+    friends"); nothing else changed."""
     def sub(m: re.Match, rep: str) -> str:
         return m.group(0) if m.group(0) == "US" else m.expand(rep.replace("{N}", name.replace("\\", "\\\\")))
 
-    for pat, rep in _THIRD_PERSON:
+    for pat, rep in _I + _OUR + (_WE if we else []):
         text = re.sub(pat, lambda m, rep=rep: sub(m, rep), text, flags=re.I)
     return text
 
