@@ -13,7 +13,7 @@ twenty-third's. Prints every pair, then how many of each kind are kept.
 """
 from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
-from memlora_mlx.ops.reply_checks import content_words
+from memlora_mlx.ops.words import content_words
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.ops.reply import to_you
 

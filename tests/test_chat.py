@@ -11,7 +11,7 @@ from memlora_mlx.chat import drive
 from memlora_mlx.chat.conversation import Conversation
 from memlora_mlx.memory import Memory
 from memlora_mlx.ops import reply as reply_op
-from memlora_mlx.ops import reply_checks
+from memlora_mlx.ops import words
 
 from support.scripted_engine import ChatScriptedEngine, DraftingEngine
 
@@ -155,7 +155,7 @@ def test_recall_drops_memories_that_do_not_answer_the_message(tmp_path, embedder
         assert conv.recall("What's my cat called?") == []
         # cosine 0.31, under min_relevance, kept by the word it shares ("partner")
         assert conv.relevance("What does my partner do?", [{"memory": facts[1]}])[0] < conv.min_relevance
-        assert reply_checks.content_words("What does my partner do?") == {"partner"}
+        assert words.content_words("What does my partner do?") == {"partner"}
         for question, key in [("What does Tessa do?", "Tessa"), ("What race am I training for?", "marathon"),
                               ("What can't I eat?", "gluten"), ("What does my partner do?", "Tessa")]:
             assert [key in h["memory"] for h in conv.recall(question)] == [True], question

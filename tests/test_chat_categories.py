@@ -4,7 +4,7 @@ embedder and store; scripted engine (recall makes no model call)."""
 from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import Conversation
 from memlora_mlx.memory import Memory
-from memlora_mlx.ops.reply_checks import content_words
+from memlora_mlx.ops.words import content_words
 
 from support.scripted_engine import ChatScriptedEngine
 

@@ -10,7 +10,7 @@ that say one ("works as"), and "live" to those that say where ("moved to").
 
 from __future__ import annotations
 
-from ..ops.reply_checks import content_words
+from ..ops.words import content_words
 
 _CATEGORIES = {
     "pet pets animal animals": "dog dogs puppy cat cats kitten tortoise turtle goldfish fish parrot bird budgie "

@@ -20,6 +20,7 @@ from ..memory.memory import answer_context
 from ..ops import person
 from ..ops import reply as reply_op
 from ..ops import reply_checks
+from ..ops.words import content_words
 from . import categories, followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
@@ -39,7 +40,7 @@ RELATED_MARGIN = 0.15
 # 0.36), 11 of 12 dropped ("What's my dog called?" / "Your cat is called Biscuit.": 0.47). An unscripted chat then
 # found right memories under it ("What does my partner do?" / "Your partner Tessa is a vet.": 0.31; "What do I do for
 # work?" / "You work from home as a translator.": 0.30), so a memory that shares a content word with the message
-# ("partner", "work"; `reply_checks.content_words`) is kept too: all 33 answering pairs kept, 2 of 23 others
+# ("partner", "work"; `ops/words.py`) is kept too: all 33 answering pairs kept, 2 of 23 others
 # ("favourite", "called"). scripts/recall_relevance.py prints them.
 MIN_RELEVANCE = 0.34
 TRIM_TO = 0.5  # when the history passes its budget, drop the oldest turns down to this share of it
@@ -198,13 +199,13 @@ class Conversation:
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)
         floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
-        words = categories.widen(reply_checks.content_words(message))  # "pets" also matches "tortoise"
+        words = categories.widen(content_words(message))  # "pets" also matches "tortoise"
         kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor or (
-            s >= related and words & reply_checks.content_words(reply_op.memory_text(h)))], self.top_k)
+            s >= related and words & content_words(reply_op.memory_text(h)))], self.top_k)
         if not kept or self.min_relevance is None:
             return kept
         return [h for h, r in zip(kept, self.relevance(message, kept))
-                if r >= self.min_relevance or words & reply_checks.content_words(reply_op.memory_text(h))]
+                if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..memory.attribution import MARGIN, attribute
 from ..memory.rerank import retrieve
 from ..ops import answer as op
-from ..ops.reply_checks import content_words
+from ..ops.words import content_words
 from . import DistillError, chat_example, session_parts
 from .locomo_source import session_of
 

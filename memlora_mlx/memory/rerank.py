@@ -5,7 +5,7 @@ two people ("What did Nate give Joanna?") is pulled toward every memory that nam
 and cheers her on."), whatever it is about. A hit's focus score is the mean of its cosine to the question and its
 cosine with the people's names taken out of both sides (`attribution.without_names`), plus `KEYWORD_WEIGHT` times
 the share of the question's content words that the memory holds ("first", "tournament"; the chat's
-`ops/reply_checks.content_words`, plurals and -ing/-ed endings cut).
+`ops/words.py: content_words`, plurals and -ing/-ed endings cut).
 
 Chosen on LoCoMo's training conversations (conv-26, conv-30, conv-41) with their annotated observations standing in
 for memories, by how often an evidence fact of an answerable question is among the ten shown
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.dates import asked_period, session_day
-from ..ops.reply_checks import content_words
+from ..ops.words import content_words
 from .attribution import PLACEHOLDER, named, without_names
 
 KEYWORD_WEIGHT = 0.15

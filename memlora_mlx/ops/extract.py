@@ -13,7 +13,7 @@ from .dates import mark_relative_dates
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .person import about
-from .reply_checks import content_words
+from .words import content_words
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ _SPEAKER = re.compile(r"^([^:\n]{1,60}):", re.M)
 
 
 def unsaid(fact: str, given: str) -> bool:
-    """True when `fact` shares no content word (reply_checks.content_words) with the turns `given` but a speaker's
+    """True when `fact` shares no content word (ops/words.py) with the turns `given` but a speaker's
     name: "dana is a woman." from "dana: Hi! I'm Dana." (the 0.5B adapter, twenty-first session's chat drive) says
     what nobody said. A fact that keeps one word of what was said ("sam is exhausted today.") is kept."""
     names = set().union(*(content_words(n) for n in _SPEAKER.findall(given)))

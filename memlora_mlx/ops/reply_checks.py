@@ -6,8 +6,9 @@ text when the reply ends.
   shown, or "I don't know that yet";
 - a refusal while memories about the message were shown (`refuses_what_it_was_shown`) -> the best of them
   (a statement: the message said back);
-- the opening line copied, a greeting to someone the message names, or a statement answered with another memory
-  (`copies_opening`, `greets_someone_else`, `off_topic`) -> the message said back (a question: the memory);
+- the opening line copied, a greeting to someone the message names, a statement answered with another memory, or
+  news answered with a claim about what it named (`copies_opening`, `greets_someone_else`, `off_topic`,
+  `holds_forth`) -> the message said back (a question: the memory);
 - perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user;
 - "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
 - "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it.";
@@ -22,6 +23,7 @@ from datetime import date
 from .person import third_person
 from .parsing import format_date, normalize_text
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
+from .words import FUNCTION_WORDS, content_words
 
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -36,12 +38,6 @@ from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, openi
 _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remember(?: that)?\s+)?"
                     r"(?:your|my|you(?!\s+(?:can|could|should|might|may|will|would|need|must)\b))\b", re.I)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
-# Words that say nothing about what a message is about (content_words), nor are names (ungrounded).
-FUNCTION_WORDS = frozenset("""i i'm i've i'd i'll me my mine you you're you've you'd you'll your yours we our they
-their he she his her it its a an the this that these those there here what who whom whose which when where why how
-and but or if then so also just now still again not of in on at to for from with as by about into is are was were be
-been am do does did doing done have has had having go goes going went get gets got can could will would should may
-might let let's name names named call called please tell told say said know""".split())
 _NOT_NAMES = FUNCTION_WORDS | frozenset("yes no sure hi hello hey thanks thank okay ok oh well sorry great good nice "
                                         "glad happy welcome noted".split())
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
@@ -71,17 +67,6 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
             key = _key(tok)
             if (tok.isdigit() or tok[0].isupper()) and key not in _NOT_NAMES and key not in known and tok not in out:
                 out.append(tok)
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
-    do?" -> {"partner"}): what a message and a memory can share (the chat's recall keeps such a memory)."""
-    out = set()
-    for w in re.findall(r"[a-z]+", text.lower()):
-        if len(w) < 3 or w in FUNCTION_WORDS:
-            continue
-        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
     return out
 
 
@@ -257,6 +242,21 @@ def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
     return any(len(said & m) >= 2 for m in shown)
 
 
+_SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
+CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
+
+
+def holds_forth(reply: str, message: str, user: str) -> bool:
+    """News answered about a thing it named, not to the user, with what nobody said ("Pickle is a small, furry animal
+    that lives in the wild." to "I have a ferret called Pickle."); "That sounds lovely!" is kept (drives 7, 8)."""
+    first, head = SENTENCE.match(reply.strip()), re.match(r"\W*([A-Za-z]+)", reply)
+    if not first or not head or message.rstrip().endswith("?") or _SECOND_PERSON.search(reply) \
+            or not _FIRST_PERSON_WORD.search(message):
+        return False
+    subject, told = content_words(head.group(1)), content_words(message)
+    return bool(subject & told - content_words(user)) and len(content_words(first.group()) - told) >= CLAIM_WORDS
+
+
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist." """
     text = to_you(third_person(message, user), user).strip()
@@ -394,6 +394,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
     if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
-            or copies_opening(text, memories, user) or off_topic(text, said, memories, user):
+            or copies_opening(text, memories, user) or off_topic(text, said, memories, user) \
+            or holds_forth(text, said, user):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, added

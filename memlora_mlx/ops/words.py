@@ -1,0 +1,24 @@
+"""Content words: what a message, a memory and a question can share ("What does my partner do?" -> {"partner"}).
+Used by the chat's recall and reply checks, extraction's `unsaid`, and the focus reranking of retrieval."""
+
+from __future__ import annotations
+
+import re
+
+# Words that say nothing about what a message is about (content_words), nor are names (reply_checks.ungrounded).
+FUNCTION_WORDS = frozenset("""i i'm i've i'd i'll me my mine you you're you've you'd you'll your yours we our they
+their he she his her it its a an the this that these those there here what who whom whose which when where why how
+and but or if then so also just now still again not of in on at to for from with as by about into is are was were be
+been am do does did doing done have has had having go goes going went get gets got can could will would should may
+might let let's name names named call called please tell told say said know""".split())
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
+    do?" -> {"partner"}): what a message and a memory can share (the chat's recall keeps such a memory)."""
+    out = set()
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) < 3 or w in FUNCTION_WORDS:
+            continue
+        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
+    return out

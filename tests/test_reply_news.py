@@ -1,0 +1,20 @@
+"""A reply to the user's news that holds forth on what it named is replaced by the news said back
+(`reply_checks.holds_forth`)."""
+
+from memlora_mlx.ops import reply_checks as C
+
+
+def test_news_answered_with_a_claim_about_what_it_named_is_said_back():
+    ferret, bees = "I have a ferret called Pickle.", "My partner Ilse and I keep bees on our allotment."
+    assert C.final_reply("Pickle is a small, furry animal that lives in the wild.", ferret, [], "meera") == (
+        "Got it: you have a ferret called Pickle.", [])  # the twenty-second session's drive
+    assert C.final_reply("You're right, bees are a great source of food for both partners.", bees, [], "oksana") == (
+        "Got it: your partner Ilse and you keep bees on your allotment.", [])  # the twenty-third's
+    for kept, message in (("That sounds lovely!", ferret),  # about nothing it named
+                          ("Anand lives in Glasgow.", "My brother Anand lives in Glasgow."),  # adds nothing
+                          ("Oksana is a beautiful name.", "Hi there, I'm Oksana."),  # the user's own name
+                          ("Your ferret sounds sweet.", ferret),  # speaks to the user
+                          ("Bees eat nectar and pollen.", "What do bees eat?"),  # a question
+                          ("Bees are amazing.", "Bees are amazing."),  # not the user's news
+                          ("Rock climbing is fun.", "I go rock climbing every Saturday.")):  # a remark, not a claim
+        assert not C.holds_forth(kept, message, "oksana"), kept
