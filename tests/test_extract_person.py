@@ -30,6 +30,8 @@ class OneReply:
     ("Anna loves my cat.", "Anna loves my cat."),  # not a speaker: whose "my" is unknown
     ("Joanna drove across the US.", "Joanna drove across the US."),
     ("Nate says we all need friends for our pets.", "Nate says we all need friends for Nate's pets."),  # "we" stays
+    ("Nate said: I water the plants.", "Nate said: I water the plants."),  # a quote marked as his
+    ("Joanna: my characters came alive.", "Joanna: my characters came alive."),
 ])
 def test_a_speakers_own_words_are_said_about_them(fact, stored):
     assert extract.in_third_person(fact, ["Joanna", "Nate", "oksana"]) == stored

@@ -209,14 +209,18 @@ def unsaid(fact: str, given: str) -> bool:
     return not (content_words(fact) & content_words(given)) - names
 
 
+_QUOTE = re.compile(r"\s*(?:said|says|wrote|writes)?\s*:")
+
+
 def in_third_person(fact: str, speakers: list[str]) -> str:
     """A fact that starts with a speaker's name, with that speaker's own "I", "me", "my" and "our" said about them
-    (`person.about`; "we" stays, it may mean others too): the 0.5B copies turns ("oksana's partner Ilse and I keep bees on our allotment." -> "oksana's
-    partner Ilse and oksana keep bees on oksana's allotment."; LoCoMo: "Nate ... but my turtles always cheer me up.").
-    Other facts are unchanged."""
+    (`person.about`; "we" stays, it may mean others too): the 0.5B copies turns ("oksana's partner Ilse and I keep
+    bees on our allotment." -> "oksana's partner Ilse and oksana keep bees on oksana's allotment."; LoCoMo: "Nate …
+    but my turtles always cheer me up.").
+    A quote marked as theirs ("Kim said: I …", "Joanna: my …") and other facts are unchanged."""
     for name in sorted({s for s in speakers if s}, key=len, reverse=True):
         m = re.match(rf"{re.escape(name)}(?:'s)?\b", fact, re.I)
-        if m:
+        if m and not _QUOTE.match(fact, m.end()):  # "Kim said: I water …" is marked as her words: kept
             return fact[:m.end()] + about(fact[m.end():], fact[:len(name)], we=False)
     return fact
 
