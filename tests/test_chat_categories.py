@@ -1,6 +1,8 @@
 """A question's category word recalls the memories that name a member of it ("pets" -> the tortoise), with the real
 embedder and store; scripted engine (recall makes no model call)."""
 
+import pytest
+
 from memlora_mlx.chat.categories import widen
 from memlora_mlx.chat.conversation import Conversation
 from memlora_mlx.memory import Memory
@@ -32,19 +34,17 @@ def test_a_household_we_is_searched_as_the_user():
     assert third_person("Where did we go, and is our dog ok?", "vera") == "Where did vera go, and is vera's dog ok?"
 
 
-def test_what_is_my_job_recalls_the_work_memory(tmp_path, embedder):
+@pytest.mark.parametrize("user, facts, question", [
+    # the twenty-second session's drive: the job memory lies 0.28 from the question, name-free
+    ("meera", ["meera works as a midwife at the maternity unit in Halifax.", "meera has a ferret called Pickle.",
+               "meera's brother Anand repairs old clocks."], "What's my job?"),
+    # the twenty-third's: a home said by a move, 0.32
+    ("oksana", ["oksana moved from Leeds to York.", "oksana drives an old green Skoda.",
+                "oksana's partner Ilse and oksana keep bees on oksana's allotment."], "Where do I live?"),
+])
+def test_a_question_recalls_the_memory_that_says_it_in_other_words(tmp_path, embedder, user, facts, question):
     with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
-        for fact in ("meera works as a midwife at the maternity unit in Halifax.", "meera has a ferret called Pickle.",
-                     "meera's brother Anand repairs old clocks."):
-            memory.add(fact, user_id="meera", infer=False)
-        recalled = {h["memory"] for h in Conversation(memory, "meera").recall("What's my job?")}
-    assert recalled == {"meera works as a midwife at the maternity unit in Halifax."}
-
-
-def test_where_do_i_live_recalls_the_move(tmp_path, embedder):
-    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
-        for fact in ("oksana moved from Leeds to York.", "oksana drives an old green Skoda.",
-                     "oksana's partner Ilse and oksana keep bees on oksana's allotment."):
-            memory.add(fact, user_id="oksana", infer=False)
-        recalled = {h["memory"] for h in Conversation(memory, "oksana").recall("Where do I live?")}
-    assert recalled == {"oksana moved from Leeds to York."}
+        for fact in facts:
+            memory.add(fact, user_id=user, infer=False)
+        recalled = {h["memory"] for h in Conversation(memory, user).recall(question)}
+    assert recalled == {facts[0]}
