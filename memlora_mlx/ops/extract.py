@@ -217,17 +217,11 @@ def in_third_person(fact: str, speakers: list[str]) -> str:
     (`person.about`; "we" stays, it may mean others too): the 0.5B copies turns ("oksana's partner Ilse and I keep
     bees on our allotment." -> "oksana's partner Ilse and oksana keep bees on oksana's allotment."; LoCoMo: "Nate …
     but my turtles always cheer me up.").
-    A fact without a name from one speaker's turns is theirs too ("Tilly helps me stay focused." -> "Tilly helps
-    Joanna stay focused."). A quote marked as theirs ("Kim said: I …", "Joanna: my …") and other facts are
-    unchanged."""
-    names = sorted({s for s in speakers if s}, key=len, reverse=True)
-    for name in names:
+    A quote marked as theirs ("Kim said: I …", "Joanna: my …") and other facts are unchanged."""
+    for name in sorted({s for s in speakers if s}, key=len, reverse=True):
         m = re.match(rf"{re.escape(name)}(?:'s)?\b", fact, re.I)
-        if m:  # "Kim said: I water …" is marked as her words: kept
-            return fact if _QUOTE.match(fact, m.end()) else fact[:m.end()] + about(fact[m.end():], fact[:len(name)],
-                                                                                     we=False)
-    if len(names) == 1:  # one speaker's turns: a fact without a name is theirs ("Tilly helps me stay focused.")
-        return about(fact, names[0], we=False)
+        if m and not _QUOTE.match(fact, m.end()):  # "Kim said: I water …" is marked as her words: kept
+            return fact[:m.end()] + about(fact[m.end():], fact[:len(name)], we=False)
     return fact
 
 
