@@ -1,20 +1,32 @@
-"""Pick `memory/attribution.py: MARGIN` on LoCoMo training conversations: each speaker's annotated observations
-stand in for their memories; for every question that names one speaker, the other speaker's best name-free fit
-minus the named one's. Prints, per margin, the share of adversarial (category 5) and answerable (1-4) questions
-that would be refused.
+"""Pick `memory/attribution.py: MARGIN`: a question that names one speaker is refused when another speaker's best
+name-free fit beats the named speaker's by more than the margin.
+
+Observations: each speaker's annotated observations of LoCoMo training conversations stand in for their memories;
+prints, per margin, the share of adversarial (category 5) and answerable (1-4) questions that would be refused.
 
     uv run python scripts/speaker_margin.py ../shared/data/locomo/conv-{26,30,41}.json   # ~1 min, embedder only
+
+A real store: `--run DIR` of a finished `memlora eval locomo … --speaker-margin off` run (every question answered).
+Each margin's refusals are applied to that run's answers: F1 (categories 1-4) and category-5 refusals as the run
+would have scored with it (a refused question costs its answer's F1, or scores 1 when adversarial).
+
+    uv run python scripts/speaker_margin.py ../shared/data/locomo/conv-30.json --run runs/c30-off   # ~1 min
 """
 import argparse
+import json
+from pathlib import Path
 
 import numpy as np
 
 from memlora_mlx.locomo import load_conversations
-from memlora_mlx.memory.attribution import MARGIN, named, without_names
+from memlora_mlx.memory.attribution import MARGIN, attribute, named, without_names
 from memlora_mlx.memory.embedder import load_embedder
 
+MARGINS = (0.0, 0.02, 0.05, 0.07, 0.08, 0.10, 0.15)
 
-def gaps(conv, emb) -> list[tuple[int, float | None]]:
+
+def observation_fits(conv, emb) -> list[tuple[int, dict | None, str | None]]:
+    """(category, user -> best name-free cosine of their observations, the named user) per question."""
     users = list(conv.speakers)
     obs = {u: [text for s in conv.sessions for text, _ in s.observations.get(u, [])] for u in users}
     vecs = {u: emb.embed([without_names(t, users) for t in obs[u]]) for u in users}
@@ -22,29 +34,65 @@ def gaps(conv, emb) -> list[tuple[int, float | None]]:
     for q in conv.qa:
         who = named(q.question, users)
         if len(who) != 1 or not all(len(obs[u]) for u in users):
-            out.append((q.category, None))
+            out.append((q.category, None, None))
             continue
         qv = emb.embed([without_names(q.question, users)])[0]
-        fit = {u: float(np.max(vecs[u] @ qv)) for u in users}
-        out.append((q.category, max(fit[u] for u in users if u != who[0]) - fit[who[0]]))
+        out.append((q.category, {u: float(np.max(vecs[u] @ qv)) for u in users}, who[0]))
     return out
+
+
+def store_fits(conv, run: Path, emb) -> list[tuple[dict, dict | None, str | None]]:
+    """(result row, fits, the named user) per answered question of `run`, fits as `attribute` computes them."""
+    from memlora_mlx.eval import report
+    from memlora_mlx.memory import Memory
+
+    users = list(conv.speakers)
+    rows = [r for r in report.read_results(run / "results.jsonl") if r["sample_id"] == conv.sample_id]
+    with Memory(engine=None, store=run / "stores" / conv.sample_id, embedder=emb) as mem:
+        out = []
+        for r in rows:
+            att = attribute(mem, r["question"], users)
+            out.append((r, att.fit if att else None, att.asked_about if att else None))
+    return out
+
+
+def refused(fit: dict | None, who: str | None, margin: float) -> bool:
+    return fit is not None and max(v for u, v in fit.items() if u != who) > fit[who] + margin
+
+
+def margin_name(m: float) -> str:
+    return f"{m:.2f}{' (MARGIN)' if abs(m - MARGIN) < 1e-9 else ''}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
+    ap.add_argument("--run", type=Path, help="a finished `eval locomo --speaker-margin off` run of these files")
     args = ap.parse_args()
     emb = load_embedder()
-    rows = [g for conv in load_conversations(args.files) for g in gaps(conv, emb)]
-    adv = [g for c, g in rows if c == 5]
-    ans = [g for c, g in rows if c != 5]
-    print(f"{len(adv)} adversarial, {len(ans)} answerable questions ({sum(g is not None for g in adv + ans)} name "
-          "one speaker)")
-    print("| margin | adversarial refused | answerable refused |\n|---:|---:|---:|")
-    for m in (0.0, 0.03, 0.05, 0.08, 0.10, 0.15):
-        share = lambda gs: np.mean([g is not None and g > m for g in gs])
-        mark = " (MARGIN)" if abs(m - MARGIN) < 1e-9 else ""
-        print(f"| {m:.2f}{mark} | {share(adv):.0%} | {share(ans):.0%} |")
+    convs = load_conversations(args.files)
+    if args.run is None:
+        rows = [x for conv in convs for x in observation_fits(conv, emb)]
+        adv = [(f, w) for c, f, w in rows if c == 5]
+        ans = [(f, w) for c, f, w in rows if c != 5]
+        print(f"{len(adv)} adversarial, {len(ans)} answerable questions")
+        print("| margin | adversarial refused | answerable refused |\n|---:|---:|---:|")
+        for m in MARGINS:
+            share = lambda xs: np.mean([refused(fit, who, m) for fit, who in xs])
+            print(f"| {margin_name(m)} | {share(adv):.0%} | {share(ans):.0%} |")
+        return
+    from memlora_mlx.eval.metrics import score_answer
+
+    rows = [x for conv in convs for x in store_fits(conv, args.run, emb)]
+    refusal = score_answer("I don't know", "", 5)["f1"]
+    print(f"{args.run}: {len(rows)} questions")
+    print("| margin | F1 cat. 1-4 | category-5 refused | answerable refused |\n|---:|---:|---:|---:|")
+    for m in MARGINS:
+        no = [refused(fit, who, m) for _, fit, who in rows]
+        f14 = [0.0 if n else r["f1"] for (r, *_), n in zip(rows, no) if r["category"] != 5]
+        c5 = [refusal if n else r["f1"] for (r, *_), n in zip(rows, no) if r["category"] == 5]
+        n14 = sum(n for (r, *_), n in zip(rows, no) if r["category"] != 5)
+        print(f"| {margin_name(m)} | {100 * np.mean(f14):.1f} | {100 * np.mean(c5):.1f} % | {n14} |")
 
 
 if __name__ == "__main__":
