@@ -11,7 +11,7 @@ in the eighteenth session before `chat/categories.py`, which widens a category w
 (jobs) holds the twenty-second session's drive miss and pairs written after its fix, the sixth (homes) the
 twenty-third's. Prints every pair, then how many of each kind are kept.
 """
-from memlora_mlx.chat.categories import widen
+from memlora_mlx.chat.categories import reword, widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
 from memlora_mlx.ops.words import content_words
 from memlora_mlx.memory.embedder import load_embedder
@@ -144,20 +144,35 @@ HOMES = {
     ],
 }
 
+# Twenty-fourth session's drive (scripts/chat_drive_ninth.txt): "What do I do for a living?" (0.28 to the job) recalled
+# where she lives ("living" widened to "lives") before it was asked as "What is my job?" (chat/categories.py reword).
+LIVING = {
+    "answers": [
+        ("priyanka", "What do I do for a living?", "priyanka is a structural engineer."),
+        ("sol", "What does my sister do for work?", "sol's sister Ines is a paramedic."),
+    ],
+    "does not answer": [
+        ("priyanka", "What do I do for a living?", "priyanka lives in Cardiff."),
+        ("priyanka", "What do I do for a living?", "priyanka's daughter Zara is six."),
+    ],
+}
+
 
 def main() -> None:
     emb = load_embedder()
     for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED),
-                        ("categories", CATEGORIES), ("jobs", JOBS), ("homes", HOMES)):
+                        ("categories", CATEGORIES), ("jobs", JOBS), ("homes", HOMES),
+                        ("for a living", LIVING)):
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():
             kept = 0
             for user, question, memory in pairs:
                 shown = to_you(memory, user)
-                q, m = emb.embed([question, shown])
+                asked = reword(question)  # as the chat's recall asks it
+                q, m = emb.embed([asked, shown])
                 cos = float(q @ m)
-                shared = sorted(widen(content_words(question)) & content_words(shown))
+                shared = sorted(widen(content_words(asked)) & content_words(shown))
                 keep = cos >= MIN_RELEVANCE or bool(shared)
                 kept += keep
                 mark = "kept" if keep else "    "

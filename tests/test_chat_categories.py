@@ -3,7 +3,7 @@ embedder and store; scripted engine (recall makes no model call)."""
 
 import pytest
 
-from memlora_mlx.chat.categories import widen
+from memlora_mlx.chat.categories import reword, widen
 from memlora_mlx.chat.conversation import Conversation
 from memlora_mlx.memory import Memory
 from memlora_mlx.ops.words import content_words
@@ -16,6 +16,14 @@ def test_category_words_widen_to_their_members_and_nothing_else_does():
     assert {"german", "french"} <= widen(content_words("Which languages do I speak?"))
     assert widen(content_words("What's my dog called?")) == content_words("What's my dog called?")
     assert "work" in widen(content_words("What's my job?")) and "work" not in widen(content_words("Where do I live?"))
+
+
+def test_a_question_about_work_is_asked_in_the_words_for_a_job():
+    assert reword("What do I do for a living?") == "What is my job?"
+    assert reword("What does my brother Anand do for work?") == "What is my brother Anand's job?"
+    assert reword("what does she do for a living") == "What is her job"
+    for same in ("What do you do?", "Where do I live?", "What do I do for fun?"):
+        assert reword(same) == same
 
 
 def test_what_pets_recalls_the_tortoise_and_the_goldfish(tmp_path, embedder):
@@ -41,6 +49,9 @@ def test_a_household_we_is_searched_as_the_user():
     # the twenty-third's: a home said by a move, 0.32
     ("oksana", ["oksana moved from Leeds to York.", "oksana drives an old green Skoda.",
                 "oksana's partner Ilse and oksana keep bees on oksana's allotment."], "Where do I live?"),
+    # the twenty-fourth's: "for a living" is a job, not a home ("living" recalled "lives in Cardiff")
+    ("priyanka", ["priyanka is a structural engineer.", "priyanka lives in Cardiff.",
+                  "priyanka used to live in Bristol.", "priyanka's daughter Zara is six."], "What do I do for a living?"),
 ])
 def test_a_question_recalls_the_memory_that_says_it_in_other_words(tmp_path, embedder, user, facts, question):
     with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:

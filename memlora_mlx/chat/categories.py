@@ -5,12 +5,21 @@ once the name is left out (0.30 with the sentence embedder; recall keeps 0.34 an
 recalled neither the tortoise nor the goldfish. A question's category word ("pets", "family", "languages") also
 matches a memory that names one of its members ("tortoise", "sister", "German"). Closed classes only: a member list
 that cannot be complete ("job" -> every job) would promise what it cannot keep; "job" widens instead to the words
-that say one ("works as"), and "live" to those that say where ("moved to").
+that say one ("works as"), and "live" to those that say where ("moved to"). "What do I do for a living?" is asked as
+"What is my job?" first (`reword`).
 """
 
 from __future__ import annotations
 
+import re
+
 from ..ops.words import content_words
+
+# Twenty-fourth session's drive (scripts/chat_drive_ninth.txt): "What do I do for a living?" recalled "priyanka lives
+# in Cardiff." ("living" widened to "lives"; cosine 0.71) and not "priyanka is a structural engineer." (0.67, then
+# relevance 0.28 < 0.34, where "What is my job?" has 0.39).
+_FOR_A_LIVING = re.compile(r"\bwhat (?:do|does) (.+?) do for (?:a )?(?:living|work)\b", re.I)
+_POSSESSIVE = {"i": "my", "you": "your", "he": "his", "she": "her", "we": "our", "they": "their"}
 
 _CATEGORIES = {
     "pet pets animal animals": "dog dogs puppy cat cats kitten tortoise turtle goldfish fish parrot bird budgie "
@@ -38,6 +47,16 @@ EXPANSIONS: dict[str, set[str]] = {}
 for _keys, _members in _CATEGORIES.items():
     for _key in content_words(_keys):
         EXPANSIONS.setdefault(_key, set()).update(content_words(_members))
+
+
+def reword(message: str) -> str:
+    """A question about someone's work in the words memories and relevance know ("What do I do for a living?" ->
+    "What is my job?"); anything else unchanged."""
+    def job(m: re.Match) -> str:
+        who = m.group(1)
+        owner = _POSSESSIVE.get(who.lower()) or who + "'s"
+        return f"What is {owner} job"
+    return _FOR_A_LIVING.sub(job, message)
 
 
 def widen(words: set[str]) -> set[str]:

@@ -193,7 +193,7 @@ class Conversation:
         shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
         with the message. `understood`: the message as already understood (saves `who`'s searches)."""
-        message = understood or self.understood(message)
+        message = categories.reword(understood or self.understood(message))
         query = person.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
