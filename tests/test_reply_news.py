@@ -18,3 +18,15 @@ def test_news_answered_with_a_claim_about_what_it_named_is_said_back():
                           ("Bees are amazing.", "Bees are amazing."),  # not the user's news
                           ("Rock climbing is fun.", "I go rock climbing every Saturday.")):  # a remark, not a claim
         assert not C.holds_forth(kept, message, "oksana"), kept
+
+
+def test_news_answered_with_not_understanding_it_is_said_back():
+    # the twenty-fourth session's drive, verbatim
+    message = "I've stopped cycling to work; I take the train now."
+    draft = ('I\'m not sure what you mean by "taking the train now." It\'s possible you\'re not aware of the train or '
+             "if you're not sure what you're doing.")
+    text, _ = C.final_reply(draft, message, [], "priyanka")
+    assert text == "Got it: you have stopped cycling to work; you take the train now."
+    assert C.misreads("Sorry, I don't understand.", "I moved to Cardiff.")
+    assert not C.misreads("I'm not sure what you mean.", "What is a footbridge?")  # a question may be unclear
+    assert not C.misreads("Trains are a relaxing way to commute.", message)

@@ -8,8 +8,10 @@ text when the reply ends.
   (a statement: the message said back);
 - the opening line copied, a greeting to someone the message names, a statement answered with another memory, or
   news answered with a claim about what it named (`copies_opening`, `greets_someone_else`, `off_topic`,
-  `holds_forth`) -> the message said back (a question: the memory);
-- perspective: a memory said back as the user's own words ("I drive a blue Honda Civic.") -> to the user;
+  `holds_forth`), or a statement answered with not understanding it (`misreads`) -> the message said back (a
+  question: the memory);
+- perspective (`reply_person.py`): a memory or the message said back as the user's own words ("I drive a blue Honda
+  Civic.", "You're a structural engineer and I design footbridges.") -> to the user;
 - "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
 - "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it.";
 - the assistant claiming travels of its own ("Yes, I have been to Porto.") when asked about itself (`own_travels`).
@@ -20,9 +22,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .person import third_person
 from .parsing import format_date, normalize_text
+from .person import third_person
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
+from .reply_person import SAYS_NO, STARTS_AS_USER, as_said_to_user, restated_to_user
 from .words import FUNCTION_WORDS, content_words
 
 
@@ -101,10 +104,10 @@ def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
     asked, out = content_words(message) | content_words(user), []
     names = {t for t in _TOKEN.findall(message)[1:] if t[0].isupper() and _key(t) not in _NOT_NAMES}  # "my son Theo"
     for sentence in SENTENCE.findall(reply):
-        about = _CLAIM.match(sentence) or _STARTS_AS_USER.match(sentence) \
+        about = _CLAIM.match(sentence) or STARTS_AS_USER.match(sentence) \
             or next(iter(_TOKEN.findall(sentence)), "") in names
         if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence) or _ADVICE.search(sentence) \
-                or _NEGATED.search(sentence) or _SAYS_NO.search(sentence):
+                or _NEGATED.search(sentence) or SAYS_NO.search(sentence):
             continue
         new = content_words(sentence) - asked
         out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
@@ -126,8 +129,8 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
     out: list[str] = []
     for sentence in SENTENCE.findall(reply):
         first = next(iter(_TOKEN.findall(sentence)), "")
-        about = _CLAIM.match(sentence) or first in names or (_STARTS_AS_USER.match(sentence)
-                                                                and not _SAYS_NO.search(sentence))
+        about = _CLAIM.match(sentence) or first in names or (STARTS_AS_USER.match(sentence)
+                                                                and not SAYS_NO.search(sentence))
         if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence):
             continue
         new = content_words(sentence) - asked
@@ -154,7 +157,7 @@ def cut_additions(reply: str, message: str, memories: list, user: str) -> tuple[
     out, cut = [], []
     for sentence in SENTENCE.findall(reply):
         m = _CLAUSE.search(sentence)
-        if m and (_CLAIM.match(sentence) or _STARTS_AS_USER.match(sentence)) and not _MODAL.search(sentence):
+        if m and (_CLAIM.match(sentence) or STARTS_AS_USER.match(sentence)) and not _MODAL.search(sentence):
             main, tail = sentence[:m.start()], sentence[m.start():]
             new = content_words(tail) - shown - asked
             if new and content_words(main) & shown:
@@ -257,6 +260,17 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
     return bool(subject & told - content_words(user)) and len(content_words(first.group()) - told) >= CLAIM_WORDS
 
 
+# Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
+# by "taking the train now." It's possible you're not aware of the train ...".
+_MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean)\b",
+                      re.I)
+
+
+def misreads(reply: str, message: str) -> bool:
+    """A statement answered with not understanding it (a question may be unclear; news is not)."""
+    return not message.rstrip().endswith("?") and bool(_MISREAD.search(reply))
+
+
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist." """
     text = to_you(third_person(message, user), user).strip()
@@ -278,43 +292,6 @@ def drop_echo(reply: str, message: str) -> str:
     first = SENTENCE.match(reply.strip())
     asked, rest = (content_words(first.group()), reply.strip()[first.end():].strip()) if first else (set(), "")
     return rest if rest and asked and first.group().rstrip().endswith("?") and asked <= content_words(message) else reply
-
-
-# -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
-# With the opening line, the bare 0.5B answered 7 of 21 replayed questions as if it were the user ("I drive a blue
-# Honda Civic.", "My sister Maria works as a pilot in Lisbon."). A sentence that starts with I/My and restates a memory
-# shown (said to the user, two content words or more in common) is turned to "you": "You drive a blue Honda Civic.".
-_FIRST_PERSON = [(r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI was\b", "you were"), (r"\bI've\b", "you've"),
-                 (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI\b", "you"), (r"\bmy\b", "your"),
-                 (r"\bmine\b", "yours"), (r"\bmyself\b", "yourself"), (r"\bme\b", "you")]
-_STARTS_AS_USER = re.compile(r"^\W*(?:I|I'm|I've|My)\b")
-# the assistant speaking for itself about the memory ("I'm sorry, but I don't have any information about your food",
-# "I remember Maria working as a pilot in Lisbon.")
-_SAYS_NO = re.compile(r"\b(?:sorry|don't|do not|can't|cannot|not sure|no information|remember|glad|hope|think)\b", re.I)
-
-
-def _to_second_person(sentence: str) -> str:
-    out = sentence
-    for pat, rep in _FIRST_PERSON:
-        out = re.sub(pat, rep, out, flags=re.I if pat != r"\bI\b" else 0)
-    lead = len(out) - len(out.lstrip())
-    return out[:lead] + out[lead:lead + 1].upper() + out[lead + 1:]
-
-
-def as_said_to_user(reply: str, memories: list, user: str) -> str:
-    """`reply` with each sentence that speaks as the user about a memory shown ("I work as a baker at Crumb & Co.")
-    said to them instead ("You work as a baker at Crumb & Co."). Sentences in which the assistant speaks for itself
-    ("I'm sorry, but I don't have any information about your favourite food.") are left as they are."""
-    shown = [content_words(to_you(memory_text(m), user)) for m in memories]
-    out = []
-    for sentence in SENTENCE.findall(reply):
-        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not _SAYS_NO.search(sentence):
-            if _STARTS_AS_USER.match(sentence):
-                sentence = _to_second_person(sentence)
-            else:  # "Pixel and Mochi are my cats."
-                sentence = re.sub(r"\bmy\b", "your", sentence)
-        out.append(sentence)
-    return "".join(out)
 
 
 # Agreement or thanks nobody asked for, opening a reply to a statement: "You're right, rock climbing is a great way
@@ -383,6 +360,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     as a question)."""
     said = understood or message
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
+    text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
@@ -395,6 +373,6 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
         return NOTHING_MORE, []
     if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
             or copies_opening(text, memories, user) or off_topic(text, said, memories, user) \
-            or holds_forth(text, said, user):
+            or holds_forth(text, said, user) or misreads(text, said):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, added

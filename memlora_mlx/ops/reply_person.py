@@ -1,0 +1,74 @@
+"""Perspective checks on a reply draft (`reply_checks.final_reply`): what the user said, or a memory of theirs, said back
+as if the assistant were the user is said to the user instead."""
+
+from __future__ import annotations
+
+import re
+
+from .reply import SENTENCE, memory_text, to_you
+from .words import content_words
+
+# -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
+# With the opening line, the bare 0.5B answered 7 of 21 replayed questions as if it were the user ("I drive a blue
+# Honda Civic.", "My sister Maria works as a pilot in Lisbon."). A sentence that starts with I/My and restates a memory
+# shown (said to the user, two content words or more in common) is turned to "you": "You drive a blue Honda Civic.".
+_FIRST_PERSON = [(r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI was\b", "you were"), (r"\bI've\b", "you've"),
+                 (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI\b", "you"), (r"\bmy\b", "your"),
+                 (r"\bmine\b", "yours"), (r"\bmyself\b", "yourself"), (r"\bme\b", "you")]
+STARTS_AS_USER = re.compile(r"^\W*(?:I|I'm|I've|My)\b")
+# the assistant speaking for itself about the memory ("I'm sorry, but I don't have any information about your food",
+# "I remember Maria working as a pilot in Lisbon.")
+SAYS_NO = re.compile(r"\b(?:sorry|don't|do not|can't|cannot|not sure|no information|remember|glad|hope|think)\b", re.I)
+
+
+def _to_second_person(sentence: str) -> str:
+    out = sentence
+    for pat, rep in _FIRST_PERSON:
+        out = re.sub(pat, rep, out, flags=re.I if pat != r"\bI\b" else 0)
+    lead = len(out) - len(out.lstrip())
+    return out[:lead] + out[lead:lead + 1].upper() + out[lead + 1:]
+
+
+def as_said_to_user(reply: str, memories: list, user: str) -> str:
+    """`reply` with each sentence that speaks as the user about a memory shown ("I work as a baker at Crumb & Co.")
+    said to them instead ("You work as a baker at Crumb & Co."). Sentences in which the assistant speaks for itself
+    ("I'm sorry, but I don't have any information about your favourite food.") are left as they are."""
+    shown = [content_words(to_you(memory_text(m), user)) for m in memories]
+    out = []
+    for sentence in SENTENCE.findall(reply):
+        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not SAYS_NO.search(sentence):
+            if STARTS_AS_USER.match(sentence):
+                sentence = _to_second_person(sentence)
+            else:  # "Pixel and Mochi are my cats."
+                sentence = re.sub(r"\bmy\b", "your", sentence)
+        out.append(sentence)
+    return "".join(out)
+
+
+# The twenty-fourth session's drive (scripts/chat_drive_ninth.txt): "I'm a structural engineer and I design
+# footbridges." got "You're a structural engineer and I design footbridges.": half said back, half as the user. In a
+# sentence that restates the message (two content words or more of it), "I <word>" / "my <word>" that the message
+# itself says is the user's and becomes "you <word>" / "your <word>"; the assistant's own "I hope", "I think" stay.
+_OWN = re.compile(r"\b(I'm|I've|I|[Mm]y)\s+([A-Za-z']+)")
+_TO_YOU = {"i": "you", "i'm": "you're", "i've": "you've", "my": "your"}
+
+
+def restated_to_user(text: str, message: str) -> str:
+    """`text` with the user's own "I design" / "my daughter" of `message` said to them where a sentence restates it."""
+    said = content_words(message)
+    owned = {(w.lower(), nxt.lower()) for w, nxt in _OWN.findall(message)}
+
+    def swap(m: re.Match) -> str:
+        w, nxt = m.group(1), m.group(2)
+        if (w.lower(), nxt.lower()) not in owned or SAYS_NO.search(nxt):
+            return m.group(0)
+        you = _TO_YOU[w.lower()]
+        return f"{you.capitalize() if m.start() == 0 else you} {nxt}"
+
+    out = []
+    for sentence in SENTENCE.findall(text):
+        if len(content_words(sentence) & said) >= 2:
+            lead = len(sentence) - len(sentence.lstrip())
+            sentence = sentence[:lead] + _OWN.sub(swap, sentence[lead:])
+        out.append(sentence)
+    return "".join(out)
