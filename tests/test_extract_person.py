@@ -46,3 +46,25 @@ def test_extracted_facts_come_back_in_the_third_person():
 
 def test_about_leaves_text_without_first_person_alone():
     assert about("Ilse keeps bees.", "oksana") == "Ilse keeps bees."
+
+
+def test_a_fact_said_of_someone_by_she_or_he_is_theirs():
+    # the twenty-fourth session's chat drive: "she just started ballet" was stored as the user's
+    out = '{"facts": ["priyanka\'s daughter Zara is six.", "priyanka just started ballet."]}'
+    turns = [Turn("priyanka", "My daughter Zara is six and she just started ballet.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "priyanka's daughter Zara is six.", "priyanka's daughter Zara just started ballet."]
+
+
+@pytest.mark.parametrize("facts, said", [
+    # the speaker's own clauses ("I design"), and a clause of theirs after one about someone else
+    (["tom's sister Ana is a nurse.", "tom designs footbridges."], "My sister Ana is a nurse and I design footbridges."),
+    (["tom's sister Ana is a nurse.", "tom just started running."], "My sister Ana is a nurse. I just started running."),
+    # two people the "she" could mean: nobody is guessed
+    (["tom's sister Ana is a nurse.", "tom's aunt Rosa is a pilot.", "tom works nights."],
+     "My sister Ana is a nurse, my aunt Rosa is a pilot, and she works nights."),
+    # nobody named: whose "she" is unknown
+    (["tom works nights."], "She works nights."),
+])
+def test_facts_of_the_speakers_own_clauses_or_unclear_pronouns_stay(facts, said):
+    assert extract.pronoun_subjects(facts, f"tom: {said}", ["tom"]) == facts

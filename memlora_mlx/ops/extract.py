@@ -225,9 +225,39 @@ def in_third_person(fact: str, speakers: list[str]) -> str:
     return fact
 
 
+_CLAUSE = re.compile(r"[,;.!?]+|\s+(?:and|but|so|because)\s+", re.I)
+_HE_SHE = re.compile(r"^\s*(?:he|she)\b(?!')", re.I)
+
+
+def pronoun_subjects(facts: list[str], given: str, speakers: list[str]) -> list[str]:
+    """Facts the 0.5B gave to the speaker that their turn said of someone else by "she"/"he", given to that person:
+    "My daughter Zara is six and she just started ballet." -> "priyanka's daughter Zara is six." and "priyanka just
+    started ballet." (twenty-fourth session's drive) -> "priyanka's daughter Zara just started ballet.". Only when
+    the fact's words come from a clause whose subject is "she"/"he" (two content words or more in common) and the
+    other facts of the output name exactly one person of the speaker's ("priyanka's daughter Zara")."""
+    out = list(facts)
+    for name in {s for s in speakers if s}:
+        own = re.compile(rf"{re.escape(name)}\b(?!')", re.I)
+        people = {m.group(0) for f in facts
+                  if (m := re.match(rf"(?i:{re.escape(name)})'s (?:[a-z]+ ){{1,2}}[A-Z][a-z]+\b", f))}
+        said = " ".join(ln.split(":", 1)[1] for ln in given.split(f"\n{NEW_HEAD}\n")[-1].splitlines()
+                        if ln.lower().startswith(name.lower() + ":"))
+        if len(people) != 1 or not said:
+            continue
+        clauses = [c for c in _CLAUSE.split(said) if c.strip()]
+        for i, f in enumerate(out):
+            m = own.match(f)
+            words = content_words(f[m.end():]) if m else set()
+            best = max(clauses, key=lambda c: len(words & content_words(c)), default="")
+            if m and len(words & content_words(best)) >= 2 and _HE_SHE.match(best):
+                out[i] = next(iter(people)) + f[m.end():]
+    return out
+
+
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`), each in the third person (`in_third_person`); rejects are logged."""
+    said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), each in the third
+    person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -238,4 +268,4 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
     said = [f for f in kept if not unsaid(f, given)]
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
-    return [in_third_person(f, speakers) for f in said]
+    return [in_third_person(f, speakers) for f in pronoun_subjects(said, given, speakers)]
