@@ -13,7 +13,6 @@ would have scored with it (a refused question costs its answer's F1, or scores 1
     uv run python scripts/speaker_margin.py ../shared/data/locomo/conv-30.json --run runs/c30-off   # ~1 min
 """
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
