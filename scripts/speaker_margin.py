@@ -1,10 +1,10 @@
-"""Pick `memory/attribution.py: MARGIN`: a question that names one speaker is refused when another speaker's best
-name-free fit beats the named speaker's by more than the margin.
+"""Pick `memory/attribution.py: MARGIN`: a question that names one speaker is refused when a memory of another speaker
+holds a larger share of its content words (names aside) than any of the named speaker's, by more than the margin.
 
 Observations: each speaker's annotated observations of LoCoMo training conversations stand in for their memories;
 prints, per margin, the share of adversarial (category 5) and answerable (1-4) questions that would be refused.
 
-    uv run python scripts/speaker_margin.py ../shared/data/locomo/conv-{26,30,41}.json   # ~1 min, embedder only
+    uv run python scripts/speaker_margin.py ../shared/data/locomo/conv-{26,30,41}.json   # seconds
 
 A real store: `--run DIR` of a finished `memlora eval locomo … --speaker-margin off` run (every question answered).
 Each margin's refusals are applied to that run's answers: F1 (categories 1-4) and category-5 refusals as the run
@@ -18,25 +18,28 @@ from pathlib import Path
 import numpy as np
 
 from memlora_mlx.locomo import load_conversations
-from memlora_mlx.memory.attribution import MARGIN, attribute, named, without_names
+from memlora_mlx.memory.attribution import MARGIN, PLACEHOLDER, attribute, named, without_names
 from memlora_mlx.memory.embedder import load_embedder
+from memlora_mlx.ops.words import content_words
 
-MARGINS = (0.0, 0.02, 0.05, 0.07, 0.08, 0.10, 0.15)
+MARGINS = (0.0, 0.1, 0.2, 0.34, 0.5)  # shares of a question's words: steps of 1/3, 1/4, 1/5 …
 
 
-def observation_fits(conv, emb) -> list[tuple[int, dict | None, str | None]]:
-    """(category, user -> best name-free cosine of their observations, the named user) per question."""
+def observation_fits(conv) -> list[tuple[int, dict | None, str | None]]:
+    """(category, user -> the largest share of the question's words one of their observations holds, the named
+    user) per question."""
     users = list(conv.speakers)
-    obs = {u: [text for s in conv.sessions for text, _ in s.observations.get(u, [])] for u in users}
-    vecs = {u: emb.embed([without_names(t, users) for t in obs[u]]) for u in users}
+    obs = {u: [content_words(without_names(t, users)) for s in conv.sessions for t, _ in s.observations.get(u, [])]
+           for u in users}
     out = []
     for q in conv.qa:
         who = named(q.question, users)
-        if len(who) != 1 or not all(len(obs[u]) for u in users):
+        asked = content_words(without_names(q.question, users)) - {PLACEHOLDER}
+        if len(who) != 1 or not asked:
             out.append((q.category, None, None))
             continue
-        qv = emb.embed([without_names(q.question, users)])[0]
-        out.append((q.category, {u: float(np.max(vecs[u] @ qv)) for u in users}, who[0]))
+        out.append((q.category, {u: max((len(asked & o) / len(asked) for o in obs[u]), default=0.0) for u in users},
+                    who[0]))
     return out
 
 
@@ -68,10 +71,9 @@ def main() -> None:
     ap.add_argument("files", nargs="+")
     ap.add_argument("--run", type=Path, help="a finished `eval locomo --speaker-margin off` run of these files")
     args = ap.parse_args()
-    emb = load_embedder()
     convs = load_conversations(args.files)
     if args.run is None:
-        rows = [x for conv in convs for x in observation_fits(conv, emb)]
+        rows = [x for conv in convs for x in observation_fits(conv)]
         adv = [(f, w) for c, f, w in rows if c == 5]
         ans = [(f, w) for c, f, w in rows if c != 5]
         print(f"{len(adv)} adversarial, {len(ans)} answerable questions")
@@ -82,7 +84,7 @@ def main() -> None:
         return
     from memlora_mlx.eval.metrics import score_answer
 
-    rows = [x for conv in convs for x in store_fits(conv, args.run, emb)]
+    rows = [x for conv in convs for x in store_fits(conv, args.run, load_embedder())]
     refusal = score_answer("I don't know", "", 5)["f1"]
     print(f"{args.run}: {len(rows)} questions")
     print("| margin | F1 cat. 1-4 | category-5 refused | answerable refused |\n|---:|---:|---:|---:|")

@@ -52,6 +52,21 @@ def test_a_question_about_one_person_that_fits_the_other_is_flagged(tmp_path, em
         assert "turtles" in got["answer"] and "attribution" not in got
 
 
+def test_a_topic_both_talk_about_stays_with_the_person_asked_about(tmp_path, embedder):
+    """Both talk about films: by cosine, Joanna's "favorite fantasy or sci-fi movie" fit a question about Nate's
+    films better than Nate's own memory (0.57 against 0.48, the twenty-third session's rule refused it); by the
+    question's words they hold, neither holds more."""
+    with Memory(engine=ScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        for user, facts in (("Nate", [*NATE, "Nate loves action and sci-fi movies, the effects are so cool!"]),
+                            ("Joanna", [*JOANNA, "Joanna has a favorite fantasy or sci-fi movie."])):
+            for f in facts:
+                m.add(f, user_id=user, infer=False)
+        users = ["Nate", "Joanna"]
+        att = attribute(m, "What type of movies does Nate enjoy watching the most?", users)
+        assert not att.elsewhere and att.fit["Nate"] == att.fit["Joanna"] > 0
+        assert attribute(m, "What are the names of Joanna's turtles?", users).elsewhere
+
+
 def test_speaker_margin_option():
     from memlora_mlx.eval.cli import _margin
 

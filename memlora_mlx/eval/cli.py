@@ -40,8 +40,9 @@ def _add_locomo(ev):
     p.add_argument("--extract-max-tokens", type=int, default=None,
                    help="memory mode: cap on each extract call's output tokens (default: Memory's)")
     p.add_argument("--speaker-margin", default=None, metavar="X|off",
-                   help="memory mode: refuse a question about one speaker whose answer fits the other speaker's "
-                        "memories better by more than X (default: MARGIN of memory/attribution.py; off: no check)")
+                   help="memory mode: refuse a question about one speaker when a memory of the other speaker "
+                        "holds a larger share of its words, by more than X (default: MARGIN of "
+                        "memory/attribution.py; off: no check)")
     p.add_argument("--retrieval", default="focus", choices=["focus", "cosine"],
                    help="memory mode: focus (default; reranked by what memories say, names aside, and a question "
                         "naming one speaker gets 2 x top-k of theirs) or cosine (top-k per speaker, Mem0's protocol)")

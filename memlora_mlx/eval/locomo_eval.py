@@ -54,8 +54,8 @@ class EvalConfig:
     max_tokens: int = 24  # answer length cap
     context_tokens: int | None = None  # full-context: prompt budget (default: the model's context)
     extract_max_tokens: int | None = None  # cap on the extract op's output (default: Memory's)
-    speaker_margin: float | None = MARGIN  # memory mode: refuse a question about one speaker that fits the other's
-    # memories better by more than this (memory/attribution.py); None: no check
+    speaker_margin: float | None = MARGIN  # memory mode: refuse a question about one speaker whose words the other's
+    # memories hold more of, by more than this share (memory/attribution.py); None: no check
     retrieval: str = "focus"  # memory mode: "focus" (memory/rerank.py; a question naming one speaker gets
     # 2 * top_k of that speaker's memories) or "cosine" (top_k per speaker by cosine, Mem0's protocol)
     judge: str | None = None

@@ -13,6 +13,15 @@ answerable ones would be refused (0.05: 60 % / 8 %; 0.10: 55 % / 3 %). `scripts/
 Twenty-second session: on conv-30's store as the default pipeline ingests it (the memories the check really sees),
 the margin with the largest share of adversarial minus answerable questions refused is 0.07 (10 of 24 / 13 of 81;
 0.08: 9 / 11); the criterion was fixed before that store was built.
+
+Twenty-fourth session: the fit is now the share of the question's content words (`ops/words.py`, names aside) that a
+person's best memory holds, among their `limit` best search hits; the question is refused when another person's
+share is larger (by more than `MARGIN`, 0). People who talk to each other share topics, and the cosine refused
+"What type of movies does Nate enjoy watching the most?" because Joanna's "Joanna has a favorite fantasy or sci-fi
+movie." fit it better than Nate's "Nate loves action and sci-fi movies, …". Measured by answering every question once
+with the check off and applying each rule's refusals to those answers (`scripts/speaker_margin.py --run`): conv-30's
+store (training) F1 25.1 -> 25.9 and category 5 45.8 % -> 58.3 %; conv-42's (held out) 18.8 -> 19.5 and 50.8 % ->
+55.7 %; the training conversations' observations 58 % / 6 % -> 57 % / 3 % (adversarial / answerable refused).
 """
 
 from __future__ import annotations
@@ -20,10 +29,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
+from ..ops.words import content_words
 
-MARGIN = 0.07
+MARGIN = 0.0  # share of the question's words
 PLACEHOLDER = "someone"
+CANDIDATES = 50  # search hits per person whose words are counted
 
 
 def named(question: str, users: list[str]) -> list[str]:
@@ -42,32 +52,29 @@ def without_names(text: str, names: list[str]) -> str:
 class Attribution:
     asked_about: str  # the one user the question names
     fits_best: str  # the user whose memories fit it best, name-free
-    fit: dict[str, float]  # user -> best name-free cosine of their memories
+    fit: dict[str, float]  # user -> the largest share of the question's words one of their memories holds
 
     @property
     def elsewhere(self) -> bool:
         return self.fits_best != self.asked_about
 
 
-def attribute(memory, question: str, users: list[str], *, limit: int = 10,
+def attribute(memory, question: str, users: list[str], *, limit: int = CANDIDATES,
               margin: float = MARGIN) -> Attribution | None:
-    """None unless `question` names exactly one of `users` (two or more). Else each user's top-`limit` memories for
-    the name-free question, scored name-free; `fits_best` is another user only when their fit beats the named one's
-    by more than `margin`."""
+    """None unless `question` names exactly one of `users` (two or more). Else, for each user, the largest share of
+    the question's content words (names aside) held by one of their `limit` best search hits, names aside;
+    `fits_best` is another user only when their share beats the named one's by more than `margin`."""
     if len(users) < 2:
         return None
     who = named(question, users)
     if len(who) != 1:
         return None
-    q = without_names(question, users)
+    asked = content_words(without_names(question, users)) - {PLACEHOLDER}
     fit = {}
     for u in users:
-        hits = memory.search(q, user_id=u, limit=limit)["results"]
-        if not hits:
-            fit[u] = 0.0
-            continue
-        vecs = memory.embedder.embed([q, *(without_names(h["memory"], users) for h in hits)])
-        fit[u] = float(np.max(vecs[1:] @ vecs[0]))
-    asked = who[0]
+        hits = memory.search(question, user_id=u, limit=limit)["results"] if asked else []
+        fit[u] = max((len(asked & content_words(without_names(h["memory"], users))) / len(asked) for h in hits),
+                     default=0.0)
+    asked_about = who[0]
     best = max(fit, key=fit.get)
-    return Attribution(asked, best if fit[best] > fit[asked] + margin else asked, fit)
+    return Attribution(asked_about, best if fit[best] > fit[asked_about] + margin else asked_about, fit)
