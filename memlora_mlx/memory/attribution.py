@@ -8,8 +8,8 @@ what the question and the memory are about. The question is refused when another
 than `MARGIN` over the named person's best.
 
 Until the twenty-fourth session the fit was the name-free cosine, and its margin was first chosen on LoCoMo's training
-conversations (conv-26, conv-30, conv-41), with their annotated per-speaker observations standing in for memories: at 0.08, 56 % of the 112 adversarial questions and 4 % of the 385
-answerable ones would be refused (0.05: 60 % / 8 %; 0.10: 55 % / 3 %). `scripts/speaker_margin.py` prints the sweep.
+conversations (conv-26, conv-30, conv-41), with their annotated per-speaker observations standing in for memories:
+at 0.08, 56 % of the 112 adversarial questions and 4 % of the 385 answerable ones would be refused (0.05: 60 % / 8 %; 0.10: 55 % / 3 %). `scripts/speaker_margin.py` prints the sweep.
 Twenty-second session: on conv-30's store as the default pipeline ingests it (the memories the check really sees),
 the margin with the largest share of adversarial minus answerable questions refused is 0.07 (10 of 24 / 13 of 81;
 0.08: 9 / 11); the criterion was fixed before that store was built.
@@ -33,7 +33,8 @@ from ..ops.words import content_words
 
 MARGIN = 0.0  # share of the question's words
 PLACEHOLDER = "someone"
-CANDIDATES = 50  # search hits per person whose words are counted
+CANDIDATES = 50  # search hits per person whose words are counted (the pool memory/rerank.py reranks, which imports
+# this module, so it cannot be imported from there)
 
 
 def named(question: str, users: list[str]) -> list[str]:
