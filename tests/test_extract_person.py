@@ -68,3 +68,26 @@ def test_a_fact_said_of_someone_by_she_or_he_is_theirs():
 ])
 def test_facts_of_the_speakers_own_clauses_or_unclear_pronouns_stay(facts, said):
     assert extract.pronoun_subjects(facts, f"tom: {said}", ["tom"]) == facts
+
+
+def test_used_to_goes_only_where_it_was_said():
+    # the twenty-fourth session's chat drive stored "priyanka used to live in Cardiff."
+    out = '{"facts": ["priyanka used to live in Bristol.", "priyanka used to live in Cardiff."]}'
+    turns = [Turn("priyanka", "I used to live in Bristol, but we moved to Cardiff two years ago.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "priyanka used to live in Bristol.", "priyanka lives in Cardiff."]
+
+
+@pytest.mark.parametrize("facts, said", [
+    (["tom used to teach in Leeds."], "I used to teach in Leeds."),  # said so
+    (["tom used to play tennis."], "I play tennis and golf."),  # no "used to" said: the model's, left alone
+    (["tom used to live in Leeds and York."], "I used to live in Leeds, but now I live in York."),  # both clauses
+])
+def test_used_to_said_or_unclear_stays(facts, said):
+    assert extract.used_to_where_said(facts, f"{extract.NEW_HEAD}\ntom: {said}", ["tom"]) == facts
+
+
+@pytest.mark.parametrize("verb, present", [("live", "lives"), ("teach", "teaches"), ("study", "studies"),
+                                           ("play", "plays"), ("be", "is"), ("go", "goes")])
+def test_present_tense(verb, present):
+    assert extract._present(verb) == present

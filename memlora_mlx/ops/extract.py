@@ -240,8 +240,7 @@ def pronoun_subjects(facts: list[str], given: str, speakers: list[str]) -> list[
         own = re.compile(rf"{re.escape(name)}\b(?!')", re.I)
         people = {m.group(0) for f in facts
                   if (m := re.match(rf"(?i:{re.escape(name)})'s (?:[a-z]+ ){{1,2}}[A-Z][a-z]+\b", f))}
-        said = " ".join(ln.split(":", 1)[1] for ln in given.split(f"\n{NEW_HEAD}\n")[-1].splitlines()
-                        if ln.lower().startswith(name.lower() + ":"))
+        said = _said_by(given, name)
         if len(people) != 1 or not said:
             continue
         clauses = [c for c in _CLAUSE.split(said) if c.strip()]
@@ -254,10 +253,51 @@ def pronoun_subjects(facts: list[str], given: str, speakers: list[str]) -> list[
     return out
 
 
+def _said_by(given: str, name: str) -> str:
+    """What `name` says in the new turns of an extract prompt's user message."""
+    return " ".join(ln.split(":", 1)[1] for ln in given.split(f"\n{NEW_HEAD}\n")[-1].splitlines()
+                    if ln.lower().startswith(name.lower() + ":"))
+
+
+_USED_TO = re.compile(r"\bused to\b", re.I)
+_IRREGULAR = {"be": "is", "have": "has", "do": "does", "go": "goes"}
+
+
+def _present(verb: str) -> str:
+    """Third person singular of a verb's base form ("live" -> "lives", "teach" -> "teaches")."""
+    v = verb.lower()
+    if v in _IRREGULAR:
+        return _IRREGULAR[v]
+    if re.search(r"(?:s|sh|ch|x|z|o)$", v):
+        return verb + "es"
+    return verb[:-1] + "ies" if re.search(r"[^aeiou]y$", v) else verb + "s"
+
+
+def used_to_where_said(facts: list[str], given: str, speakers: list[str]) -> list[str]:
+    """A speaker's fact in "used to" whose words come from a clause that did not say it, in the present: "I used to
+    live in Bristol, but we moved to Cardiff two years ago." -> "priyanka used to live in Cardiff." (twenty-fourth
+    session's drive) -> "priyanka lives in Cardiff.". Only when the speaker said "used to" in another clause and the
+    fact's words after its verb are in clauses without it, none with it."""
+    out = list(facts)
+    for name in {s for s in speakers if s}:
+        clauses = [c for c in _CLAUSE.split(_said_by(given, name)) if c.strip()]
+        if not any(_USED_TO.search(c) for c in clauses):
+            continue
+        form = re.compile(rf"^({re.escape(name)}) used to ([a-z]+)\b", re.I)
+        for i, f in enumerate(out):
+            m = form.match(f)
+            words = content_words(f[m.end():]) if m else set()
+            shared = [bool(_USED_TO.search(c)) for c in clauses if words & content_words(c)]
+            if words and shared and not any(shared):
+                out[i] = f"{m.group(1)} {_present(m.group(2))}{f[m.end():]}"
+    return out
+
+
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), each in the third
-    person (`in_third_person`); rejects are logged."""
+    said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
+    turn did not say of it dropped (`used_to_where_said`), each in the third person (`in_third_person`); rejects
+    are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -268,4 +308,5 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
     said = [f for f in kept if not unsaid(f, given)]
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
-    return [in_third_person(f, speakers) for f in pronoun_subjects(said, given, speakers)]
+    facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
+    return [in_third_person(f, speakers) for f in facts]
