@@ -9,12 +9,14 @@ memories the reply was shown beside them; the held-out set was written after the
 first; the third came from an unscripted chat after both; the fourth (categories: "pets" and a tortoise) was written
 in the eighteenth session before `chat/categories.py`, which widens a category word to its members; the fifth
 (jobs) holds the twenty-second session's drive miss and pairs written after its fix, the sixth (homes) the
-twenty-third's. Prints every pair, then how many of each kind are kept.
+twenty-third's. Prints every pair, then how many of each kind are kept; then, for each question with a memory that
+answers it and one that does not, which comes first by the search's cosine and by relevance (the recall's order).
 """
 from memlora_mlx.chat.categories import reword, widen
 from memlora_mlx.chat.conversation import MIN_RELEVANCE
 from memlora_mlx.ops.words import content_words
 from memlora_mlx.memory.embedder import load_embedder
+from memlora_mlx.ops.person import third_person
 from memlora_mlx.ops.reply import to_you
 
 DRIVES = {
@@ -157,12 +159,49 @@ LIVING = {
     ],
 }
 
+# Twenty-fifth session: the same drive's questions whose two memories were both recalled, the one the reply used first
+# ("What is Zara learning?" -> "Your daughter Zara is six years old."). Used by `order` below.
+ORDER = {
+    "answers": [
+        ("priyanka", "What do I do for a living?", "priyanka is a structural engineer."),
+        ("priyanka", "What is Zara learning?", "priyanka's daughter Zara just started ballet."),
+        ("priyanka", "How old is my daughter?", "priyanka's daughter Zara is six."),
+        ("priyanka", "Which city do I live in?", "priyanka lives in Cardiff."),
+    ],
+    "does not answer": [
+        ("priyanka", "What do I do for a living?", "priyanka is taking the train to work."),
+        ("priyanka", "What is Zara learning?", "priyanka's daughter Zara is six."),
+        ("priyanka", "How old is my daughter?", "priyanka's daughter Zara just started ballet."),
+        ("priyanka", "Which city do I live in?", "priyanka used to live in Bristol."),
+    ],
+}
+SETS = (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED), ("categories", CATEGORIES),
+        ("jobs", JOBS), ("homes", HOMES), ("for a living", LIVING))
+
+
+def order(emb) -> None:
+    """Every (question, memory that answers it, memory that does not) of the same question, over all sets: which one
+    comes first by the search's cosine (third person, the user's name on both sides) and by relevance (said to the
+    user, no name; what `Conversation.recall` orders by)."""
+    pairs = sorted({(u, q, pos, neg) for _, sets in (*SETS, ("order", ORDER)) for u, q, pos in sets["answers"]
+                    for u2, q2, neg in sets.get("does not answer", []) if (u2, q2) == (u, q)})
+    wins = {"search": 0, "relevance": 0}
+    for user, question, pos, neg in pairs:
+        asked = reword(question)
+        q, p, n = emb.embed([third_person(asked, user), pos, neg])
+        search = float(q @ p - q @ n)
+        q, p, n = emb.embed([asked, to_you(pos, user), to_you(neg, user)])
+        relevance = float(q @ p - q @ n)
+        wins["search"] += search > 0
+        wins["relevance"] += relevance > 0
+        print(f"{search:+5.2f} {relevance:+5.2f}  {question} | {pos} | {neg}")
+    print(f"-- the answering memory first: by search {wins['search']}/{len(pairs)}, "
+          f"by relevance {wins['relevance']}/{len(pairs)}")
+
 
 def main() -> None:
     emb = load_embedder()
-    for title, sets in (("drives", DRIVES), ("held out", HELD_OUT), ("unscripted", UNSCRIPTED),
-                        ("categories", CATEGORIES), ("jobs", JOBS), ("homes", HOMES),
-                        ("for a living", LIVING)):
+    for title, sets in SETS:
         print(f"== {title} ==")
         counts = []
         for kind, pairs in sets.items():
@@ -179,6 +218,8 @@ def main() -> None:
                 print(f"{kind:>15}  {cos:5.2f}  {mark}  {','.join(shared):12} {question} | {shown}")
             counts.append(f"{kind}: {kept}/{len(pairs)} kept")
         print(f"-- cosine >= {MIN_RELEVANCE} or a shared word: " + "; ".join(counts) + "\n")
+    print("== order: search cosine minus the other memory's, relevance minus the other's ==")
+    order(emb)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,20 @@ def test_recall_keeps_only_memories_close_to_the_best_hit(tmp_path, embedder):
         assert conv.recall("Anyway, have a nice evening.") == []
 
 
+def test_recall_puts_the_memory_about_the_question_first(tmp_path, embedder):
+    """The reply's 0.5B answers from the first memory it is shown: the twenty-fourth session's drive got "Your
+    daughter Zara is six years old." for "What is Zara learning?", the search ranking the age first."""
+    facts = ["priyanka's daughter Zara is six.", "priyanka's daughter Zara just started ballet."]
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as m:
+        for f in facts:
+            m.add(f, user_id="priyanka", infer=False)
+        question = "What is my daughter Zara learning?"
+        searched = [h["memory"] for h in m.search("What is priyanka's daughter Zara learning?", user_id="priyanka")[
+            "results"]]
+        assert searched == facts  # the search's own order, which the reply used to get
+        assert [h["memory"] for h in Conversation(m, "priyanka").recall(question)] == facts[::-1]
+
+
 def test_recall_drops_memories_that_do_not_answer_the_message(tmp_path, embedder):
     """The user's name lifts every memory of theirs against the query; name-free, a memory about something else
     falls under min_relevance, and the reply is shown nothing to answer from ("What's my brother's name?" got

@@ -192,7 +192,10 @@ class Conversation:
         memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). A memory that
         shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
-        with the message. `understood`: the message as already understood (saves `who`'s searches)."""
+        with the message. They go best relevance first: the reply's 0.5B answers from the first memory it is shown,
+        and on scripts/recall_relevance.py's pairs plus the twenty-fourth session's drive the memory that answers is
+        above the other one in 24 of 25 pairs by relevance, 20 of 25 by the search's cosine (the user's name on both
+        sides). `understood`: the message as already understood (saves `who`'s searches)."""
         message = categories.reword(understood or self.understood(message))
         query = person.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
@@ -204,8 +207,8 @@ class Conversation:
             s >= related and words & content_words(reply_op.memory_text(h)))], self.top_k)
         if not kept or self.min_relevance is None:
             return kept
-        return [h for h, r in zip(kept, self.relevance(message, kept))
-                if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
+        scored = sorted(zip(self.relevance(message, kept), range(len(kept)), kept), key=lambda x: (-x[0], x[1]))
+        return [h for r, _, h in scored if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's
