@@ -91,3 +91,20 @@ def test_used_to_said_or_unclear_stays(facts, said):
                                            ("play", "plays"), ("be", "is"), ("go", "goes")])
 def test_present_tense(verb, present):
     assert extract._present(verb) == present
+
+
+def test_the_speakers_im_written_it_is_is_theirs():
+    # the twenty-fifth session's chat drive stored "tariq can't drink milk because it is lactose intolerant."
+    out = '{"facts": ["tariq can\'t drink milk because it is lactose intolerant."]}'
+    turns = [Turn("tariq", "I can't drink milk because I'm lactose intolerant.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "tariq can't drink milk because tariq is lactose intolerant."]
+
+
+@pytest.mark.parametrize("facts, said", [
+    (["tom loves the bakery because it is cosy."], "I love the bakery because it is cosy."),  # their own "it is"
+    (["tom's flat is small but it is cosy."], "My flat is small but I'm cosy in it."),  # not the speaker's fact
+    (["tom sold the car because it is old."], "I'm old and I sold the car because it is old."),  # both said
+])
+def test_an_it_is_they_said_or_about_another_thing_stays(facts, said):
+    assert extract.own_it_is(facts, f"{extract.NEW_HEAD}\ntom: {said}", ["tom"]) == facts

@@ -274,6 +274,8 @@ def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     leo = [{"text": "pat's son Leo just turned 8."}]
     assert C.unsupported("Leo is 8 years old.", "How old is Leo?", leo, "pat") == []  # the 8 is remembered
     assert C.unsupported("Leo is a teenager.", "How old is Leo?", leo, "pat") == ["teenager"]
+    saffron = [{"text": "tariq has a cat called Saffron who is fourteen."}]  # twenty-fifth session's drive
+    assert C.unsupported("Saffron is 14 years old.", "How old is Saffron?", saffron, "tariq") == []
     sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
     assert C.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
     kenji = [{"text": "sam's best friend Kenji just moved to Osaka for work."}]

@@ -30,3 +30,12 @@ def test_news_answered_with_not_understanding_it_is_said_back():
     assert C.misreads("Sorry, I don't understand.", "I moved to Cardiff.")
     assert not C.misreads("I'm not sure what you mean.", "What is a footbridge?")  # a question may be unclear
     assert not C.misreads("Trains are a relaxing way to commute.", message)
+
+
+def test_news_declined_as_a_request_is_said_back():
+    # the twenty-fifth session's drive, verbatim
+    message = "My brother Idris is getting married in Marrakesh next June."
+    text, _ = C.final_reply("I'm sorry, but I can't assist with that.", message, [], "tariq")
+    assert text == "Got it: your brother Idris is getting married in Marrakesh next June."
+    for request in ("Please book me a flight to Marrakesh.", "Book me a table for two.", "I want a refund."):
+        assert not C.misreads("I'm sorry, but I can't assist with that.", request)

@@ -293,11 +293,35 @@ def used_to_where_said(facts: list[str], given: str, speakers: list[str]) -> lis
     return out
 
 
+_IT_IS = re.compile(r"\bit(?: is|'s|\u2019s) (\w+)", re.I)
+
+
+def own_it_is(facts: list[str], given: str, speakers: list[str]) -> list[str]:
+    """A speaker's "I'm lactose intolerant" written "it is" in their fact, given back to them: "I can't drink milk
+    because I'm lactose intolerant." -> "tariq can't drink milk because it is lactose intolerant." (twenty-fifth
+    session's drive) -> "... because tariq is lactose intolerant.". Only a fact whose subject is the speaker (not
+    "tariq's flat ..."), where the word after "it is" follows the speaker's "I'm"/"I am" and no "it is" of theirs."""
+    out = list(facts)
+    for name in {s for s in speakers if s}:
+        said = _said_by(given, name)
+        for i, f in enumerate(out):
+            if not re.match(rf"{re.escape(name)}\b(?!['\u2019])", f, re.I):
+                continue
+
+            def own(m: re.Match) -> str:
+                w = re.escape(m.group(1))
+                mine = re.search(rf"\bI(?:'m|\u2019m| am) {w}\b", said, re.I)
+                return f"{name} is {m.group(1)}" if mine and not re.search(rf"\bit(?: is|'s|\u2019s) {w}\b", said,
+                                                                         re.I) else m.group(0)
+            out[i] = _IT_IS.sub(own, f)
+    return out
+
+
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
     said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
-    turn did not say of it dropped (`used_to_where_said`), each in the third person (`in_third_person`); rejects
-    are logged."""
+    turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`),
+    each in the third person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -309,4 +333,5 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
     facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
+    facts = own_it_is(facts, given, speakers)
     return [in_third_person(f, speakers) for f in facts]

@@ -43,7 +43,8 @@ _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remembe
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
 _NOT_NAMES = FUNCTION_WORDS | frozenset("yes no sure hi hello hey thanks thank okay ok oh well sorry great good nice "
                                         "glad happy welcome noted".split())
-_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+_NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen twenty").split()  # "a cat called Saffron who is fourteen" grounds "14"
 
 
 def _key(word: str) -> str:
@@ -262,13 +263,18 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
 
 # Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
 # by "taking the train now." It's possible you're not aware of the train ...".
-_MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean)\b",
-                      re.I)
+# Twenty-fifth session's: "My brother Idris is getting married in Marrakesh next June." got "I'm sorry, but I can't
+# assist with that." (news taken for a request; a request, "Please book me a flight.", may be declined).
+_MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean"
+                      r"|can(?:'t|not) (?:assist|help) (?:you )?with that)\b", re.I)
+_REQUEST = re.compile(r"^\W*(?:please|can|could|would|will|help|tell|give|show|find|book|make|write|recommend|suggest"
+                      r"|let's|i(?:'d| would) like|i want)\b", re.I)
 
 
 def misreads(reply: str, message: str) -> bool:
-    """A statement answered with not understanding it (a question may be unclear; news is not)."""
-    return not message.rstrip().endswith("?") and bool(_MISREAD.search(reply))
+    """News answered with not understanding it, or with declining it as a request (a question may be unclear, a
+    request may be declined; news is neither)."""
+    return not message.rstrip().endswith("?") and not _REQUEST.match(message) and bool(_MISREAD.search(reply))
 
 
 def said_back(message: str, user: str) -> str:
