@@ -192,7 +192,7 @@ class Conversation:
         memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). A memory that
         shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
-        with the message. They go best relevance first: the reply's 0.5B answers from the first memory it is shown,
+        with the message. They go best relevance first: the reply's 0.5B tends to answer from the first one shown,
         and on scripts/recall_relevance.py's pairs plus the twenty-fourth session's drive the memory that answers is
         above the other one in 24 of 25 pairs by relevance, 20 of 25 by the search's cosine (the user's name on both
         sides). `understood`: the message as already understood (saves `who`'s searches)."""
