@@ -9,7 +9,8 @@ than `MARGIN` over the named person's best.
 
 Until the twenty-fourth session the fit was the name-free cosine, and its margin was first chosen on LoCoMo's training
 conversations (conv-26, conv-30, conv-41), with their annotated per-speaker observations standing in for memories:
-at 0.08, 56 % of the 112 adversarial questions and 4 % of the 385 answerable ones would be refused (0.05: 60 % / 8 %; 0.10: 55 % / 3 %). `scripts/speaker_margin.py` prints the sweep.
+at 0.08, 56 % of the 112 adversarial questions and 4 % of the 385 answerable ones would be refused (0.05: 60 % /
+8 %; 0.10: 55 % / 3 %). `scripts/speaker_margin.py` prints the sweep.
 Twenty-second session: on conv-30's store as the default pipeline ingests it (the memories the check really sees),
 the margin with the largest share of adversarial minus answerable questions refused is 0.07 (10 of 24 / 13 of 81;
 0.08: 9 / 11); the criterion was fixed before that store was built.

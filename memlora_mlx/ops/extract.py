@@ -304,16 +304,14 @@ def own_it_is(facts: list[str], given: str, speakers: list[str]) -> list[str]:
     out = list(facts)
     for name in {s for s in speakers if s}:
         said = _said_by(given, name)
-        for i, f in enumerate(out):
-            if not re.match(rf"{re.escape(name)}\b(?!['\u2019])", f, re.I):
-                continue
 
-            def own(m: re.Match) -> str:
-                w = re.escape(m.group(1))
-                mine = re.search(rf"\bI(?:'m|\u2019m| am) {w}\b", said, re.I)
-                return f"{name} is {m.group(1)}" if mine and not re.search(rf"\bit(?: is|'s|\u2019s) {w}\b", said,
-                                                                         re.I) else m.group(0)
-            out[i] = _IT_IS.sub(own, f)
+        def theirs(m: re.Match) -> str:
+            w = re.escape(m.group(1))
+            mine = re.search(rf"\bI(?:'m|\u2019m| am) {w}\b", said, re.I)
+            its = re.search(rf"\bit(?: is|'s|\u2019s) {w}\b", said, re.I)
+            return f"{name} is {m.group(1)}" if mine and not its else m.group(0)
+
+        out = [_IT_IS.sub(theirs, f) if re.match(rf"{re.escape(name)}\b(?!['\u2019])", f, re.I) else f for f in out]
     return out
 
 
