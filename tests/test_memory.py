@@ -220,3 +220,23 @@ def test_settled_agrees_with_the_guards():
         outcomes = {(c.event, c.text) for c in (op.check(d, fact, sims, text_similarity=0.9) for d in decisions)}
         assert op.settled(sims) == (outcomes == {("ADD", fact)}), sims
     assert op.settled([])
+
+
+def test_a_change_told_later_replaces_the_memory_it_changes(mem):
+    """A new job, an age and a move told in a later chat (drive 11, "hana"): the adapter DELETEd the old job (which
+    would lose the new one) and ADDed the age and the move beside the memories they change; each replaces its memory."""
+    job, age, ruth, lego = (r["id"] for r in mem.add_facts([
+        "hana works as a nurse at a hospital in Bergen.", "hana's son Kai is nine.",
+        "hana's best friend Ruth lives next door.", "hana's son Kai loves Lego."], user_id="hana")["results"])
+    add, delete = '{"event": "ADD", "id": null, "text": null}', '{"event": "DELETE", "id": 0, "text": null}'
+    mem._engine = ScriptedEngine(delete, add, add, add)
+    res = mem.add_facts(["hana has switched jobs: hana is a school nurse.",
+                         "hana's son Kai turned ten on 3 December 2026.",
+                         "hana's best friend Ruth moved to Stavanger the week before 4 December 2026.",
+                         "hana's son Kai started swimming lessons."], user_id="hana")["results"]
+    assert [(r["event"], r["id"]) for r in res[:3]] == [("UPDATE", job), ("UPDATE", age), ("UPDATE", ruth)]
+    assert res[3]["event"] == "ADD"  # no change word: a new fact beside "Kai loves Lego."
+    assert mem.get(age)["memory"] == "hana's son Kai turned ten on 3 December 2026."
+    assert mem.get(lego)["memory"] == "hana's son Kai loves Lego."
+    assert len(mem.get_all("hana")["results"]) == 5
+    assert [h["event"] for h in mem.history(ruth)] == ["ADD", "UPDATE"]

@@ -192,3 +192,28 @@ def test_json_debris_at_fact_edges_is_stripped_and_deduplicated():
     facts, rejects = parse_facts('{"facts": ["Alex adopted a cat named Miso.", "]Alex adopted a cat named Miso.", "\\", Bob runs."]}')
     assert facts == ["Alex adopted a cat named Miso.", "Bob runs."]
     assert any("duplicate" in r for r in rejects)
+
+
+def test_same_slot_finds_the_memory_a_change_makes_out_of_date():
+    from memlora_mlx.ops.update import same_slot
+
+    mems = ["hana's son Kai loves Lego.", "hana's sister Ruth lives in Oslo.", "hana's son Kai is nine.",
+            "hana's friend Ruth lives next door."]
+    assert same_slot("hana's son Kai turned ten on 3 December 2026.", mems) == 2
+    assert same_slot("Kai just turned 10.", mems) == 2
+    assert same_slot("hana's best friend Ruth moved to Stavanger last week.", mems) == 1  # the first Ruth who lives
+    assert same_slot("hana moved to Bergen.", mems) is None  # "hana's sister Ruth lives" is not where hana lives
+    assert same_slot("hana's son Kai turned into a great swimmer.", mems) is None
+    assert same_slot("Nate moved to Boston in May 2022.", ["Nate has a turtle.", "Nate lived in Denver."]) == 1
+
+
+def test_superseding_keeps_retractions_and_facts_that_change_nothing():
+    from memlora_mlx.ops.update import Decision, superseding
+
+    mems = ["Alex works as a nurse in Porto.", "Alex is 30."]
+    delete, add = Decision("DELETE", 0), Decision("ADD", None, "x")
+    assert superseding(delete, "Alex is now a teacher.", mems) == Decision("UPDATE", 0, "Alex is now a teacher.")
+    assert superseding(delete, "Alex is no longer a nurse.", mems) == delete  # a retraction: the DELETE stands
+    assert superseding(delete, "Alex adopted a cat.", mems) == delete  # no change word: `check` decides
+    assert superseding(add, "Alex turned 31 in May.", mems) == Decision("UPDATE", 1, "Alex turned 31 in May.")
+    assert superseding(add, "Alex moved to Lisbon.", mems) == add  # no memory says where Alex lives

@@ -305,6 +305,8 @@ def test_agreement_or_thanks_nobody_asked_for_is_dropped():
     assert C.drop_unasked("You're right, it is.", "I think pineapple belongs on pizza.") == "You're right, it is."
     assert C.drop_unasked("You're right.", climb) == "You're right."  # nothing after it: kept
     assert C.drop_unasked("You're right, it is.", "Is it raining?") == "You're right, it is."  # a question
+    assert C.drop_unasked("You're right, your best friend Ruth lives in Stavanger.", "Where does Ruth live?") == \
+        "Your best friend Ruth lives in Stavanger."  # drive 11: a wh-question asked for no "You're right"
     assert C.final_reply("You're right, rock climbing is fun.", climb, [], "alex")[0] == "Rock climbing is fun."
 
 
@@ -388,3 +390,4 @@ def test_a_question_about_us_with_nothing_shown_gets_no_made_up_answer():
     # vera's drive, sixteenth session: the tortoise and goldfish were not recalled, and the draft invented pets
     text, made_up = C.final_reply("I have a cat and a dog.", "What pets do we have?", [], "vera")
     assert text == R.UNGROUNDED_REPLY and {"cat", "dog"} <= set(made_up)
+

@@ -4,14 +4,15 @@ text when the reply ends.
 
 - grounding: a claim about the user that names what nobody said (`ungrounded`, `unsupported`) -> the best memory
   shown, or "I don't know that yet";
-- a refusal while memories about the message were shown (`refuses_what_it_was_shown`) -> the best of them
-  (a statement: the message said back);
+- a refusal while memories about the message were shown (`refuses_what_it_was_shown`), or a claim that negates one of
+  them (`reply_negation.contradicts`) -> the best of them (a statement: the message said back);
 - the opening line copied, a greeting to someone the message names, a statement answered with another memory, or
   news answered with a claim about what it named (`copies_opening`, `greets_someone_else`, `off_topic`,
   `holds_forth`), or a statement answered with not understanding it (`misreads`) -> the message said back (a
   question: the memory);
 - perspective (`reply_person.py`): a memory or the message said back as the user's own words ("I drive a blue Honda
-  Civic.", "You're a structural engineer and I design footbridges.") -> to the user;
+  Civic.", "You're a structural engineer and I design footbridges.") -> to the user; what a named person did told
+  back as the user's ("I remember that you moved to Stavanger") -> dropped;
 - "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
 - "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it.";
 - the assistant claiming travels of its own ("Yes, I have been to Porto.") when asked about itself (`own_travels`).
@@ -25,7 +26,8 @@ from datetime import date
 from .parsing import format_date, normalize_text
 from .person import third_person
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
-from .reply_person import SAYS_NO, STARTS_AS_USER, as_said_to_user, restated_to_user
+from .reply_negation import contradicts
+from .reply_person import SAYS_NO, STARTS_AS_USER, as_said_to_user, drop_misattributed, restated_to_user
 from .words import FUNCTION_WORDS, content_words
 
 
@@ -313,9 +315,11 @@ _ASKS_FOR_IT = re.compile(r"\b(?:thanks?|thx|cheers|appreciate|think|believe|fee
 
 def drop_unasked(reply: str, message: str) -> str:
     """`reply` without an opening "You're right," / "You're correct!" / "You're welcome!" when `message` is a
-    statement that asked for none of them (and something follows)."""
+    statement or a wh-question ("You're right, your best friend Ruth moved …" to "Where does Ruth live?", drive 11)
+    that asked for none of them (and something follows)."""
     m = _UNASKED.match(reply)
-    if not m or message.rstrip().endswith("?") or _ASKS_FOR_IT.search(message):
+    yes_no = message.rstrip().endswith("?") and not _ASKS_FOR_A_FACT.match(message)
+    if not m or yes_no or _ASKS_FOR_IT.search(message):
         return reply
     rest = reply[m.end():]
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
@@ -367,6 +371,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     said = understood or message
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
+    text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
@@ -377,8 +382,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
-    if refuses_what_it_was_shown(text, memories) or greets_someone_else(text, said, user) \
-            or copies_opening(text, memories, user) or off_topic(text, said, memories, user) \
+    if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
+            or greets_someone_else(text, said, user) or copies_opening(text, memories, user) or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, added

@@ -72,3 +72,21 @@ def restated_to_user(text: str, message: str) -> str:
             sentence = sentence[:lead] + _OWN.sub(swap, sentence[lead:])
         out.append(sentence)
     return "".join(out)
+
+
+# "Ruth moved to Stavanger last week." got "Ruth moved to Stavanger last week. I remember that you moved to Stavanger
+# last week." (twenty-fifth session's drive 11): what a named person did, told back as the user's. Such a sentence is
+# dropped when another sentence is left.
+_YOU_DID = re.compile(r"^\W*(?:(?i:i remember|i see|so|and)(?: that)?\s+)?(?i:you)\s+(.+?)\W*$")
+
+
+def drop_misattributed(text: str, message: str) -> str:
+    """`text` without a sentence saying the user did what `message` says a named person did."""
+    said = " ".join(message.split())
+    out = []
+    for sentence in SENTENCE.findall(text):
+        m = _YOU_DID.match(sentence.strip())
+        if m and re.search(rf"\b[A-Z][a-z]+\s+{re.escape(m.group(1))}\b", said):
+            continue
+        out.append(sentence)
+    return "".join(out).strip() if "".join(out).strip() else text

@@ -143,7 +143,8 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
     """Decision for one fact against `memories`. Always returns a Decision with `text` set for ADD/UPDATE.
 
     Fast paths (no model call): no memories -> ADD; an exact duplicate (case/space/punctuation-insensitive)
-    -> NONE. Unparseable or invalid model output -> ADD (losing a fact is worse than a duplicate)."""
+    -> NONE. Unparseable or invalid model output -> ADD (losing a fact is worse than a duplicate). A fact that
+    changes a memory replaces it (`superseding`)."""
     if not memories:
         return Decision("ADD", None, fact)
     key = normalize_text(fact)
@@ -154,7 +155,7 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
         build_messages(fact, memories), adapter="update", max_tokens=max_tokens,
         temperature=0.0, json_schema=json_schema(len(memories)), stop=STOP,
     )
-    return to_decision(out, fact, len(memories))
+    return superseding(to_decision(out, fact, len(memories)), fact, memories)
 
 
 def to_decision(out: str, fact: str, n_memories: int) -> Decision:
@@ -177,6 +178,45 @@ def to_decision(out: str, fact: str, n_memories: int) -> Decision:
 RETRACTION = re.compile(r"\b(?:no longer|not|never|anymore|any more|stopped|quit|gave up|broke up|split up|divorced|"
                         r"separated|passed away|died|dead|sold|lost|left|ended|cancel+ed|moved out|former|ex)\b|n't\b",
                         re.I)
+
+
+# A fact that says a state changed ("Ruth moved to Stavanger", "Kai turned ten", "hana has switched jobs: …"). Told in a
+# later chat, the shipped 0.5B adapter ADDed each beside the memory it changes ("Ruth lives next door." kept, and said
+# back), or DELETEd the old job, which the RETRACTION guard turns into an ADD (twenty-fifth session's drive, "hana").
+CHANGE = re.compile(r"\b(?:now|switched|changed|moved|turned|became|promoted|instead)\b", re.I)
+_NUMBER = (r"(?:\d+|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+           r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+           r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?)")
+# (change: who, state words a memory of the same slot uses after that name). Asked again with "Kai is ten." the adapter
+# UPDATEd memory 0 whatever it was ("Kai loves Lego." too), so the slot is matched here, not by the model.
+_SLOTS = [
+    (re.compile(rf"^(.+?) (?:has |had |just )*turned {_NUMBER}\b", re.I), rf"(?:is|was|(?:has |had |just )*turned) {_NUMBER}\b"),
+    (re.compile(r"^(.+?) (?:has |had |have |just |recently )*moved (?:back |away )?to\b", re.I),
+     r"(?:lives|lived|is living|(?:has |had |just )*moved|is based|resides)\b"),
+]
+
+
+def same_slot(fact: str, memories: list[str]) -> int | None:
+    """The memory a change fact makes out of date: "hana's son Kai turned ten …" -> the first of `memories` saying Kai
+    is (or turned) a number; "… Ruth moved to Stavanger …" -> the first saying where Ruth lives. None otherwise."""
+    for change, state in _SLOTS:
+        m = change.match(fact)
+        if m:
+            said = re.compile(rf"(?:^|\s){re.escape(m.group(1).split()[-1])} {state}", re.I)
+            return next((i for i, memory in enumerate(memories) if said.search(memory)), None)
+    return None
+
+
+def superseding(d: Decision, fact: str, memories: list[str]) -> Decision:
+    """A change fact replaces the memory it changes, as an UPDATE whose text is the fact: a DELETE (the memory is no
+    longer true) would lose the fact, or keep both via the RETRACTION guard; an ADD keeps both, so a memory of the same
+    slot (`same_slot`) is replaced. `check` still refuses a memory about something else. Retractions keep their DELETE."""
+    if not CHANGE.search(fact) or RETRACTION.search(fact):
+        return d
+    if d.event == "DELETE":
+        return Decision("UPDATE", d.index, fact)
+    i = same_slot(fact, memories) if d.event == "ADD" else None
+    return d if i is None else Decision("UPDATE", i, fact)
 
 
 def settled(similarities: list[float], *, min_update: float = MIN_UPDATE_SIMILARITY,

@@ -1,0 +1,35 @@
+"""Reply checks on who a claim is about and whether it holds: a claim that negates a memory shown, and what a named
+person did told back as the user's (drive 11, "hana")."""
+
+import memlora_mlx  # noqa: F401 - BLAS preload before mlx
+from memlora_mlx.ops import reply_checks as C
+
+
+def test_a_claim_that_negates_a_memory_shown_gives_way_to_the_memory():
+    from memlora_mlx.ops.reply_negation import contradicts
+
+    veg = [{"memory": "hana is vegetarian."}]
+    assert contradicts("You are not vegetarian.", veg, "hana")  # drive 11: "Do I eat meat?"
+    assert contradicts("No, you don't have a dog.", [{"memory": "lee has a dog named Rex."}], "lee")
+    assert contradicts("Kai isn't nine.", [{"memory": "hana's son Kai is nine."}], "hana")
+    assert not contradicts("You don't eat meat.", veg, "hana")  # agrees, in other words
+    assert not contradicts("You are vegetarian.", veg, "hana")
+    assert not contradicts("You don't eat meat.", [{"memory": "hana doesn't eat meat."}], "hana")  # both negated
+    assert not contradicts("I'm not sure you are vegetarian.", veg, "hana")  # the assistant, not a claim
+    assert not contradicts("Kai is ten, not nine.", [{"memory": "hana's son Kai is nine."}], "hana")
+    assert not contradicts("You are not vegetarian anymore?", veg, "hana")
+    text, made_up = C.final_reply("You are not vegetarian.", "Do I eat meat?", veg, "hana")
+    assert (text, made_up) == ("What I remember: You are vegetarian.", [])
+
+
+def test_what_a_named_person_did_is_not_told_back_as_the_users():
+    from memlora_mlx.ops.reply_person import drop_misattributed
+
+    msg = "My best friend Ruth moved to Stavanger last week."
+    assert drop_misattributed("Ruth moved to Stavanger last week. I remember that you moved to Stavanger last week.",
+                              msg) == "Ruth moved to Stavanger last week."  # drive 11
+    assert drop_misattributed("You moved to Stavanger last week.", msg) == "You moved to Stavanger last week."  # all
+    assert drop_misattributed("Nice! You moved to Stavanger last week.", "I moved to Stavanger last week.") == \
+        "Nice! You moved to Stavanger last week."  # the user did
+    text, _ = C.final_reply("That's great. I remember that you moved to Stavanger last week.", msg, [], "hana")
+    assert text == "That's great."
