@@ -108,3 +108,21 @@ def test_the_speakers_im_written_it_is_is_theirs():
 ])
 def test_an_it_is_they_said_or_about_another_thing_stays(facts, said):
     assert extract.own_it_is(facts, f"{extract.NEW_HEAD}\ntom: {said}", ["tom"]) == facts
+
+
+def test_the_speakers_own_verb_agrees_with_their_name():
+    # the twenty-sixth session's chat drive (12) stored "bea hate coriander."
+    out = '{"facts": ["bea does pottery on Thursday nights.", "bea hate coriander."]}'
+    turns = [Turn("bea", "I do pottery on Thursday nights and I hate coriander.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "bea does pottery on Thursday nights.", "bea hates coriander."]
+
+
+@pytest.mark.parametrize("fact, said", [
+    ("bea stopped doing pottery.", "I stopped doing pottery."),  # past
+    ("bea went to Rome.", "I went to Rome."),
+    ("bea can swim.", "I can swim."),  # a modal
+    ("bea love jazz.", "Marco loves jazz."),  # not said after "I": the model's, left alone
+])
+def test_a_verb_not_said_in_the_present_after_i_stays(fact, said):
+    assert extract.own_verb_agreed([fact], f"{extract.NEW_HEAD}\nbea: {said}", ["bea"]) == [fact]

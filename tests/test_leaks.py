@@ -60,3 +60,14 @@ def test_extract_drops_facts_that_say_nothing_the_turns_said():
     # only the speaker's name in common: made up, whatever the speaker is called
     assert extract.unsaid("Bo Li is a woman.", "Bo Li: Hi, I'm Bo.") and not extract.unsaid("Bo Li is tired.",
                                                                                              "Bo Li: so tired")
+
+
+def test_an_update_text_that_copies_the_example_becomes_the_fact():
+    """Drive 12: "bea's mum lives in Cork." updated to "Anna's mum moved to Limerick …" (the example's "Anna")."""
+    fact, mems = "bea's mum moved to Limerick in November 2026.", ["bea's mum lives in Cork."]
+    assert find_leaks("Anna's mum moved to Limerick.", example_text(update.EXAMPLE), fact, update.SYSTEM_PROMPT) == \
+        ["anna"]  # a possessive is the name too
+    leaked = '{"event": "UPDATE", "id": 0, "text": "Anna\'s mum moved to Limerick in November 2026."}'
+    assert update.to_decision(leaked, fact, 1, mems) == update.Decision("UPDATE", 0, fact)
+    merged = '{"event": "UPDATE", "id": 0, "text": "bea\'s mum moved from Cork to Limerick in November 2026."}'
+    assert update.to_decision(merged, fact, 1, mems).text == "bea's mum moved from Cork to Limerick in November 2026."

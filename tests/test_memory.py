@@ -240,3 +240,16 @@ def test_a_change_told_later_replaces_the_memory_it_changes(mem):
     assert mem.get(lego)["memory"] == "hana's son Kai loves Lego."
     assert len(mem.get_all("hana")["results"]) == 5
     assert [h["event"] for h in mem.history(ruth)] == ["ADD", "UPDATE"]
+
+
+def test_a_retraction_is_remembered_as_the_memory_it_retracts_is_deleted(mem):
+    """Drive 12: "I stopped doing pottery" deleted "bea does pottery on Thursday nights." and kept nothing, so "Do I
+    still do pottery?" got "Yes"; the retraction now takes the memory's place."""
+    pottery = mem.add_facts(["bea does pottery on Thursday nights."], user_id="bea")["results"][0]["id"]
+    mem._engine = ScriptedEngine('{"event": "DELETE", "id": 0, "text": null}')
+    res = mem.add_facts(["bea stopped doing pottery because bea's hands got too sore."], user_id="bea")["results"]
+    assert [r["event"] for r in res] == ["DELETE", "ADD"] and mem.get(pottery) is None
+    assert [m["memory"] for m in mem.get_all("bea")["results"]] == [
+        "bea stopped doing pottery because bea's hands got too sore."]
+    hit = mem.search("Do I still do pottery?", user_id="bea")["results"][0]
+    assert hit["memory"].startswith("bea stopped doing pottery")

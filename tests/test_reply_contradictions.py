@@ -33,3 +33,25 @@ def test_what_a_named_person_did_is_not_told_back_as_the_users():
         "Nice! You moved to Stavanger last week."  # the user did
     text, _ = C.final_reply("That's great. I remember that you moved to Stavanger last week.", msg, [], "hana")
     assert text == "That's great."
+
+
+def test_a_yes_no_question_about_the_user_is_answered_to_them():
+    from memlora_mlx.ops.reply_person import answered_as_asker
+
+    q = "Do I still do pottery?"
+    assert answered_as_asker("I don't do pottery.", q) == "You don't do pottery."  # drive 12
+    assert answered_as_asker("Yes, I still do pottery.", q) == "Yes, you still do pottery."
+    assert answered_as_asker("No, I stopped doing pottery.", q) == "No, you stopped doing pottery."
+    assert answered_as_asker("I don't know that yet.", q) == "I don't know that yet."  # the assistant's own
+    assert answered_as_asker("I don't do pottery.", "What do I do on Thursdays?") == "I don't do pottery."
+    mem = [{"memory": "bea stopped doing pottery."}]
+    assert C.final_reply("I don't do pottery.", q, mem, "bea")[0] == "You don't do pottery."
+
+
+def test_a_claim_that_affirms_what_a_memory_retracts_gives_way_to_it():
+    from memlora_mlx.ops.reply_negation import contradicts
+
+    stopped = [{"memory": "bea stopped doing pottery."}]
+    assert contradicts("Yes, you still do pottery.", stopped, "bea")
+    assert not contradicts("You don't do pottery.", stopped, "bea")  # agrees
+    assert not contradicts("You stopped doing pottery.", stopped, "bea")

@@ -146,7 +146,7 @@ def applied_events(outputs: list[str], rows: list[dict], embedder) -> list[str]:
     events = []
     for text, r in zip(outputs, rows):
         fact, mems = r["meta"]["fact"], r["meta"]["memories"]
-        d = superseding(to_decision(text, fact, len(mems)), fact, mems)
+        d = superseding(to_decision(text, fact, len(mems), mems), fact, mems)
         vecs = embedder.embed([fact, *mems, *([d.text] if d.event == "UPDATE" else [])])
         sims = [float(np.dot(vecs[0], v)) for v in vecs[1:1 + len(mems)]]
         text_sim = float(np.dot(vecs[0], vecs[-1])) if d.event == "UPDATE" else None

@@ -10,10 +10,9 @@ the guards below to let a model decision through (`update.settled`) -> ADD; an
 exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guards: an
 UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
 else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact; so does a NONE ("already
-known") unless the memory it cites is at cosine >= `min_none_similarity` (a near restatement): a wrong NONE
-loses the fact, a wrong ADD only stores a near duplicate; a DELETE for a fact that retracts nothing ("no longer",
-"died", "sold", …; `update.RETRACTION`) becomes an ADD too, since it would lose both. A DELETE decided by the
-update op keeps a history row (old text, cause); `delete(id)` by the user purges the memory's history too.
+known") unless the memory it cites is at cosine >= `min_none_similarity` (a near restatement); a DELETE for a fact that
+retracts nothing becomes an ADD too; a retraction ("bea stopped doing pottery.") is stored as the memory is deleted
+(`update.superseding`). The update op's DELETE keeps a history row; `delete(id)` by the user purges it too.
 """
 
 from __future__ import annotations
@@ -216,7 +215,9 @@ class Memory:
         deletes: list[str] = []
         history, results = [], []
         texts: dict[str, str] = {}  # current text of stored ids touched so far
-        for (fact, d, cands), v in zip(plan, vecs):
+        kept = [((f, update_op.Decision("ADD", None, d.text), c), v)  # a retraction is stored as its memory is deleted
+                for (f, d, c), v in zip(plan, vecs) if d.event == "DELETE" and d.text]  # (`update.superseding`)
+        for (fact, d, cands), v in [*zip(plan, vecs), *kept]:
             why = cause or fact
             if d.event == "ADD":
                 rec = MemoryRecord(user_id, d.text, v, source=dict(source), metadata=dict(metadata or {}))

@@ -315,11 +315,34 @@ def own_it_is(facts: list[str], given: str, speakers: list[str]) -> list[str]:
     return out
 
 
+# Past forms and modals that follow "I" unchanged in a fact ("bea went …", "bea can …"); "-ed" forms are past too.
+_NOT_PRESENT = frozenset("""am can could will would shall should may might must did was were had went got made took saw
+came left met ran began bought brought thought told said found gave knew felt kept lost won wrote sent spent built paid
+sold heard held led slept stood taught caught fell drove ate drank swam sang flew grew threw wore chose broke spoke woke
+rode hid forgot became put set let cut hit hurt quit read""".split())
+
+
+def own_verb_agreed(facts: list[str], given: str, speakers: list[str]) -> list[str]:
+    """A speaker's "I hate coriander." copied as "bea hate coriander." (drive 12) -> "bea hates coriander.": the verb
+    after the speaker's name, when they said it after "I" in the present (not "-ed", a past form or a modal)."""
+    out = list(facts)
+    for name in {s for s in speakers if s}:
+        theirs = {w.lower() for w in re.findall(r"\bI (?:really |also |just |still )?([a-z]+)\b", _said_by(given, name))}
+        form = re.compile(rf"^({re.escape(name)}) ([a-z]+)\b", re.I)
+        for i, f in enumerate(out):
+            m = form.match(f)
+            w = m.group(2) if m else ""
+            if w.lower() in theirs and w.lower() not in _NOT_PRESENT and not w.lower().endswith("ed"):
+                out[i] = f"{m.group(1)} {_present(w)}{f[m.end():]}"
+    return out
+
+
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
     said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
-    turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`),
-    each in the third person (`in_third_person`); rejects are logged."""
+    turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their
+    "I hate" copied as "bea hate" agreed (`own_verb_agreed`), each in the third person (`in_third_person`); rejects are
+    logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -331,5 +354,5 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
     facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
-    facts = own_it_is(facts, given, speakers)
+    facts = own_verb_agreed(own_it_is(facts, given, speakers), given, speakers)
     return [in_third_person(f, speakers) for f in facts]

@@ -41,7 +41,7 @@ def find_leaks(output: str, example: str, given: str, system: str = "", words: b
     own = set(_words(given)) | set(_words(system))
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", example)} - _STOP - _MONTHS - own
     out_words = _words(output)
-    leaks = sorted({w for w in out_words if w in names})
+    leaks = sorted({w.removesuffix("'s") for w in out_words if w.removesuffix("'s") in names})  # "Anna's mum"
     pairs = (_pairs(out_words) & _pairs(_words(example))) - _pairs(_words(given))
     leaks += [" ".join(p) for p in sorted(pairs) if not set(p) <= own]
     if words:

@@ -27,7 +27,8 @@ from .parsing import format_date, normalize_text
 from .person import third_person
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 from .reply_negation import contradicts
-from .reply_person import SAYS_NO, STARTS_AS_USER, as_said_to_user, drop_misattributed, restated_to_user
+from .reply_person import (SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user, drop_misattributed,
+                           restated_to_user)
 from .words import FUNCTION_WORDS, content_words
 
 
@@ -372,6 +373,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
+    text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \

@@ -90,3 +90,26 @@ def drop_misattributed(text: str, message: str) -> str:
             continue
         out.append(sentence)
     return "".join(out).strip() if "".join(out).strip() else text
+
+
+# "Do I still do pottery?" got "I don't do pottery." (drive 12): asked about themselves in a yes/no question, the user
+# is answered as if the assistant were them. A sentence that opens with "I" and a verb of that kind (after "Yes,"/"No,")
+# is said to the user, unless the assistant speaks of what it knows ("I don't know", "I have no information").
+_ASKS_ABOUT_SELF = re.compile(r"^\W*(?:do|does|did|am|was|have|had|can|could|will|would|is|are)\s+I\b", re.I)
+_AS_ASKER = re.compile(r"^\W*(?:(?:yes|no|yeah|nope)\W+)?I(?:'m|'ve)?\s+(?:still\s+|no longer\s+|also\s+)?"
+                       r"(?:do|don't|did|didn't|am|am not|was|wasn't|have|haven't|had|can|can't|will|won't|stopped)\b",
+                       re.I)
+_OWN_KNOWING = re.compile(r"\b(?:know|remember|recall|sure|information|idea|think|record|told|see|assist|help)\b", re.I)
+
+
+def answered_as_asker(text: str, message: str) -> str:
+    """`text` with each "I don't do pottery." to a "Do I …?" question said to the user: "You don't do pottery."."""
+    if not _ASKS_ABOUT_SELF.match(message):
+        return text
+    out = []
+    for sentence in SENTENCE.findall(text):
+        if _AS_ASKER.match(sentence) and not _OWN_KNOWING.search(sentence):
+            lead = re.match(r"^\W*(?:(?:yes|no|yeah|nope)\W+)?", sentence).end()
+            sentence = sentence[:lead] + _to_second_person(sentence[lead:])
+        out.append(sentence)
+    return "".join(out)

@@ -2,8 +2,9 @@
 
 Target output: {"event": "UPDATE", "id": 2, "text": "merged text"}
 Semantics (mem0's): ADD stores the fact as a new memory; UPDATE replaces memory `id` with `text`
-(the merged memory); DELETE removes memory `id`, which the fact shows is no longer true (the fact
-itself is not stored); NONE changes nothing. Temporary ids are mapped back to real ids by memory.py.
+(the merged memory); DELETE removes memory `id`, which the fact shows is no longer true (mem0 does not store the
+fact; here a retraction is stored in its place, `superseding`); NONE changes nothing. Temporary ids are mapped back to
+real ids by memory.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from .leaks import example_text, find_leaks
 from .parsing import as_text, get_key, normalize_text, parse_json_object
 
 log = logging.getLogger(__name__)
@@ -155,17 +157,20 @@ def decide(engine, fact: str, memories: list[str], *, max_tokens: int = 96) -> D
         build_messages(fact, memories), adapter="update", max_tokens=max_tokens,
         temperature=0.0, json_schema=json_schema(len(memories)), stop=STOP,
     )
-    return superseding(to_decision(out, fact, len(memories)), fact, memories)
+    return superseding(to_decision(out, fact, len(memories), memories), fact, memories)
 
 
-def to_decision(out: str, fact: str, n_memories: int) -> Decision:
-    """Model output -> the Decision the runtime acts on: invalid -> ADD; ADD stores the fact itself."""
+def to_decision(out: str, fact: str, n_memories: int, memories: list[str] = ()) -> Decision:
+    """Model output -> the Decision the runtime acts on: invalid -> ADD; ADD stores the fact itself; an UPDATE text
+    that copies the worked example ("Anna's mum moved to Limerick …" for "bea's mum moved to Limerick …", drive 12)
+    or is empty becomes the fact."""
     d = parse_decision(out, n_memories)
     if d is None:
         return Decision("ADD", None, fact)
     if d.event == "ADD":
         d.text = fact  # the fact itself is what gets stored; never a model rewrite of it
-    elif d.event == "UPDATE" and not d.text:
+    elif d.event == "UPDATE" and (not d.text or find_leaks(d.text, example_text(EXAMPLE), "\n".join([fact, *memories]),
+                                                           SYSTEM_PROMPT)):
         d.text = fact
     elif d.event in ("DELETE", "NONE"):
         d.text = None
@@ -210,7 +215,11 @@ def same_slot(fact: str, memories: list[str]) -> int | None:
 def superseding(d: Decision, fact: str, memories: list[str]) -> Decision:
     """A change fact replaces the memory it changes, as an UPDATE whose text is the fact: a DELETE (the memory is no
     longer true) would lose the fact, or keep both via the RETRACTION guard; an ADD keeps both, so a memory of the same
-    slot (`same_slot`) is replaced. `check` still refuses a memory about something else. Retractions keep their DELETE."""
+    slot (`same_slot`) is replaced. `check` still refuses a memory about something else. A retraction keeps its DELETE,
+    with the fact as text: it is stored as the memory is deleted ("bea stopped doing pottery." for "bea does pottery on
+    Thursday nights.", drive 12, where "Do I still do pottery?" then got "Yes, I still do pottery.")."""
+    if d.event == "DELETE" and RETRACTION.search(fact):
+        return Decision("DELETE", d.index, fact)
     if not CHANGE.search(fact) or RETRACTION.search(fact):
         return d
     if d.event == "DELETE":
