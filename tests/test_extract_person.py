@@ -126,3 +126,19 @@ def test_the_speakers_own_verb_agrees_with_their_name():
 ])
 def test_a_verb_not_said_in_the_present_after_i_stays(fact, said):
     assert extract.own_verb_agreed([fact], f"{extract.NEW_HEAD}\nbea: {said}", ["bea"]) == [fact]
+
+
+def test_the_speakers_age_is_kept_and_a_your_meant_as_my_is_theirs():
+    # the twenty-sixth session's drive 13 kept neither age and stored "ivo had your birthday on Monday."
+    turns = [Turn("ivo", "I'm 40 and I drive an old red Volvo.")]
+    assert extract.extract_facts(OneReply('{"facts": ["ivo drives an old red Volvo."]}'), turns, "2026-12-01") == [
+        "ivo drives an old red Volvo.", "ivo is 40 years old."]
+    turns = [Turn("ivo", "I'm 41 now, had my birthday on Monday.")]
+    assert extract.extract_facts(OneReply('{"facts": ["ivo had your birthday on Monday."]}'), turns, "2026-12-01") == [
+        "ivo had ivo's birthday on Monday.", "ivo is 41 years old."]
+    kept = ["ivo is 40 years old."]
+    assert extract.own_age_and_your(kept, f"{extract.NEW_HEAD}\nivo: I'm 40!", ["ivo"]) == kept  # has the number
+    for said in ("I'm 30 minutes late.", "Is your dog 3?"):
+        assert extract.own_age_and_your(["ivo loves your dog."], f"{extract.NEW_HEAD}\nivo: {said}", ["ivo"])[1:] == []
+    assert extract.own_age_and_your(["ivo loves your dog."], f"{extract.NEW_HEAD}\nivo: I love your dog!", ["ivo"]) == \
+        ["ivo loves your dog."]  # said "your" himself

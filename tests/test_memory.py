@@ -253,3 +253,17 @@ def test_a_retraction_is_remembered_as_the_memory_it_retracts_is_deleted(mem):
         "bea stopped doing pottery because bea's hands got too sore."]
     hit = mem.search("Do I still do pottery?", user_id="bea")["results"][0]
     assert hit["memory"].startswith("bea stopped doing pottery")
+
+
+def test_a_retraction_found_by_its_words_deletes_without_a_model_call(mem):
+    """Drive 13: "I sold the Volvo last week." and "I quit the quartet" were ADDed beside the car and the cello (cosine
+    0.62 and 0.54, under the guard's 0.65)."""
+    volvo, cello = (r["id"] for r in mem.add_facts(
+        ["ivo drives an old red Volvo.", "ivo plays the cello in a string quartet."], user_id="ivo")["results"])
+    mem._engine = ScriptedEngine()  # no output queued: a model call would fail
+    res = mem.add_facts(["ivo sold the Volvo the week before 4 December 2026.", "ivo quit the quartet."],
+                        user_id="ivo")["results"]
+    assert [r["event"] for r in res] == ["DELETE", "DELETE", "ADD", "ADD"]
+    assert mem.get(volvo) is None and mem.get(cello) is None and not mem.engine.calls
+    assert sorted(m["memory"] for m in mem.get_all("ivo")["results"]) == [
+        "ivo quit the quartet.", "ivo sold the Volvo the week before 4 December 2026."]

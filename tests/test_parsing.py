@@ -215,6 +215,20 @@ def test_superseding_keeps_retractions_and_facts_that_change_nothing():
     assert superseding(delete, "Alex is now a teacher.", mems) == Decision("UPDATE", 0, "Alex is now a teacher.")
     assert superseding(delete, "Alex is no longer a nurse.", mems) == \
         Decision("DELETE", 0, "Alex is no longer a nurse.")  # a retraction: the DELETE stands, the fact is kept
+    assert superseding(delete, "Nate doesn't see why not!", mems) == delete  # "not" alone: deleted, not kept
     assert superseding(delete, "Alex adopted a cat.", mems) == delete  # no change word: `check` decides
     assert superseding(add, "Alex turned 31 in May.", mems) == Decision("UPDATE", 1, "Alex turned 31 in May.")
     assert superseding(add, "Alex moved to Lisbon.", mems) == add  # no memory says where Alex lives
+
+
+def test_ended_finds_the_memory_a_retraction_ends_by_its_words():
+    from memlora_mlx.ops.update import Decision, ended
+
+    mems = ["ivo's friend Pavel sold his boat.", "ivo drives an old red Volvo.", "ivo plays the cello in a string quartet."]
+    fact = "ivo sold the Volvo the week before 4 December 2026."
+    assert ended(fact, mems) == Decision("DELETE", 1, fact)  # drive 13
+    assert ended("ivo quit the quartet.", mems) == Decision("DELETE", 2, "ivo quit the quartet.")
+    assert ended("bea stopped doing pottery.", ["bea does pottery on Thursday nights."]).index == 0
+    assert ended("ivo sold his bike last week.", mems) is None  # no memory names the bike
+    assert ended("Pavel sold the Volvo.", mems) is None  # someone else
+    assert ended("ivo drives to work on Mondays.", mems) is None  # nothing ended

@@ -95,7 +95,7 @@ class Reply:
             self.stopped = self._stop.is_set()
             self.total_s = time.perf_counter() - self._t0
             if ended:
-                self.text = reply_op.drop_repeats(self.text)  # a sentence the model looped back to is not kept
+                self.text = reply_op.drop_repeats(reply_op.without_memory_head(self.text))  # nor one it looped to
                 self.text, self.ungrounded = reply_checks.final_reply(
                     self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
                     understood=self.understood, previous=[m["content"] for m in self.previous])  # the app shows it

@@ -137,15 +137,18 @@ def score_update(outputs: list[str], rows: list[dict], embedder=None) -> dict:
 
 
 def applied_events(outputs: list[str], rows: list[dict], embedder) -> list[str]:
-    """The events `Memory.add_facts` would apply: `to_decision` and `superseding` (as `decide`), then `check` with
-    cosine(fact, memory i)."""
+    """The events `Memory.add_facts` would apply: `ended` (no model call), else `to_decision` and `superseding` (as
+    `decide`), then `check` with cosine(fact, memory i)."""
     import numpy as np
 
-    from ..ops.update import check, superseding, to_decision
+    from ..ops.update import check, ended, superseding, to_decision
 
     events = []
     for text, r in zip(outputs, rows):
         fact, mems = r["meta"]["fact"], r["meta"]["memories"]
+        if ended(fact, mems) is not None:  # found by words before any model call
+            events.append("DELETE")
+            continue
         d = superseding(to_decision(text, fact, len(mems), mems), fact, mems)
         vecs = embedder.embed([fact, *mems, *([d.text] if d.event == "UPDATE" else [])])
         sims = [float(np.dot(vecs[0], v)) for v in vecs[1:1 + len(mems)]]

@@ -179,15 +179,16 @@ class Memory:
         plan = []
         for fact, v in zip(facts, vecs):
             cands = self._similar(v, user_id, work, deleted)
-            if update_op.settled([c[2] for c in cands], min_update=self.min_update_similarity,
-                                 min_none=self.min_none_similarity):  # the guards would make any decision an ADD
-                plan.append((fact, update_op.Decision("ADD", None, fact), cands))
-                continue
-            d = update_op.decide(_Lazy(self), fact, [c[1] for c in cands], max_tokens=self.max_tokens["update"])
-            new_vec = self.embedder.embed([d.text])[0] if d.event == "UPDATE" else None
-            d = update_op.check(d, fact, [c[2] for c in cands],
-                                float(np.dot(new_vec, v)) if new_vec is not None else None,
-                                min_update=self.min_update_similarity, min_none=self.min_none_similarity)
+            d, new_vec = update_op.ended(fact, [c[1] for c in cands]), None  # a memory it ends, by words: no model call
+            if d is None and update_op.settled([c[2] for c in cands], min_update=self.min_update_similarity,
+                                               min_none=self.min_none_similarity):  # the guards would make it an ADD
+                d = update_op.Decision("ADD", None, fact)
+            if d is None:
+                d = update_op.decide(_Lazy(self), fact, [c[1] for c in cands], max_tokens=self.max_tokens["update"])
+                new_vec = self.embedder.embed([d.text])[0] if d.event == "UPDATE" else None
+                d = update_op.check(d, fact, [c[2] for c in cands],
+                                    float(np.dot(new_vec, v)) if new_vec is not None else None,
+                                    min_update=self.min_update_similarity, min_none=self.min_none_similarity)
             if d.event == "UPDATE":
                 work[cands[d.index][0]] = (d.text, new_vec)
             elif d.event == "DELETE":

@@ -327,7 +327,8 @@ def own_verb_agreed(facts: list[str], given: str, speakers: list[str]) -> list[s
     after the speaker's name, when they said it after "I" in the present (not "-ed", a past form or a modal)."""
     out = list(facts)
     for name in {s for s in speakers if s}:
-        theirs = {w.lower() for w in re.findall(r"\bI (?:really |also |just |still )?([a-z]+)\b", _said_by(given, name))}
+        said = _said_by(given, name)
+        theirs = {w.lower() for w in re.findall(r"\bI (?:really |also |just |still )?([a-z]+)\b", said)}
         form = re.compile(rf"^({re.escape(name)}) ([a-z]+)\b", re.I)
         for i, f in enumerate(out):
             m = form.match(f)
@@ -337,12 +338,31 @@ def own_verb_agreed(facts: list[str], given: str, speakers: list[str]) -> list[s
     return out
 
 
+_YOUR = re.compile(r"\byour\b", re.I)
+_AGE = re.compile(r"\bI(?:'m|\u2019m| am) (\d{1,3})(?: years old)?(?: now)?\s*(?:[,.;!]|and\b|$)")
+
+
+def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[str]:
+    """A speaker's own age, "I'm 40 and I drive an old red Volvo." -> "ivo is 40 years old." when no fact has the
+    number, and a "your" in a fact of theirs said for their "my" when they said no "you" ("I'm 41 now, had my birthday
+    on Monday." gave only "ivo had your birthday on Monday."; drive 13)."""
+    out = list(facts)
+    for name in {s for s in speakers if s}:
+        said = _said_by(given, name)
+        if not re.search(r"\byou", said, re.I):
+            out = [_YOUR.sub(f"{name}'s", f) if re.match(rf"{re.escape(name)}\b", f, re.I) else f for f in out]
+        age = _AGE.search(said)
+        if age and not any(re.search(rf"\b{age.group(1)}\b", f) for f in out):
+            out.append(f"{name} is {age.group(1)} years old.")
+    return out
+
+
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
     said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
     turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their
-    "I hate" copied as "bea hate" agreed (`own_verb_agreed`), each in the third person (`in_third_person`); rejects are
-    logged."""
+    "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their age if no fact has it and a "your" meant as their
+    "my" (`own_age_and_your`), each in the third person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -355,4 +375,5 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
         log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
     facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
     facts = own_verb_agreed(own_it_is(facts, given, speakers), given, speakers)
+    facts = own_age_and_your(facts, given, speakers)
     return [in_third_person(f, speakers) for f in facts]

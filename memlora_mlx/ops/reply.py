@@ -131,6 +131,17 @@ def format_memory(m: dict | str, user: str | None = None) -> str:
     return f"- {day}: {text}" if day else f"- {text}"
 
 
+# The memories' header. The bare 0.5B once said a message back and went on with it ("I'm 41 now, had my birthday on
+# Monday. [What you remember about me, use only if relevant:", drive 13): generation stops there.
+MEMORY_HEAD = "[What you remember about me"
+
+
+def without_memory_head(text: str) -> str:
+    """`text` up to the memories' header it went on with (streamed until the whole header stopped it)."""
+    at = text.find(MEMORY_HEAD[:9])  # "[What you"
+    return text[:at].rstrip() if at >= 0 else text
+
+
 def final_message(user: str, memories: list, message: str) -> str:
     """The user's own words first, then what is remembered about them as a bracketed note, each memory said to them
     (`to_you`) and dated (none: no note). On the bare 0.5B this form greeted back and acknowledged statements where
@@ -139,7 +150,7 @@ def final_message(user: str, memories: list, message: str) -> str:
     if not memories:
         return message
     shown = "\n".join(format_memory(m, user) for m in memories)
-    return f"{message}\n\n[What you remember about me, use only if relevant:\n{shown}]"
+    return f"{message}\n\n{MEMORY_HEAD}, use only if relevant:\n{shown}]"
 
 
 def clip(text: str, n_tokens: int, count_tokens: Callable[[str], int]) -> str:
@@ -224,7 +235,7 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
     messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
                               budget=budget, limit=engine.context_length - max_tokens, previous=previous)
     text = ""
-    stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0)
+    stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0, stop=[MEMORY_HEAD])
     try:
         for delta in without_date_lead(stream):
             text += delta

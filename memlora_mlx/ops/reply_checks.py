@@ -385,7 +385,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
     if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
-            or greets_someone_else(text, said, user) or copies_opening(text, memories, user) or off_topic(text, said, memories, user) \
+            or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
+            or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, added
