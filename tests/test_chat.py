@@ -222,7 +222,7 @@ def test_a_reply_naming_what_nobody_said_is_replaced(tmp_path, embedder):
             and ok.ungrounded == []
         m.add("rui has been learning the cello since September.", user_id="rui", infer=False)
         noun = conv.turn("Which instrument am I learning?")
-        assert "".join(noun) == "I am learning the piano." and noun.ungrounded == ["piano"]
+        assert "".join(noun) == "I am learning the piano." and noun.ungrounded == ["piano"]  # said to rui, then caught
         assert noun.text == "What I remember: You have been learning the cello since September."
         script = tmp_path / "chat.txt"
         script.write_text("What's my brother's name?\n")

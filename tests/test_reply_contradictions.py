@@ -43,7 +43,10 @@ def test_a_yes_no_question_about_the_user_is_answered_to_them():
     assert answered_as_asker("Yes, I still do pottery.", q) == "Yes, you still do pottery."
     assert answered_as_asker("No, I stopped doing pottery.", q) == "No, you stopped doing pottery."
     assert answered_as_asker("I don't know that yet.", q) == "I don't know that yet."  # the assistant's own
-    assert answered_as_asker("I don't do pottery.", "What do I do on Thursdays?") == "I don't do pottery."
+    assert answered_as_asker("I play the banjo.", "What instrument do I play?") == "You play the banjo."  # drive 13
+    assert answered_as_asker("I live in Bergen.", "Where do I live?") == "You live in Bergen."
+    assert answered_as_asker("I recommend pasta.", "What should I cook?") == "I recommend pasta."  # not about the user
+    assert answered_as_asker("I play the banjo.", "What does Kai play?") == "I play the banjo."
     mem = [{"memory": "bea stopped doing pottery."}]
     assert C.final_reply("I don't do pottery.", q, mem, "bea")[0] == "You don't do pottery."
 
@@ -55,3 +58,11 @@ def test_a_claim_that_affirms_what_a_memory_retracts_gives_way_to_it():
     assert contradicts("Yes, you still do pottery.", stopped, "bea")
     assert not contradicts("You don't do pottery.", stopped, "bea")  # agrees
     assert not contradicts("You stopped doing pottery.", stopped, "bea")
+
+
+def test_a_claim_said_to_the_user_is_checked_like_one_said_as_them():
+    # "You" opening a claim is not a name that a memory grounds ("You have been learning the cello …" shown)
+    mem = [{"text": "rui has been learning the cello since September."}]
+    assert C.unsupported("You are learning the piano.", "Which instrument am I learning?", mem, "rui") == ["piano"]
+    assert C.unsupported("You don't do pottery.", "Do I still do pottery?", [{"text": "bea stopped doing pottery."}],
+                         "bea") == []  # "don't" names nothing

@@ -137,8 +137,8 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
                                                                 and not SAYS_NO.search(sentence))
         if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence):
             continue
-        new = content_words(sentence) - asked
-        said = {_key(t) for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()}
+        new = content_words(re.sub(r"n't\b", "", sentence)) - asked  # "don't" is not the content word "don"
+        said = {_key(t) for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()} - {"you", "your", "i"}
         if new and not new & shown and not said & from_memory:  # "Leo is 8 years old.": the 8 is remembered
             out += [t for t in _TOKEN.findall(sentence) if content_words(t) & new and t not in out]
     return out

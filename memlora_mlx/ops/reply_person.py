@@ -92,24 +92,29 @@ def drop_misattributed(text: str, message: str) -> str:
     return "".join(out).strip() if "".join(out).strip() else text
 
 
-# "Do I still do pottery?" got "I don't do pottery." (drive 12): asked about themselves in a yes/no question, the user
-# is answered as if the assistant were them. A sentence that opens with "I" and a verb of that kind (after "Yes,"/"No,")
-# is said to the user, unless the assistant speaks of what it knows ("I don't know", "I have no information").
-_ASKS_ABOUT_SELF = re.compile(r"^\W*(?:do|does|did|am|was|have|had|can|could|will|would|is|are)\s+I\b", re.I)
-_AS_ASKER = re.compile(r"^\W*(?:(?:yes|no|yeah|nope)\W+)?I(?:'m|'ve)?\s+(?:still\s+|no longer\s+|also\s+)?"
-                       r"(?:do|don't|did|didn't|am|am not|was|wasn't|have|haven't|had|can|can't|will|won't|stopped)\b",
-                       re.I)
+# "Do I still do pottery?" got "I don't do pottery.", "What instrument do I play?" "I play the banjo." (drives 12, 13):
+# asked about themselves, the user is answered as if the assistant were them. A sentence that opens with "I" and a
+# verb of that kind or the question's own ("play"), after "Yes,"/"No,", is said to the user, unless the assistant speaks
+# of what it knows ("I don't know", "I have no information").
+_ASKS_ABOUT_SELF = re.compile(r"\b(?:do|does|did|am|was|have|had|can|could|will|would|is|are)\s+I\b(?:\s+([a-z]+))?",
+                              re.I)
+_AUX = r"do|don't|did|didn't|am|am not|was|wasn't|have|haven't|had|can|can't|will|won't|stopped"
+_YES_NO = r"^\W*(?:(?:yes|no|yeah|nope)\W+)?"
 _OWN_KNOWING = re.compile(r"\b(?:know|remember|recall|sure|information|idea|think|record|told|see|assist|help)\b", re.I)
 
 
 def answered_as_asker(text: str, message: str) -> str:
     """`text` with each "I don't do pottery." to a "Do I …?" question said to the user: "You don't do pottery."."""
-    if not _ASKS_ABOUT_SELF.match(message):
+    asked = _ASKS_ABOUT_SELF.search(message)
+    if not asked:
         return text
+    verbs = _AUX + (f"|{re.escape(asked.group(1))}" if asked.group(1) else "")
+    as_asker = re.compile(rf"{_YES_NO}I(?:'m|'ve)?\s+(?:still\s+|no longer\s+|also\s+)?(?:{verbs})\b", re.I)
     out = []
     for sentence in SENTENCE.findall(text):
-        if _AS_ASKER.match(sentence) and not _OWN_KNOWING.search(sentence):
-            lead = re.match(r"^\W*(?:(?:yes|no|yeah|nope)\W+)?", sentence).end()
-            sentence = sentence[:lead] + _to_second_person(sentence[lead:])
+        if as_asker.match(sentence) and not _OWN_KNOWING.search(sentence):
+            lead = re.match(_YES_NO, sentence, re.I).end()
+            said = _to_second_person(sentence[lead:])
+            sentence = sentence[:lead] + (said[:1].lower() + said[1:] if sentence[:lead].strip() else said)
         out.append(sentence)
     return "".join(out)
