@@ -66,3 +66,11 @@ def test_a_claim_said_to_the_user_is_checked_like_one_said_as_them():
     assert C.unsupported("You are learning the piano.", "Which instrument am I learning?", mem, "rui") == ["piano"]
     assert C.unsupported("You don't do pottery.", "Do I still do pottery?", [{"text": "bea stopped doing pottery."}],
                          "bea") == []  # "don't" names nothing
+
+
+def test_the_users_own_age_said_back_is_said_to_them():
+    from memlora_mlx.ops.reply_person import restated_to_user
+
+    msg = "I'm 41 now, had my birthday on Monday."
+    assert restated_to_user("I'm 41 now, had your birthday on Monday.", msg) == \
+        "You're 41 now, had your birthday on Monday."  # drive 13

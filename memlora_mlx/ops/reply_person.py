@@ -49,7 +49,7 @@ def as_said_to_user(reply: str, memories: list, user: str) -> str:
 # footbridges." got "You're a structural engineer and I design footbridges.": half said back, half as the user. In a
 # sentence that restates the message (two content words or more of it), "I <word>" / "my <word>" that the message
 # itself says is the user's and becomes "you <word>" / "your <word>"; the assistant's own "I hope", "I think" stay.
-_OWN = re.compile(r"\b(I'm|I've|I|[Mm]y)\s+([A-Za-z']+)")
+_OWN = re.compile(r"\b(I'm|I've|I|[Mm]y)\s+([A-Za-z'\d]+)")  # "I'm 41 now" too (drive 13)
 _TO_YOU = {"i": "you", "i'm": "you're", "i've": "you've", "my": "your"}
 
 
