@@ -46,6 +46,8 @@ def test_a_yes_no_question_about_the_user_is_answered_to_them():
     assert answered_as_asker("I play the banjo.", "What instrument do I play?") == "You play the banjo."  # drive 13
     assert answered_as_asker("I live in Bergen.", "Where do I live?") == "You live in Bergen."
     assert answered_as_asker("I recommend pasta.", "What should I cook?") == "I recommend pasta."  # not about the user
+    assert answered_as_asker("I can give you a recipe.", "Can I have a recipe?") == "I can give you a recipe."
+    assert answered_as_asker("I have a recipe for you.", "Do I have time to cook?") == "I have a recipe for you."
     assert answered_as_asker("I play the banjo.", "What does Kai play?") == "I play the banjo."
     mem = [{"memory": "bea stopped doing pottery."}]
     assert C.final_reply("I don't do pottery.", q, mem, "bea")[0] == "You don't do pottery."

@@ -95,9 +95,9 @@ def drop_misattributed(text: str, message: str) -> str:
 # "Do I still do pottery?" got "I don't do pottery.", "What instrument do I play?" "I play the banjo." (drives 12, 13):
 # asked about themselves, the user is answered as if the assistant were them. A sentence that opens with "I" and a
 # verb of that kind or the question's own ("play"), after "Yes,"/"No,", is said to the user, unless the assistant speaks
-# of what it knows ("I don't know", "I have no information").
-_ASKS_ABOUT_SELF = re.compile(r"\b(?:do|does|did|am|was|have|had|can|could|will|would|is|are)\s+I\b(?:\s+([a-z]+))?",
-                              re.I)
+# of what it knows ("I don't know", "I have no information") or to the user ("I can give you a recipe." to "Can I have
+# a recipe?", a request: "can/could/would I" are not asked about).
+_ASKS_ABOUT_SELF = re.compile(r"\b(?:do|does|did|am|was|have|had)\s+I\b(?:\s+([a-z]+))?", re.I)
 _AUX = r"do|don't|did|didn't|am|am not|was|wasn't|have|haven't|had|can|can't|will|won't|stopped"
 _YES_NO = r"^\W*(?:(?:yes|no|yeah|nope)\W+)?"
 _OWN_KNOWING = re.compile(r"\b(?:know|remember|recall|sure|information|idea|think|record|told|see|assist|help)\b", re.I)
@@ -112,7 +112,7 @@ def answered_as_asker(text: str, message: str) -> str:
     as_asker = re.compile(rf"{_YES_NO}I(?:'m|'ve)?\s+(?:still\s+|no longer\s+|also\s+)?(?:{verbs})\b", re.I)
     out = []
     for sentence in SENTENCE.findall(text):
-        if as_asker.match(sentence) and not _OWN_KNOWING.search(sentence):
+        if as_asker.match(sentence) and not _OWN_KNOWING.search(sentence) and not re.search(r"\byou", sentence, re.I):
             lead = re.match(_YES_NO, sentence, re.I).end()
             said = _to_second_person(sentence[lead:])
             sentence = sentence[:lead] + (said[:1].lower() + said[1:] if sentence[:lead].strip() else said)

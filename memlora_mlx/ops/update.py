@@ -187,8 +187,8 @@ RETRACTION = re.compile(r"\b(?:no longer|not|never|anymore|any more|stopped|quit
 
 
 # What a DELETE stores in the memory's place: a retraction in words that say a thing ended. A bare "not"/"n't" deletes
-# without storing it: conv-42's seven model DELETEs were all for chat lines such as "Nate doesn't see why not! …"; the
-# whole run that stored them too (twenty-sixth session) had 490 memories and F1 18.7, against 484 and 19.6.
+# without storing it: conv-42's seven model DELETEs were all for chat lines such as "Nate doesn't see why not! …"; its
+# whole run that stored them too (twenty-sixth session) had 490 memories and F1 18.7, and 484 and 19.0 without them.
 ENDED = re.compile(r"\b(?:no longer|anymore|stopped|quit|gave up|broke up|split up|divorced|separated|passed away|died|"
                    r"sold|moved out|ended|cancel+ed)\b", re.I)
 # A fact that says a state changed ("Ruth moved to Stavanger", "Kai turned ten", "hana has switched jobs: …"). Told in a
@@ -201,7 +201,8 @@ _NUMBER = (r"(?:\d+|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
 # (change: who, state words a memory of the same slot uses after that name). Asked again with "Kai is ten." the adapter
 # UPDATEd memory 0 whatever it was ("Kai loves Lego." too), so the slot is matched here, not by the model.
 _SLOTS = [
-    (re.compile(rf"^(.+?) (?:has |had |just )*turned {_NUMBER}\b", re.I), rf"(?:is|was|(?:has |had |just )*turned) {_NUMBER}\b"),
+    (re.compile(rf"^(.+?) (?:has |had |just )*turned {_NUMBER}\b", re.I),
+     rf"(?:is|was|(?:has |had |just )*turned) {_NUMBER}\b"),
     (re.compile(r"^(.+?) (?:has |had |have |just |recently )*moved (?:back |away )?to\b", re.I),
      r"(?:lives|lived|is living|(?:has |had |just )*moved|is based|resides)\b"),
 ]
