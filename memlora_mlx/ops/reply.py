@@ -136,6 +136,27 @@ def format_memory(m: dict | str, user: str | None = None) -> str:
 MEMORY_HEAD = "[What you remember about me"
 
 
+def held_at_memory_head(deltas: Iterator[str]) -> Iterator[str]:
+    """`deltas` without the memories' header: text from a "[" is held back while it could still become the header,
+    dropped if it does (or the stream ends inside it), passed on as soon as it cannot."""
+    held = ""
+    for delta in deltas:
+        held += delta
+        at = held.find("[")
+        if at >= 0 and held[at:].startswith(MEMORY_HEAD):
+            if held[:at]:
+                yield held[:at]
+            return
+        if at >= 0 and MEMORY_HEAD.startswith(held[at:]):
+            out, held = held[:at], held[at:]  # could still become the header: wait
+        else:
+            out, held = held, ""
+        if out:
+            yield out
+    if held and not MEMORY_HEAD.startswith(held):
+        yield held
+
+
 def without_memory_head(text: str) -> str:
     """`text` up to the memories' header it went on with (streamed until the whole header stopped it)."""
     at = text.find(MEMORY_HEAD[:9])  # "[What you"
@@ -237,7 +258,7 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
     text = ""
     stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0, stop=[MEMORY_HEAD])
     try:
-        for delta in without_date_lead(stream):
+        for delta in without_date_lead(held_at_memory_head(stream)):
             text += delta
             yield delta
             if (_SENTENCE_END.search(delta) and drop_repeats(text) != text.strip()) or _loop_at(text) is not None:
