@@ -29,7 +29,7 @@ from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, openi
 from .reply_negation import contradicts
 from .reply_person import (SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user, drop_misattributed,
                            restated_to_user)
-from .words import FUNCTION_WORDS, content_words
+from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -46,8 +46,6 @@ _CLAIM = re.compile(r"^\W*(?:(?:sure|yes|no|okay|ok|so|well|oh)\W+)?(?:i remembe
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
 _NOT_NAMES = FUNCTION_WORDS | frozenset("yes no sure hi hello hey thanks thank okay ok oh well sorry great good nice "
                                         "glad happy welcome noted".split())
-_NUMBERS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-            "seventeen eighteen nineteen twenty").split()  # "a cat called Saffron who is fourteen" grounds "14"
 
 
 def _key(word: str) -> str:
@@ -57,7 +55,7 @@ def _key(word: str) -> str:
 
 def _known(texts: list[str]) -> set[str]:
     known = {_key(t) for text in texts for t in _TOKEN.findall(text)}
-    for i, name in enumerate(_NUMBERS):  # "seven" in a memory grounds "7" in the reply, and back
+    for i, name in enumerate(NUMBER_WORDS):  # "seven" in a memory grounds "7" ("who is fourteen": "14"), and back
         if name in known or str(i) in known:
             known |= {name, str(i)}
     return known

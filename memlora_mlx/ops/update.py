@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .leaks import example_text, find_leaks
 from .parsing import as_text, get_key, normalize_text, parse_json_object
-from .words import content_words
+from .words import NUMBER_WORDS, TENS, content_words
 
 log = logging.getLogger(__name__)
 
@@ -187,17 +187,16 @@ RETRACTION = re.compile(r"\b(?:no longer|not|never|anymore|any more|stopped|quit
 
 
 # What a DELETE stores in the memory's place: a retraction in words that say a thing ended. A bare "not"/"n't" deletes
-# without storing it: conv-42's seven model DELETEs were all for chat lines such as "Nate doesn't see why not! …"; its
-# whole run that stored them too (twenty-sixth session) had 490 memories and F1 18.7, and 484 and 19.0 without them.
+# without storing it: conv-42's seven model DELETEs were all for chat lines such as "Nate doesn't see why not! …"; the
+# twenty-sixth session's whole run that stored them had 490 memories and F1 18.7, the next one (`ENDED`) 484 and 19.0.
 ENDED = re.compile(r"\b(?:no longer|anymore|stopped|quit|gave up|broke up|split up|divorced|separated|passed away|died|"
                    r"sold|moved out|ended|cancel+ed)\b", re.I)
 # A fact that says a state changed ("Ruth moved to Stavanger", "Kai turned ten", "hana has switched jobs: …"). Told in a
 # later chat, the shipped 0.5B adapter ADDed each beside the memory it changes ("Ruth lives next door." kept, and said
 # back), or DELETEd the old job, which the RETRACTION guard turns into an ADD (twenty-fifth session's drive, "hana").
 CHANGE = re.compile(r"\b(?:now|switched|changed|moved|turned|became|promoted|instead)\b", re.I)
-_NUMBER = (r"(?:\d+|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-           r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-           r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?)")
+_NUMBER = (rf"(?:\d+|(?:{'|'.join(NUMBER_WORDS[1:] + list(TENS[1:]))})"
+           rf"(?:-(?:{'|'.join(NUMBER_WORDS[1:10])}))?)")
 # (change: who, state words a memory of the same slot uses after that name). Asked again with "Kai is ten." the adapter
 # UPDATEd memory 0 whatever it was ("Kai loves Lego." too), so the slot is matched here, not by the model.
 _SLOTS = [

@@ -13,6 +13,12 @@ been am do does did doing done have has had having go goes going went get gets g
 might let let's name names named call called please tell told say said know""".split())
 
 
+# Number words by value ("seven" is NUMBER_WORDS[7]): ground a digit in the reply checks, name an age in update's slots.
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
+TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words of 3+ letters, a plural or -ing/-ed ending cut, function words left out ("What does my partner
     do?" -> {"partner"}): what a message and a memory can share (the chat's recall keeps such a memory)."""
