@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from memlora_mlx.ops import extract
-from memlora_mlx.ops.dates import asked_period, mark_relative_dates, session_day
+from memlora_mlx.ops import answer, extract
+from memlora_mlx.ops.dates import anchored_phrases, asked_period, mark_relative_dates, session_day
 from memlora_mlx.ops.reply import without_date_lead
 from memlora_mlx.types import Turn
 
@@ -24,7 +24,8 @@ def test_relative_dates_are_marked_with_their_absolute_date(text, when, marked):
     assert mark_relative_dates(text, when) == marked
 
 
-@pytest.mark.parametrize("text", ["I went there last week.", "It lasted years.", "lastyear", "I'm here today."])
+@pytest.mark.parametrize("text", ["It lasted years.", "lastyear", "I'm here today.", "See you this Friday.",
+                                  "We go at weekends.", "the last weekday"])
 def test_uncertain_or_absent_relative_dates_are_left_alone(text):
     assert mark_relative_dates(text, "2026-12-01") == text
 
@@ -51,11 +52,27 @@ def test_extract_prompt_carries_the_absolute_date():
     ("We've been here since last year.", "We've been here since 2025."),
     ("My sister got married yesterday.", "My sister got married on 30 November 2026."),
     ("We're moving next month.", "We're moving in January 2027."),
-    ("I quit two years ago, not last week.", "I quit during 2024, not last week."),
+    ("I quit two years ago, not last week.", "I quit during 2024, not the week before 1 December 2026."),
 ])
 def test_relative_dates_can_be_replaced_by_their_absolute_date(text, replaced):
     assert mark_relative_dates(text, "2026-12-01", "replace") == replaced
     assert mark_relative_dates(text, "2026-12-01", "none") == text
+
+
+@pytest.mark.parametrize("text, replaced", [
+    ("I printed it last Friday!", "I printed it the Friday before 23 January 2022!"),
+    ("Last week I went hiking.", "The week before 23 January 2022 I went hiking."),
+    ("I'll make it for my family this weekend.", "I'll make it for my family the weekend of 23 January 2022."),
+    ("Party next weekend, then next Monday and next week.",
+     "Party the weekend after 23 January 2022, then the Monday after 23 January 2022 and the week after 23 January "
+     "2022."),
+    ("Busy since last weekend", "Busy since the weekend before 23 January 2022"),
+])
+def test_a_week_weekend_or_weekday_is_written_relative_to_the_session_date(text, replaced):
+    """LoCoMo's form, which its temporal answers use ("The Friday before 23 January, 2022")."""
+    assert mark_relative_dates(text, "1:56 pm on 23 January, 2022", "replace") == replaced
+    marked = mark_relative_dates(text, "1:56 pm on 23 January, 2022")
+    assert "(the " in marked and mark_relative_dates(marked, "2022-01-23") == marked
 
 
 @pytest.mark.parametrize("deltas, shown", [
@@ -92,3 +109,28 @@ def test_a_reply_that_does_not_start_with_a_digit_streams_from_its_first_token()
 ])
 def test_the_period_a_question_asks_about(question, period):
     assert asked_period(question) == period
+
+
+MEMORIES = [{"text": "zed printed his first screenplay the Friday before 23 January 2022.", "date": "2022-01-23",
+             "speaker": "zed"},
+            {"text": "zed dyed his hair purple the week before 23 January 2022.", "date": "2022-01-23"},
+            {"text": "zed moved to Leeds on 2 May 2021.", "date": "2022-01-23"}]
+
+
+@pytest.mark.parametrize("question, said, final", [
+    ("When did zed dye his hair?", "23 January 2022", "the week before 23 January 2022"),
+    ("When did zed print his screenplay?", "On 23 January 2022.", "the Friday before 23 January 2022"),
+    ("When did zed move to Leeds?", "2 May 2021", "2 May 2021"),  # no phrase anchored on that date
+    ("When did zed dye his hair?", "24 January 2022", "24 January 2022"),
+    ("When did zed dye his hair?", "purple, 23 January 2022", "purple, 23 January 2022"),  # not only a date
+    ("What did zed do on 23 January 2022?", "23 January 2022", "23 January 2022"),  # not a "When" question
+])
+def test_a_date_answer_takes_the_phrase_its_memory_anchors_on_that_date(question, said, final):
+    assert answer.final_answer(said, answer.build_messages(question, MEMORIES)) == final
+
+
+def test_anchored_phrases_are_found_as_mark_relative_dates_writes_them():
+    text = mark_relative_dates("I printed it last Friday and party next weekend.", "2022-01-23", "replace")
+    assert anchored_phrases(text) == [("the Friday before 23 January 2022", "23 January 2022"),
+                                      ("the weekend after 23 January 2022", "23 January 2022")]
+    assert anchored_phrases("the week of the party") == []

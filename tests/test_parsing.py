@@ -86,8 +86,9 @@ def test_extract_messages_static_system_and_resolved_date():
     msgs = extract.build_messages(turns, "1:56 pm on 8 May, 2023")
     assert msgs[0] == {"role": "system", "content": extract.SYSTEM_PROMPT}
     assert msgs[1:-1] == extract.EXAMPLE
-    assert msgs[-1]["content"] == ("Session date: 8 May 2023\n\nCaroline: I moved to Paris last week!\n"
-                                  "Melanie: Wow [shares a photo: a photo of a cake]")
+    assert msgs[-1]["content"] == ("Session date: 8 May 2023\n\n"
+                                   "Caroline: I moved to Paris the week before 8 May 2023!\n"
+                                   "Melanie: Wow [shares a photo: a photo of a cake]")
     assert "Session date" not in extract.build_messages(turns, None)[-1]["content"]
 
 

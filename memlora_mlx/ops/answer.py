@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .dates import anchored_phrases
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 from .person import third_person
+from .words import content_words
 
 UNKNOWN_ANSWER = "I don't know"
 
@@ -29,6 +31,8 @@ STOP = ["\n"]
 LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking") is a leak (ops/leaks.py)
 
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
+_WHEN = re.compile(r"^\s*when\b", re.I)
+_BARE_DATE = re.compile(r"^(?:on\s+)?(\d{1,2} [A-Z][a-z]+ \d{4})\W*$", re.I)
 
 
 def format_memory(m: dict | str) -> str:
@@ -61,11 +65,28 @@ def example_leaks(answer: str, messages: list[dict]) -> list[str]:
     return find_leaks(answer, example_text(EXAMPLE), messages[-1]["content"], SYSTEM_PROMPT, words=LEAK_WORDS)
 
 
+def dated_answer(answer: str, messages: list[dict]) -> str:
+    """A "When …?" answer that is only a date which a memory shown anchors a week, weekend or weekday on becomes that
+    memory's phrase: "23 January 2022" -> "the Friday before 23 January 2022" when a memory says "… printed it the
+    Friday before 23 January 2022". The 0.5B answers with the date a memory is headed by (its session's), which is
+    not the day of what "last Friday" told (27th session: 4 of 4 such questions asked by `memlora ask`). Of several
+    such memories, the one holding most of the question's words."""
+    shown, _, question = messages[-1]["content"].rpartition("\nQuestion: ")
+    date = _BARE_DATE.match(answer.strip())
+    if not date or not _WHEN.match(question):
+        return answer
+    asked = content_words(question)
+    found = [(len(asked & content_words(line)), -i, phrase) for i, line in enumerate(shown.splitlines())
+             for phrase, on in anchored_phrases(line) if on.lower() == date.group(1).lower()]
+    return max(found)[2] if found else answer
+
+
 def final_answer(text: str, messages: list[dict]) -> str:
     """`clean_answer`, and the refusal when the answer came from the worked example: it is not in the memories,
-    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions)."""
+    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions); a date answer in the
+    form its memory gives it (`dated_answer`)."""
     ans = clean_answer(text)
-    return UNKNOWN_ANSWER if example_leaks(ans, messages) else ans
+    return UNKNOWN_ANSWER if example_leaks(ans, messages) else dated_answer(ans, messages)
 
 
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,

@@ -3,8 +3,12 @@
 "I moved to Leeds last year" said on 1 December 2026 -> "I moved to Leeds during 2025" (form "replace", what the
 extract prompt shows) or "... last year (2025)" (form "mark"). The extract prompt asks the model to turn relative
 dates into absolute ones; the 0.5B adapter got the arithmetic wrong ("in 2026"), so the prompt now carries the answer
-and the model only has to copy it. Only phrases whose date is certain are rewritten ("last week" is not: its fact
-keeps LoCoMo's "the week before <date>" form, which the worked example teaches).
+and the model only has to copy it. Only phrases whose date is certain are rewritten. A week, a weekend or a weekday
+said relative to the session day is written relative to its date, in LoCoMo's form ("last Friday" -> "the Friday
+before 23 January 2022", "this weekend" -> "the weekend of 24 June 2022"): which day "last week" was is not
+certain, the week it means is. The extract prompt's worked example teaches that form too, but the bare base left
+"last Friday" and "this weekend" in the facts it wrote (27th session: 8 of conv-42's 484 memories), and the answers
+to "When did …?" then gave the session's date.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "ten": 10, "a": 1, "a couple of": 2}
 _AGO = "|".join(sorted(_NUMBERS, key=len, reverse=True))
 _NOT_MARKED = r"(?![\w-])(?!\s*\()"  # a whole word, not already followed by "(…)"
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _PHRASES = re.compile(
     r"\b(?:(?P<daybefore>the day before yesterday)|(?P<yesterday>yesterday)|(?P<tomorrow>tomorrow)"
     r"|(?P<rel>last|this|next) (?P<unit>year|month)"
+    r"|(?P<wrel>last|this|next) (?P<span>weekend|week)"
+    rf"|(?P<drel>last|next) (?P<weekday>{_WEEKDAYS})"
     rf"|(?P<n>\d{{1,2}}|{_AGO}) (?P<agounit>years?|months?) ago)" + _NOT_MARKED,
     re.IGNORECASE)
 
@@ -52,6 +59,12 @@ def _meaning(m: re.Match, day: date) -> str:
         return format_date(day - timedelta(days=1))
     if m["tomorrow"]:
         return format_date(day + timedelta(days=1))
+    if m["wrel"]:
+        side = {"last": "before", "this": "of", "next": "after"}[m["wrel"].lower()]
+        return f"the {m['span'].lower()} {side} {format_date(day)}"
+    if m["drel"]:
+        side = {"last": "before", "next": "after"}[m["drel"].lower()]
+        return f"the {m['weekday'].capitalize()} {side} {format_date(day)}"
     if m["rel"]:
         step = {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
         if m["unit"].lower() == "year":
@@ -64,11 +77,24 @@ def _meaning(m: re.Match, day: date) -> str:
     return f"{_month_shift(day, -n):%B %Y}"
 
 
+_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) (?P<date>\d{{1,2}} [A-Z][a-z]+ \d{{4}})\b",
+                       re.IGNORECASE)
+
+
+def anchored_phrases(text: str) -> list[tuple[str, str]]:
+    """(phrase, date) of each week, weekend or weekday written relative to a date in `text`, as `mark_relative_dates`
+    writes them: "… the Friday before 23 January 2022." -> [("the Friday before 23 January 2022", "23 January
+    2022")]."""
+    return [(m.group(0), m["date"]) for m in _ANCHORED.finditer(text or "")]
+
+
 _PREPOSITION = re.compile(r"\b(?:since|until|till|from|by|of|before|after|in|on|for)\s*$", re.IGNORECASE)
 
 
 def _absolute(m: re.Match, day: date) -> str:
     meaning = _meaning(m, day)
+    if meaning.startswith("the "):  # "the week before 1 December 2026" stands where "last week" stood
+        return meaning
     if _PREPOSITION.search(m.string[:m.start()]):
         return meaning  # "since last year" -> "since 2025"
     if meaning.isdigit():  # a year: "in 2025" came back as "in 2026" from the 0.5B adapter; "during 2025" did not
