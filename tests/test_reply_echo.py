@@ -1,33 +1,37 @@
-"""A reply that begins by asking the message back keeps only its answer; a replaced reply names the two best
-memories shown (eighteenth session's vera drive)."""
+"""A reply that only asks the user's question back, or takes the user's name, is not what the user is shown
+(twenty-seventh session's drive, "kofi")."""
 
 import pytest
 
 from memlora_mlx.ops import reply_checks as C
 
+PARENTS = {"text": "kofi's parents are visiting the weekend after 4 December 2026.", "date": "2026-12-04"}
 
-@pytest.mark.parametrize("reply, message, shown", [
-    ("When does your son Mikko start university? September.", "When does my son Mikko start university?",
-     "September."),
-    ("How are you? I'm fine, thanks.", "Hello!", "How are you? I'm fine, thanks."),  # no content word: not an echo
-    ("Why? Because it scatters blue light.", "Why is the sky blue?", "Why? Because it scatters blue light."),
-    ("What do you mean? Tell me more.", "What do I do for work?", "What do you mean? Tell me more."),
-    ("Where is your husband from?", "Where is my husband from?", "Where is your husband from?"),  # nothing else
+
+def test_a_question_asked_back_is_answered_from_the_memory():
+    message = "When are my parents visiting?"
+    assert C.asks_back("When are your parents visiting?", message)
+    assert C.final_reply("When are my parents visiting?", message, [PARENTS], "kofi", today="2026-12-11") == \
+        ("What I remember: Your parents are visiting the weekend after 4 December 2026.", [])
+
+
+@pytest.mark.parametrize("reply, message", [
+    ("Your parents visit the weekend after 4 December 2026.", "When are my parents visiting?"),  # an answer
+    ("How are you?", "How are you?"),  # no content word: a greeting returned
+    ("Are your parents staying long? Tell me more.", "My parents are visiting."),  # more than the question
+    ("Where do they live?", "My parents are visiting."),  # a word the message did not have
 ])
-def test_a_question_asked_back_is_dropped(reply, message, shown):
-    assert C.drop_echo(reply, message) == shown
+def test_replies_that_do_more_than_ask_back_are_kept(reply, message):
+    assert not C.asks_back(reply, message)
 
 
-def test_the_final_reply_drops_the_echo():
-    memories = [{"text": "vera's son Mikko starts university in September."}]
-    text, made_up = C.final_reply("When does my son Mikko start university? September.",
-                                  "When does Mikko start university?", memories, "vera",
-                                  understood="When does my son Mikko start university?")
-    assert (text, made_up) == ("September.", [])
-
-
-def test_a_replaced_reply_names_the_two_best_memories_shown():
-    shown = [{"text": "vera has two goldfish."}, {"text": "vera has a tortoise called Speedy."},
-             {"text": "vera is a nurse."}]
-    assert C.grounded_reply(shown, "vera") == "What I remember: You have two goldfish. You have a tortoise called Speedy."
-    assert C.grounded_reply([], "vera") == C.UNGROUNDED_REPLY
+@pytest.mark.parametrize("reply, shown", [
+    ("Hello Kofi, I'm Kofi. How are you?", "Hello Kofi. How are you?"),
+    ("Hi! My name is Kofi, nice to meet you.", "Hi! Nice to meet you."),
+    ("I am Kofi. What did you do today?", "What did you do today?"),
+    ("I'm Kofi.", "I'm Kofi."),  # nothing would be left: kept (and checked as any other reply)
+    ("I'm Kofi's assistant.", "I'm Kofi's assistant."),
+    ("Hello Kofi! I'm glad you're here.", "Hello Kofi! I'm glad you're here."),
+])
+def test_the_assistant_does_not_take_the_user_s_name(reply, shown):
+    assert C.drop_user_name_claim(reply, "kofi") == shown

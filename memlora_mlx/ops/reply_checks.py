@@ -27,8 +27,9 @@ from .parsing import format_date, normalize_text
 from .person import third_person
 from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 from .reply_negation import contradicts
-from .reply_person import (SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user, drop_misattributed,
-                           restated_to_user)
+from .reply_dates import as_anchored
+from .reply_person import (NO_TRAVELS, SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user,  # noqa: F401
+                           drop_misattributed, drop_user_name_claim, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 
@@ -301,6 +302,13 @@ def drop_echo(reply: str, message: str) -> str:
     return rest if rest and asked and first.group().rstrip().endswith("?") and asked <= content_words(message) else reply
 
 
+def asks_back(reply: str, message: str) -> bool:
+    """The whole reply asks the question back ("When are your parents visiting?" to "When are my parents
+    visiting?", twenty-seventh session's drive): a question and no word the message did not have."""
+    asked, sentences = content_words(reply), [x for x in SENTENCE.findall(reply) if x.strip()]
+    return reply.rstrip().endswith("?") and len(sentences) == 1 and bool(asked) and asked <= content_words(message)
+
+
 # Agreement or thanks nobody asked for, opening a reply to a statement: "You're right, rock climbing is a great way
 # to get exercise …" to "I go rock climbing every Saturday morning.", "You're correct! Ana is turning seven in June.",
 # "You're welcome! I'm glad you adopted a puppy." (4 of the 12 statements of the twelfth session's alex and sam
@@ -323,30 +331,6 @@ def drop_unasked(reply: str, message: str) -> str:
     rest = reply[m.end():]
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
 
-
-# The assistant claiming a life of its own: "Yes, I have been to Porto." to nora's "I just got back from a week in Porto,
-# have you ever been?" (fifteenth session). When the message speaks to the assistant ("you"), a sentence in which it
-# says it has been, travelled or lived somewhere is replaced by NO_TRAVELS; the rest of the reply stays. A message
-# that does not say "you" is left alone: "I was in Porto." to "Where was I last week?" is the user's week.
-_OWN_TRAVEL = re.compile(r"^\W*(?:(?:yes|yeah|oh|sure|absolutely|of course|indeed)\W+)?I(?:'ve|\u2019ve| have)?\s+"
-                         r"(?:(?:also|actually|already|once|recently|just)\s+)?(?:been (?:to|in)|visited|went to|"
-                         r"travell?ed (?:to|around)|was in|lived in|live in|grew up in)\b", re.I)
-NO_TRAVELS = "I haven't been there myself: I'm a program on your computer."
-
-
-def own_travels(reply: str, message: str) -> str:
-    """`reply` with each sentence in which the assistant says it has been somewhere replaced by NO_TRAVELS (once),
-    when `message` speaks to it (the comment above)."""
-    if not _ADDRESSED.search(message):
-        return reply
-    out, said = [], False
-    for sentence in SENTENCE.findall(reply):
-        if _OWN_TRAVEL.match(sentence):
-            if said:
-                continue
-            said, sentence = True, NO_TRAVELS + sentence[len(sentence.rstrip()):]
-        out.append(sentence)
-    return "".join(out)
 
 
 NOTHING_MORE = "That's all I can tell you about it."  # a "Tell me more." answered with the last reply again
@@ -374,6 +358,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."
+    text = drop_user_name_claim(text, user)  # "Hello Kofi, I'm Kofi."
+    text = as_anchored(text, said, memories)  # "on December 4, 2026" -> "the Sunday before 4 December 2026"
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?") or bool(previous)
@@ -385,6 +371,6 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
-            or holds_forth(text, said, user) or misreads(text, said):
+            or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said):
         return (grounded_reply(memories, user) if question else said_back(said, user)), []
     return text, added

@@ -118,3 +118,42 @@ def answered_as_asker(text: str, message: str) -> str:
             sentence = sentence[:lead] + (said[:1].lower() + said[1:] if sentence[:lead].strip() else said)
         out.append(sentence)
     return "".join(out)
+
+# The assistant claiming a life of its own: "Yes, I have been to Porto." to nora's "I just got back from a week in Porto,
+# have you ever been?" (fifteenth session). When the message speaks to the assistant ("you"), a sentence in which it
+# says it has been, travelled or lived somewhere is replaced by NO_TRAVELS; the rest of the reply stays. A message
+# that does not say "you" is left alone: "I was in Porto." to "Where was I last week?" is the user's week.
+_OWN_TRAVEL = re.compile(r"^\W*(?:(?:yes|yeah|oh|sure|absolutely|of course|indeed)\W+)?I(?:'ve|\u2019ve| have)?\s+"
+                         r"(?:(?:also|actually|already|once|recently|just)\s+)?(?:been (?:to|in)|visited|went to|"
+                         r"travell?ed (?:to|around)|was in|lived in|live in|grew up in)\b", re.I)
+NO_TRAVELS = "I haven't been there myself: I'm a program on your computer."
+
+
+def own_travels(reply: str, message: str) -> str:
+    """`reply` with each sentence in which the assistant says it has been somewhere replaced by NO_TRAVELS (once),
+    when `message` speaks to it (the comment above)."""
+    if not re.search(r"\byou\b", message, re.I):
+        return reply
+    out, said = [], False
+    for sentence in SENTENCE.findall(reply):
+        if _OWN_TRAVEL.match(sentence):
+            if said:
+                continue
+            said, sentence = True, NO_TRAVELS + sentence[len(sentence.rstrip()):]
+        out.append(sentence)
+    return "".join(out)
+
+
+# The assistant taking the user's name: "Hello Kofi, I'm Kofi. How are you?" to "Hey, I'm Kofi." (twenty-seventh
+# session's drive). The clause that says it is dropped; the rest of the reply stays.
+def drop_user_name_claim(reply: str, user: str) -> str:
+    """`reply` without "I'm <user>" / "I am <user>" / "my name is <user>": a sentence it opens loses it (and the comma
+    after it), one it ends loses it with the comma before it; a reply that would be left empty is kept."""
+    claim = rf"\b(?:I'm|I\u2019m|I am|[Mm]y name is)\s+{re.escape(user)}\b(?!['\u2019])"
+    out = []
+    for sentence in SENTENCE.findall(reply):
+        cut = re.sub(rf"^(\s*){claim}\s*,\s*(\w)", lambda m: m[1] + m[2].upper(), sentence, flags=re.I)
+        cut = re.sub(rf",\s*{claim}", "", cut, flags=re.I)
+        out.append("" if re.fullmatch(rf"\s*{claim}\W*", cut, flags=re.I) else cut)
+    text = "".join(out).strip()
+    return text if re.search(r"\w", text) else reply
