@@ -197,6 +197,8 @@ class Conversation:
         above the other one in 24 of 25 pairs by relevance, 20 of 25 by the search's cosine (the user's name on both
         sides). `understood`: the message as already understood (saves `who`'s searches)."""
         message = categories.reword(understood or self.understood(message))
+        if reply_op.ABOUT_ME.search(message):  # no one memory is about it: the newest ones are
+            return reply_op.dedupe(self.memory.get_all(user_id=self.user_id, limit=self.top_k)["results"], self.top_k)
         query = person.third_person(message, self.user_id)
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]

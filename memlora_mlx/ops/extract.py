@@ -10,6 +10,7 @@ import re
 
 from ..types import Turn
 from .dates import mark_relative_dates
+from .extract_numbers import invented_numbers
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .person import about
@@ -162,18 +163,25 @@ def adapter_for(engine, turns: list[Turn]) -> str | None:
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
                   context: list[Turn] | None = None) -> list[str]:
     """Run the extract adapter (`adapter_for`) on `turns` (`context`: earlier turns, not mined); stops early on a
-    repeated fact; rejects are logged, never raised."""
+    repeated fact; rejects are logged, never raised. When every fact of the adapter was dropped (`_facts`), one of them
+    for a number nobody said ("… getting married in 2027 in 1000."), the bare base is asked once."""
     if not turns:
         return []
-    out, messages = "", build_messages(turns, session_date, context)
-    for delta in engine.stream(messages, adapter=adapter_for(engine, turns), max_tokens=max_tokens,
-                               temperature=0.0, json_schema=JSON_SCHEMA, stop=STOP):
-        out += delta
-        if any(c in delta for c in '",]'):
-            if _repeats(out):
+    messages, adapter = build_messages(turns, session_date, context), adapter_for(engine, turns)
+    while True:
+        out = ""
+        for delta in engine.stream(messages, adapter=adapter, max_tokens=max_tokens, temperature=0.0,
+                                   json_schema=JSON_SCHEMA, stop=STOP):
+            out += delta
+            if any(c in delta for c in '",]') and _repeats(out):
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
-    return _facts(out, messages, [t.speaker for t in turns])
+        facts = _facts(out, messages, [t.speaker for t in turns])
+        given = messages[-1]["content"]
+        if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
+            return facts
+        log.info("extract: the adapter's facts were dropped, one for a number nobody said; the base model tries")
+        adapter = None
 
 
 def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | None]], *,
@@ -359,10 +367,11 @@ def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[
 
 def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
-    turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their
-    "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their age if no fact has it and a "your" meant as their
-    "my" (`own_age_and_your`), each in the third person (`in_third_person`); rejects are logged."""
+    said (`unsaid`) or a number they did not say (`extract_numbers`), a "she"/"he" of a turn given back to whom it
+    means (`pronoun_subjects`), a "used to" the turn did not say of it dropped (`used_to_where_said`), their "I'm"
+    said as "it is" given back (`own_it_is`), their "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their
+    age if no fact has it and a "your" meant as their "my" (`own_age_and_your`), each in the third person
+    (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -370,9 +379,9 @@ def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str
     kept = [f for f in facts if not find_leaks(f, example, given, SYSTEM_PROMPT)]
     if len(kept) < len(facts):
         log.info("extract: dropped %d fact(s) copied from the prompt's example", len(facts) - len(kept))
-    said = [f for f in kept if not unsaid(f, given)]
+    said = [f for f in kept if not unsaid(f, given) and not invented_numbers(f, given)]
     if len(said) < len(kept):
-        log.info("extract: dropped %d fact(s) that say nothing the turns said", len(kept) - len(said))
+        log.info("extract: dropped %d fact(s) that say nothing the turns said, or a number", len(kept) - len(said))
     facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
     facts = own_verb_agreed(own_it_is(facts, given, speakers), given, speakers)
     facts = own_age_and_your(facts, given, speakers)

@@ -27,6 +27,11 @@ UNKNOWN_REPLY = "I don't know that yet"
 UNGROUNDED_REPLY = f"{UNKNOWN_REPLY}: you haven't told me."  # replaces a reply that named what nobody said
 MAX_TOKENS = 160  # one or two sentences, or a short general answer; Esc stops a long one in the app
 TOP_K = 5
+# "What do you know about me?" names no fact, so no memory is near it by cosine (drive 15 recalled none, and the 0.5B
+# answered "I'm a 4-year-old who loves to read and write."): the user's newest memories are shown instead
+# (`chat.Conversation.recall`), and all of them if the reply gives way to the memories (`reply_checks`).
+ABOUT_ME = re.compile(r"\b(?:know|remember|recall|tell me)\b.*\babout me\b|\bwhat (?:have|did) I (?:told|tell) you\b"
+                      r"|^\W*who am I\W*$", re.I)
 # Tokens of earlier turns in the prompt by default: none. Every form of history tried made the bare 0.5B reply
 # worse on three replayed chats (docs/distillation.md §5): its own earlier replies were copied word for word, the
 # user's earlier messages alone got "You're welcome!" to new statements, and a note of them was restated whole.
@@ -108,7 +113,8 @@ def _base_form(verb: str) -> str:
 
 def to_you(text: str, user: str) -> str:
     """A memory about `user` said to them: "alex's sister Maria works …" -> "Your sister Maria works …", "alex goes
-    climbing" -> "You go climbing", "Maria called alex" -> "Maria called you". Memories are stored in the third
+    climbing" -> "You go climbing", "Maria called alex" -> "Maria called you", "alex loves his bike" -> "You love
+    your bike" (not when someone is named before "his"/"her"). Memories are stored in the third
     person; shown to the reply this way, the bare 0.5B answered 12 of 16 questions of three replayed chats
     (`scripts/reply_replay.py`, same system text) where the third person got 9: it said "I don't know that yet"
     with the right memory given."""
@@ -121,6 +127,8 @@ def to_you(text: str, user: str) -> str:
 
     out = re.sub(rf"\b{u}\s+({_ADVERB}\s+)?([A-Za-z]+)\b", subject, out, flags=re.I)
     out = re.sub(rf"\b{u}\b", "you", out, flags=re.I)
+    if re.match(rf"{u}\s", text, re.I):  # "lena is going kayaking with her cousin" -> "… your cousin" (drive 15)
+        out = re.sub(r"\b(?:her|his)\b", lambda m: m.group(0) if re.search(r"[A-Z]", out[1:m.start()]) else "your", out)
     return out[:1].upper() + out[1:] if out != text else out
 
 

@@ -8,14 +8,16 @@ text when the reply ends.
   them (`reply_negation.contradicts`) -> the best of them (a statement: the message said back);
 - the opening line copied, a greeting to someone the message names, a statement answered with another memory, or
   news answered with a claim about what it named (`copies_opening`, `greets_someone_else`, `off_topic`,
-  `holds_forth`), or a statement answered with not understanding it (`misreads`) -> the message said back (a
-  question: the memory);
+  `holds_forth`), a statement answered with not understanding it (`misreads`), or the question only asked back
+  (`asks_back`) -> the message said back (a question: the memory);
 - perspective (`reply_person.py`): a memory or the message said back as the user's own words ("I drive a blue Honda
   Civic.", "You're a structural engineer and I design footbridges.") -> to the user; what a named person did told
   back as the user's ("I remember that you moved to Stavanger") -> dropped;
 - "You're right," / "You're welcome!" opening a reply to a statement that asked for neither -> dropped;
 - "Tell me more." answered with the last reply again (`repeats`) -> "That's all I can tell you about it.";
-- the assistant claiming travels of its own ("Yes, I have been to Porto.") when asked about itself (`own_travels`).
+- the assistant claiming travels of its own ("Yes, I have been to Porto.") when asked about itself (`own_travels`),
+  or the user's name ("Hello Kofi, I'm Kofi.", `drop_user_name_claim`);
+- a "When …?" answered with the date a memory anchors "the Sunday before …" on -> that phrase (`reply_dates`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from datetime import date
 
 from .parsing import format_date, normalize_text
 from .person import third_person
-from .reply import SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
+from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 from .reply_negation import contradicts
 from .reply_dates import as_anchored
 from .reply_person import (NO_TRAVELS, SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user,  # noqa: F401
@@ -288,9 +290,9 @@ def said_back(message: str, user: str) -> str:
 GROUNDED_MEMORIES = 2  # "What pets do we have?" recalled the goldfish and the tortoise; the best one alone told half
 
 
-def grounded_reply(memories: list, user: str) -> str:
+def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str:
     """What replaces a reply that made something up: the best memories shown, said to the user, else UNGROUNDED_REPLY."""
-    shown = " ".join(to_you(memory_text(m), user) for m in memories[:GROUNDED_MEMORIES])
+    shown = " ".join(to_you(memory_text(m), user) for m in memories[:n])
     return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
 
 
@@ -372,5 +374,6 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said):
-        return (grounded_reply(memories, user) if question else said_back(said, user)), []
+        n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown
+        return (grounded_reply(memories, user, n) if question else said_back(said, user)), []
     return text, added
