@@ -53,3 +53,15 @@ def test_a_refused_about_me_question_is_answered_with_every_memory_shown():
 ])
 def test_the_user_s_own_her_or_his_is_said_as_your(memory, said):
     assert to_you(memory, "lena") == said
+
+
+def test_an_about_me_reply_that_tells_one_memory_of_three_gives_way_to_all():
+    shown = [{"text": f} for f in FACTS]
+    everything = "What I remember: " + " ".join(to_you(f, "lena") for f in FACTS)
+    assert C.final_reply("You are a sound engineer at a theatre.", "What do you know about me?", shown, "lena",
+                         today="2026-12-11")[0] == everything
+    told = ("You are a sound engineer at a theatre, your brother Jonas is getting married in January 2027 in Bergen, "
+            "and you are going kayaking with your cousin Ines the weekend of 4 December 2026.")
+    assert C.final_reply(told, "What do you know about me?", shown, "lena", today="2026-12-11")[0] == told
+    assert C.final_reply("You are a sound engineer at a theatre.", "What's my job?", shown[:1], "lena",
+                         today="2026-12-11")[0] == "You are a sound engineer at a theatre."

@@ -8,8 +8,9 @@ text when the reply ends.
   them (`reply_negation.contradicts`) -> the best of them (a statement: the message said back);
 - the opening line copied, a greeting to someone the message names, a statement answered with another memory, or
   news answered with a claim about what it named (`copies_opening`, `greets_someone_else`, `off_topic`,
-  `holds_forth`), a statement answered with not understanding it (`misreads`), or the question only asked back
-  (`asks_back`) -> the message said back (a question: the memory);
+  `holds_forth`), a statement answered with not understanding it (`misreads`), the question only asked back
+  (`asks_back`), or "What do you know about me?" told in part (`leaves_out`) -> the message said back (a question:
+  the memory; all of them for "about me");
 - perspective (`reply_person.py`): a memory or the message said back as the user's own words ("I drive a blue Honda
   Civic.", "You're a structural engineer and I design footbridges.") -> to the user; what a named person did told
   back as the user's ("I remember that you moved to Stavanger") -> dropped;
@@ -296,6 +297,14 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
     return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
 
 
+def leaves_out(reply: str, message: str, memories: list, user: str) -> bool:
+    """A reply to "What do you know about me?" (`ABOUT_ME`) that tells fewer than all the memories shown (two content
+    words of each): drive 15 got "You are a sound engineer at a theatre." with five shown."""
+    said = content_words(reply)
+    return bool(ABOUT_ME.search(message)) and any(len(said & content_words(to_you(memory_text(m), user))) < 2
+                                                  for m in memories)
+
+
 def drop_echo(reply: str, message: str) -> str:
     """`reply` without a first sentence that only asks the message back ("When does your son Mikko start university?
     September.", the 0.5B in the eighteenth session's drive)."""
@@ -373,7 +382,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
-            or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said):
+            or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said) \
+            or leaves_out(text, said, memories, user):
         n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown
         return (grounded_reply(memories, user, n) if question else said_back(said, user)), []
     return text, added
