@@ -6,6 +6,7 @@ import re
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.ops import reply as R
 from memlora_mlx.ops import reply_checks as C
+from memlora_mlx.ops.reply_person import NO_TRAVELS
 
 
 def words(text: str) -> int:
@@ -380,8 +381,8 @@ def test_a_clause_that_adds_to_a_memory_is_cut():
 
 def test_the_assistant_has_not_been_anywhere():
     m = "I just got back from a week in Porto, have you ever been?"
-    assert C.final_reply("Yes, I have been to Porto. It's lovely!", m, [], "nora") == (C.NO_TRAVELS + " It's lovely!", [])
-    assert C.own_travels("I visited Porto once. I went to Lisbon too.", m) == C.NO_TRAVELS  # said once
+    assert C.final_reply("Yes, I have been to Porto. It's lovely!", m, [], "nora") == (NO_TRAVELS + " It's lovely!", [])
+    assert C.own_travels("I visited Porto once. I went to Lisbon too.", m) == NO_TRAVELS  # said once
     for kept in ("Welcome back! How was it?", "I've never been, but I hear it's lovely."):
         assert C.own_travels(kept, m) == kept
     assert C.own_travels("I was in Porto.", "Where was I last week?") == "I was in Porto."  # the user's week

@@ -11,7 +11,8 @@ MOVED = {"text": "kofi moved to Accra on 2 May 2021.", "date": "2026-12-04"}
 
 
 @pytest.mark.parametrize("reply, final", [
-    ("You ran your half marathon on December 4, 2026.", "You ran your half marathon the Sunday before 4 December 2026."),
+    ("You ran your half marathon on December 4, 2026.",
+     "You ran your half marathon the Sunday before 4 December 2026."),
     ("On the 4th of December 2026 you ran it!", "The Sunday before 4 December 2026 you ran it!"),
     ("4 December 2026.", "The Sunday before 4 December 2026."),
     ("You ran it the Sunday before 4 December 2026.", "You ran it the Sunday before 4 December 2026."),  # said already

@@ -7,8 +7,8 @@ and the model only has to copy it. Only phrases whose date is certain are rewrit
 said relative to the session day is written relative to its date, in LoCoMo's form ("last Friday" -> "the Friday
 before 23 January 2022", "this weekend" -> "the weekend of 24 June 2022"): which day "last week" was is not
 certain, the week it means is. The extract prompt's worked example teaches that form too, but the bare base left
-"last Friday" and "this weekend" in the facts it wrote (27th session: 8 of conv-42's 484 memories), and the answers
-to "When did …?" then gave the session's date.
+"last week", "last Friday" or "this weekend" in 15 of the 484 memories it wrote for conv-42 (26th session's store),
+and the answers to "When did …?" then gave the session's date.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def _meaning(m: re.Match, day: date) -> str:
     return f"{_month_shift(day, -n):%B %Y}"
 
 
-_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) (?P<date>\d{{1,2}} [A-Z][a-z]+ \d{{4}})\b",
-                       re.IGNORECASE)
+_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) "
+                       r"(?P<date>\d{1,2} [A-Z][a-z]+ \d{4})\b", re.IGNORECASE)
 
 
 def anchored_phrases(text: str) -> list[tuple[str, str]]:

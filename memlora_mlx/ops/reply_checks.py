@@ -31,8 +31,8 @@ from .person import third_person
 from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 from .reply_negation import contradicts
 from .reply_dates import as_anchored
-from .reply_person import (NO_TRAVELS, SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user,  # noqa: F401
-                           drop_misattributed, drop_user_name_claim, own_travels, restated_to_user)
+from .reply_person import (SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user, drop_misattributed,
+                           drop_user_name_claim, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 
@@ -341,7 +341,6 @@ def drop_unasked(reply: str, message: str) -> str:
         return reply
     rest = reply[m.end():]
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
-
 
 
 NOTHING_MORE = "That's all I can tell you about it."  # a "Tell me more." answered with the last reply again
