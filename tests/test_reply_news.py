@@ -20,6 +20,18 @@ def test_news_answered_with_a_claim_about_what_it_named_is_said_back():
         assert not C.holds_forth(kept, message, "oksana"), kept
 
 
+def test_a_claim_naming_someone_nobody_said_holds_forth_even_when_the_reply_asks_the_user():
+    book = "My book club meets this Thursday and we're reading Middlemarch."
+    draft = ("You're welcome! Middlemarch is a classic novel by William Shakespeare. It's a great way to learn about "
+             "the themes of love, loss, and the power of imagination. What do you think about it?")  # drive 15
+    assert C.final_reply(draft, book, [], "lena") == (
+        "Got it: your book club meets this Thursday and you are reading Middlemarch.", [])
+    for kept in ("Middlemarch is a long and famous classic novel. What do you think of it so far?",  # no new name
+                 "Rock climbing is a great way to stay fit and have fun. Do you go often?"):
+        assert not C.holds_forth(kept, book if "Middlemarch" in kept else "I go rock climbing every Saturday.",
+                                 "lena"), kept
+
+
 def test_news_answered_with_not_understanding_it_is_said_back():
     # the twenty-fourth session's drive, verbatim
     message = "I've stopped cycling to work; I take the train now."

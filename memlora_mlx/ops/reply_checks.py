@@ -259,11 +259,15 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
     """News answered about a thing it named, not to the user, with what nobody said ("Pickle is a small, furry animal
     that lives in the wild." to "I have a ferret called Pickle."); "That sounds lovely!" is kept (drives 7, 8)."""
     first, head = SENTENCE.match(reply.strip()), re.match(r"\W*([A-Za-z]+)", reply)
-    if not first or not head or message.rstrip().endswith("?") or _SECOND_PERSON.search(reply) \
-            or not _FIRST_PERSON_WORD.search(message):
+    if not first or not head or message.rstrip().endswith("?") or not _FIRST_PERSON_WORD.search(message):
         return False
     subject, told = content_words(head.group(1)), content_words(message)
-    return bool(subject & told - content_words(user)) and len(content_words(first.group()) - told) >= CLAIM_WORDS
+    if not (subject & told - content_words(user)) or len(content_words(first.group()) - told) < CLAIM_WORDS:
+        return False
+    # a reply that also speaks to the user holds forth only when its claim has a capitalised word nobody said
+    # ("Middlemarch is a classic novel by William Shakespeare. … What do you think about it?", drive 15)
+    named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", first.group()[head.end():])}
+    return not _SECOND_PERSON.search(reply) or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
 
 
 # Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
