@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .dates import anchored_phrases
+from .dates import WHEN, phrases_by_date
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 from .person import third_person
-from .words import content_words
 
 UNKNOWN_ANSWER = "I don't know"
 
@@ -31,7 +30,6 @@ STOP = ["\n"]
 LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking") is a leak (ops/leaks.py)
 
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
-_WHEN = re.compile(r"^\s*when\b", re.I)
 _BARE_DATE = re.compile(r"^(?:on\s+)?(\d{1,2} [A-Z][a-z]+ \d{4})\W*$", re.I)
 
 
@@ -73,12 +71,9 @@ def dated_answer(answer: str, messages: list[dict]) -> str:
     such memories, the one holding most of the question's words."""
     shown, _, question = messages[-1]["content"].rpartition("\nQuestion: ")
     date = _BARE_DATE.match(answer.strip())
-    if not date or not _WHEN.match(question):
+    if not date or not WHEN.match(question):
         return answer
-    asked = content_words(question)
-    found = [(len(asked & content_words(line)), -i, phrase) for i, line in enumerate(shown.splitlines())
-             for phrase, on in anchored_phrases(line) if on.lower() == date.group(1).lower()]
-    return max(found)[2] if found else answer
+    return phrases_by_date(question, shown.splitlines()).get(date.group(1).lower(), answer)
 
 
 def final_answer(text: str, messages: list[dict]) -> str:

@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from .parsing import format_date
+from .words import content_words
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "a": 1, "a couple of": 2}
@@ -86,6 +87,21 @@ def anchored_phrases(text: str) -> list[tuple[str, str]]:
     writes them: "… the Friday before 23 January 2022." -> [("the Friday before 23 January 2022", "23 January
     2022")]."""
     return [(m.group(0), m["date"]) for m in _ANCHORED.finditer(text or "")]
+
+
+WHEN = re.compile(r"^\W*when\b", re.I)  # a question a date answers
+
+
+def phrases_by_date(question: str, texts: list[str]) -> dict[str, str]:
+    """For each date that `texts` anchor a phrase on ("23 january 2022", lower case), the phrase of the text that holds
+    most of `question`'s content words (the first of equals): what a "When …?" answer giving that date means
+    (`answer.dated_answer`, `reply_dates.as_anchored`)."""
+    asked, best = content_words(question), {}
+    for i, text in enumerate(texts):
+        for phrase, on in anchored_phrases(text):
+            key = (len(asked & content_words(text)), -i, phrase)
+            best[on.lower()] = max(best.get(on.lower(), key), key)
+    return {day: key[2] for day, key in best.items()}
 
 
 _PREPOSITION = re.compile(r"\b(?:since|until|till|from|by|of|before|after|in|on|for)\s*$", re.IGNORECASE)

@@ -7,17 +7,13 @@ marathon the Sunday before 4 December 2026." shown, the 0.5B answered "You ran y
 from __future__ import annotations
 
 import re
-from datetime import datetime
-
-from .dates import anchored_phrases
+from .dates import WHEN, phrases_by_date
 from .reply import memory_text
-from .words import content_words
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(r"\b(?:[Oo]n\s+)?(?:the\s+)?"
                    rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTHS}),?\s+(?P<y1>\d{{4}})"
                    rf"|(?P<m2>{_MONTHS})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}}))\b")
-_WHEN = re.compile(r"^\W*when\b", re.I)
 
 
 def _day(m: re.Match) -> str:
@@ -29,28 +25,17 @@ def as_anchored(reply: str, message: str, memories: list) -> str:
     """`reply` with a date that a memory shown anchors a phrase on ("the Sunday before 4 December 2026") put as that
     phrase, when `message` asks "When …?" and the reply does not say the phrase already. Of several such memories,
     the one holding most of the message's words."""
-    if not _WHEN.match(message):
+    if not WHEN.match(message):
         return reply
-    asked = content_words(message)
-    phrases: dict[str, tuple[int, int, str]] = {}
-    for i, m in enumerate(memories):
-        text = memory_text(m)
-        for phrase, on in anchored_phrases(text):
-            key = (len(asked & content_words(text)), -i, phrase)
-            phrases[on.lower()] = max(phrases.get(on.lower(), key), key)
-    if not phrases or any(p.lower() in reply.lower() for *_, p in phrases.values()):
+    phrases = phrases_by_date(message, [memory_text(m) for m in memories])
+    if not phrases or any(p.lower() in reply.lower() for p in phrases.values()):
         return reply
 
     def anchored(m: re.Match) -> str:
-        try:
-            day = _day(m)
-            datetime.strptime(day, "%d %B %Y")
-        except ValueError:
-            return m.group(0)
-        found = phrases.get(day.lower())
+        found = phrases.get(_day(m).lower())
         if not found:
             return m.group(0)
         opens = m.group(0)[:1].isupper() or not reply[:m.start()].strip() or reply[:m.start()].rstrip()[-1] in ".!?"
-        return found[2][:1].upper() + found[2][1:] if opens else found[2]
+        return found[:1].upper() + found[1:] if opens else found
 
     return _DATE.sub(anchored, reply)
