@@ -154,8 +154,8 @@ def _repeats(text: str) -> bool:
 
 def adapter_for(engine, turns: list[Turn]) -> str | None:
     """"extract", or None (the bare base) for several turns at once when the loaded extract adapter was trained on
-    single chat messages only (`"inputs": "message"` in its adapter_config.json). The shipped 0.5B one was: on LoCoMo
-    windows it kept half the bare base's facts (fact recall 0.205 against 0.438, docs/distillation.md §5)."""
+    single chat messages only (`"inputs": "message"` in its adapter_config.json), as the 0.5B's was until the
+    twenty-eighth session (on LoCoMo windows it kept half the bare base's facts); today's takes both (docs §6)."""
     cfg = (getattr(engine, "adapter_configs", None) or {}).get("extract") or {}
     return None if len(turns) > 1 and cfg.get("inputs") == "message" else "extract"
 

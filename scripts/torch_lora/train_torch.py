@@ -1,11 +1,12 @@
 """LoRA training of a qwen2 GGUF base in plain PyTorch, from a pack written by pack.py (no MLX, no tokenizer).
 
 The adapter has mlx-lm's form and `memlora train`'s structure (`engine.adapters.DEFAULT_LORA`: rank 8, scale 20,
-q/k/v/o of the last --lora-layers blocks; y = W x + b + scale * (x @ lora_a) @ lora_b), the prompt masked
+q/k/v/o of the last `lora_layers` blocks; y = W x + b + scale * (x @ lora_a) @ lora_b), the prompt masked
 (loss on tokens[offset:len], as mlx-lm's default_loss). Base frozen in bf16 (float32 with --dtype float32).
 
     python train_torch.py --pack DIR --parts DIR --jobs jobs.json --out OUT
-jobs.json: [{"name", "data", "epochs", "batch_size", "learning_rate", "lora_layers", "seed", "evals_per_epoch"}…]
+jobs.json: [{"name", "data" (a pack job), "epochs", "batch_size", "learning_rate", "lora_layers", "seed",
+"evals_per_epoch", "max_steps"}…]
 Writes OUT/adapters_<name>.safetensors (keys "<name>::<mlx key>", best validation checkpoint) and OUT/log.json.
 --smoke: a tiny random qwen2 and random tokens through the same code, to check the machine in seconds.
 """
