@@ -60,6 +60,8 @@ def pack(gguf: Path, tok, jobs: dict[str, list[str]], out: Path, max_len: int = 
     """Write out/code/{index.json,tokens.npz} and out/partNN from a qwen2 GGUF, a tokenizer with a chat template
     and the data dirs of each job. -> what was written (bytes, parts, embedding rows, jobs)."""
     out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (out / "code" / "index.json").is_file():
+        raise SystemExit(f"{out} is not empty and holds no earlier pack: give an empty or new directory")
     shutil.rmtree(out, ignore_errors=True)
     (out / "code").mkdir(parents=True)
     arrays, info, used = {}, {}, set()
@@ -118,6 +120,8 @@ def main():
     from memlora_mlx.engine.models import find_preset, resolve_model
 
     preset = find_preset(a.model)
+    if preset is None:
+        raise SystemExit(f"--model {a.model!r}: not a preset (`memlora models` lists them)")
     tok = load_tokenizer(resolve_model(a.model, "fp32").path)
     with tempfile.TemporaryDirectory() as tmp:
         gguf = Path(tmp) / "base.gguf"
