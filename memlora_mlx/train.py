@@ -57,17 +57,29 @@ class TrainConfig:
     hp: dict = field(default_factory=lambda: dict(CONFIG_DEFAULTS))
 
 
-def load_split(data_dir: Path, name: str) -> list[dict]:
+def data_dirs(data: str) -> list[Path]:
+    """`--data DIR[,DIR...]`: the dirs whose splits are trained on together."""
+    dirs = [Path(d) for d in str(data).split(",") if d]
+    if not dirs or not all(d.is_dir() for d in dirs):
+        raise TrainError(f"--data {data}: not a directory: {', '.join(str(d) for d in dirs if not d.is_dir())}")
+    return dirs
+
+
+def load_split(data: Path | str, name: str) -> list[dict]:
+    """One split of every dir of `data`, concatenated and, with several dirs, mixed (seeded)."""
     from .distill import read_jsonl
 
-    p = Path(data_dir) / f"{name}.jsonl"
-    if not p.exists():
-        return []
-    rows = read_jsonl(p)
-    for i, r in enumerate(rows, 1):
-        msgs = r.get("messages")
-        if not isinstance(msgs, list) or not msgs or msgs[-1].get("role") != "assistant":
-            raise TrainError(f"{p}:{i}: expected {{'messages': [..., {{'role': 'assistant', ...}}]}}")
+    rows, dirs = [], data_dirs(str(data))
+    for p in (d / f"{name}.jsonl" for d in dirs if (d / f"{name}.jsonl").exists()):
+        for i, r in enumerate(read_jsonl(p), 1):
+            msgs = r.get("messages")
+            if not isinstance(msgs, list) or not msgs or msgs[-1].get("role") != "assistant":
+                raise TrainError(f"{p}:{i}: expected {{'messages': [..., {{'role': 'assistant', ...}}]}}")
+            rows.append(r)
+    if len(dirs) > 1:  # else the first N validation batches would all come from the first dir
+        import random
+
+        random.Random(0).shuffle(rows)
     return rows
 
 
@@ -148,14 +160,18 @@ def train_adapter(cfg: TrainConfig) -> dict:
     return worker.run(_train, cfg)
 
 
-def _prompt_features(data_dir: Path) -> dict:
+def _stats(data: str) -> list[dict | None]:
+    paths = [d / "stats.json" for d in data_dirs(data)]
+    return [json.loads(p.read_text()) if p.exists() else None for p in paths]
+
+
+def _prompt_features(data: str) -> dict:
     """What the runtime must send this adapter, from the data's stats.json: `context_turns` (earlier chat messages
-    shown as context, `memlora distill --extract-followups`)."""
-    try:
-        stats = json.loads((data_dir / "stats.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return {"context_turns": int(stats["context_turns"])} if stats.get("context_turns") else {}
+    shown as context, `memlora distill --extract-followups`); dirs that disagree on it are refused."""
+    turns = {int((st or {}).get("context_turns") or 0) for st in _stats(data)}
+    if len(turns) > 1:
+        raise TrainError(f"--data {data}: some dirs show earlier messages as context and some do not")
+    return {"context_turns": turns.pop()} if max(turns) else {}
 
 
 def _train(cfg: TrainConfig) -> dict:
@@ -172,9 +188,10 @@ def _train(cfg: TrainConfig) -> dict:
 
     hp = cfg.hp
     out = Path(cfg.out)
-    train_rows, valid_rows = load_split(Path(cfg.data), "train"), load_split(Path(cfg.data), "valid")
+    features = _prompt_features(cfg.data)
+    train_rows, valid_rows = load_split(cfg.data, "train"), load_split(cfg.data, "valid")
     if len(train_rows) < hp["batch_size"]:
-        raise TrainError(f"{cfg.data}/train.jsonl: {len(train_rows)} examples, need at least batch_size={hp['batch_size']}")
+        raise TrainError(f"{cfg.data}: train.jsonl: {len(train_rows)} examples, need at least batch_size={hp['batch_size']}")
     mx.random.seed(hp["seed"])  # LoRA init
     np.random.seed(hp["seed"])  # mlx-lm's batch order and validation batches (numpy's global RNG)
     model, tok, resolved, compute = load_model(cfg.base, hp["compute"])
@@ -230,7 +247,7 @@ def _train(cfg: TrainConfig) -> dict:
     remaining = hp["iters"] - start
     config = adapter_config(model, resolved.model_id, layers=hp.get("lora_layers"), op=cfg.op, compute=compute,
                             data=str(cfg.data), **{k: v for k, v in hp.items() if k != "compute"},
-                            **_prompt_features(Path(cfg.data)))
+                            **features)
     (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
 
     t0 = time.perf_counter()
@@ -258,7 +275,7 @@ def _train(cfg: TrainConfig) -> dict:
                 model, valid_set, hp["batch_size"], -1, hp["max_seq_length"])})
     if valid_set is None or not (out / "adapters.safetensors").exists():
         (out / "adapters.safetensors").write_bytes((out / "last.safetensors").read_bytes())
-    stats_path = Path(cfg.data) / "stats.json"
+    sources = _stats(cfg.data)
     card = {
         "op": cfg.op,
         "base_model": resolved.model_id,
@@ -267,8 +284,8 @@ def _train(cfg: TrainConfig) -> dict:
         "lora": DEFAULT_LORA,
         "data": {"dir": str(cfg.data), "train": len(train_rows), "valid": len(valid_rows),
                  "mean_tokens": round(sum(lens) / len(lens), 1), "max_tokens": max(lens),
-                 "source": json.loads(stats_path.read_text()) if stats_path.exists() else None},
-        "hyperparameters": {k: v for k, v in hp.items()},
+                 "source": sources[0] if len(sources) == 1 else sources},
+        "hyperparameters": {k: v for k, v in hp.items()}, "init_adapter": cfg.init_adapter,
         "steps": state.get("stopped_at", hp["iters"]),
         "planned_steps": hp["iters"],
         "final_train_loss": state.get("train_loss"),
@@ -294,7 +311,8 @@ def add_parser(sub, name="train"):
     p = sub.add_parser(name, help="train a per-operation LoRA adapter",
                        description="LoRA-train one memory operation's adapter (mlx-lm trainer, prompt masked).")
     p.add_argument("--op", required=True, help="operation name: extract, update, answer (or your own)")
-    p.add_argument("--data", required=True, help="dir with train.jsonl / valid.jsonl (from `memlora distill`)")
+    p.add_argument("--data", required=True, metavar="DIR[,DIR...]",
+                   help="dir with train.jsonl / valid.jsonl (from `memlora distill`); several comma-separated are mixed")
     p.add_argument("--out", default=None, help="adapter dir (default: data_dir()/adapters/<model-id>/<op>)")
     p.add_argument("--base", default=None, help="base model: preset, dir or .gguf (default: --model or the device's preset)")
     p.add_argument("--config", default=None, help="YAML with mlx_lm.lora-style keys (batch_size, iters, ...)")

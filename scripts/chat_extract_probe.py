@@ -3,12 +3,12 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
-        [--compound] [--dated [--date-form mark|replace|none]]
+        [--compound] [--dated [--date-form mark|replace|none]] [--short]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
+`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on those topics). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
 (`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
 message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
@@ -173,6 +173,39 @@ def dated(engine, day: str) -> None:
                       "dated_right": f"{right}/{len(DATED)}"}), flush=True)
 
 
+# Twenty-ninth session, written before `chat_source.SHORT` and its training run (held out; a test checks that no
+# value of the templates is here): xmix24 gave {"facts": []} for "I'm allergic to peanuts." from noor (not from jo).
+# (message, pattern the fact must match; None: a question or small talk, no fact)
+SHORT = [
+    ("I'm allergic to peanuts.", r"peanut"), ("Oh and I can't eat gluten.", r"gluten"), ("I have asthma.", r"asthma"),
+    ("I don't drink alcohol.", r"alcohol"), ("I'm lactose intolerant.", r"lactose"), ("I'm vegan.", r"vegan"),
+    ("I don't eat pork.", r"pork"), ("I'm afraid of flying.", r"flying|fly"), ("I wear contact lenses.", r"lens"),
+    ("I'm left-handed.", r"left.handed"), ("I hate olives.", r"olive"), ("I play the violin.", r"violin"),
+    ("I'm a night owl.", r"night owl"), ("I've got type 1 diabetes.", r"diabet"),
+    ("I take insulin every morning.", r"insulin"), ("I'm on a low-salt diet.", r"salt"),
+    ("I can't have caffeine after noon.", r"caffeine"), ("I'm colour-blind.", r"colou?r.blind"),
+    ("Is coffee bad for asthma?", None), ("What's a good vegan lunch?", None), ("Do olives go with pasta?", None),
+    ("How much sleep does a night owl need?", None), ("I'm exhausted today.", None), ("Sounds good to me.", None),
+]
+SHORT_USERS = ["noor", "maya", "jo", "Greta", "kate"]
+
+
+def short(engine, day: str) -> None:
+    said = quiet = n_said = n_quiet = 0
+    per_user = {u: 0 for u in SHORT_USERS}
+    for user in SHORT_USERS:
+        for line, pattern in SHORT:
+            facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+            if pattern is None:
+                n_quiet, quiet = n_quiet + 1, quiet + (not facts)
+            else:
+                ok = any(re.search(pattern, f, re.I) for f in facts)
+                n_said, said, per_user[user] = n_said + 1, said + ok, per_user[user] + ok
+            print(f"{day} {user} {'statement' if pattern else 'quiet    '} {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "short", "statements_kept": f"{said}/{n_said}",
+                      "per_user": per_user, "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--adapters", default="default", help="default (the shipped ones) | none | DIR of <op>/ adapters")
@@ -185,6 +218,7 @@ def main() -> None:
     p.add_argument("--compound", action="store_true", help="run the messages with two or three facts instead")
     p.add_argument("--resolve", action="store_true",
                    help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
+    p.add_argument("--short", action="store_true", help="run the short health, diet and habit statements instead")
     p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
     p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
                    help="how the extract prompt writes relative dates (default: the shipped extract.DATE_FORM)")
@@ -198,6 +232,9 @@ def main() -> None:
             continue
         if args.dated:
             dated(engine, day)
+            continue
+        if args.short:
+            short(engine, day)
             continue
         if args.followups:
             followups(engine, day, args.context, args.sets, args.resolve)

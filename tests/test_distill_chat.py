@@ -1,4 +1,5 @@
 """Chat messages that hold several facts (`chat_source.COMPOUND`) for the extract adapter."""
+import json
 import random
 import re
 import sys
@@ -8,6 +9,7 @@ import memlora_mlx  # noqa: F401
 from memlora_mlx.distill import chat_source as cs
 
 ROOT = Path(__file__).parents[1]
+MONTHS = "January February March April May June July August September October November December"
 
 
 def _words(text: str) -> set[str]:
@@ -54,3 +56,47 @@ def test_the_compound_probe_stays_held_out():
     shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in cs.COMPOUND}
     for _, line, _ in probe.COMPOUND:
         assert not any(re.fullmatch(re.escape(s).replace("X", ".+"), line) for s in shapes), line
+
+
+def _probe():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import chat_extract_probe as probe
+    finally:
+        sys.path.pop(0)
+    return probe
+
+
+def test_short_statements_target_their_one_fact_from_many_speakers():
+    rows = cs.short_examples(300, rng=random.Random(4))
+    kinds = [r["meta"]["variant"] for r in rows]
+    assert 40 < kinds.count("chat_short_quiet") < 110 and kinds.count("chat_short") > 180
+    speakers = set()
+    for r in rows:
+        speaker, message = r["messages"][-2]["content"].split("\n\n", 1)[1].split(": ", 1)
+        speakers.add(speaker)
+        facts = r["meta"]["facts"]
+        assert json.loads(r["messages"][-1]["content"]) == {"facts": facts}
+        if r["meta"]["variant"] == "chat_short_quiet":
+            assert facts == []
+            continue
+        assert len(facts) == 1 and facts[0].startswith(speaker + " ")
+        # the fact's words are the message's, but for the third person's grammar and a date
+        said = _words(message) | _words(speaker) | {"s", "has", "is", "doesn", "plays", "speaks", "takes", "loves",
+                                                    "likes", "hates", "drinks", "suffers", "works", "month",
+                                                    "before", "gave"} | _words(MONTHS)
+        assert _words(facts[0]) - {"t"} <= said, (message, facts[0])
+    assert len(speakers & set(cs.MORE_SPEAKERS)) > 10  # names the other chat examples never use
+
+
+def test_short_statements_stay_out_of_other_builds_and_the_probe_held_out():
+    out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+    before = [dict(r) for r in out["train"]]
+    cs.add_chat_examples(out, 0, 0.4, 0, seed=1, n_short=30)
+    assert [r for r in out["train"] if "n" in r] == before and len(out["train"]) == 50 and len(out["valid"]) == 7
+    probe = _probe()
+    assert {u.lower() for u in probe.SHORT_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
+    values = cs.CONDITIONS + cs.DIETS + cs.AVOIDS + cs.DRINKS + cs.FEARS + cs.LIKES + cs.DISLIKES + cs.INSTRUMENTS
+    for line, _ in probe.SHORT:
+        assert line not in cs.SHORT_QUIET + cs.QUIET
+        assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line

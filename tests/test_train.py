@@ -146,6 +146,7 @@ def test_init_adapter_starts_from_its_weights_and_refuses_a_mismatch(tmp_path, t
     # what the runtime must send it comes with the adapter (distill --extract-followups -> context_turns)
     assert json.loads((tmp_path / "b" / "adapter" / "adapter_config.json").read_text())["context_turns"] == 1
     assert "context_turns" not in json.loads((tmp_path / "a" / "adapter" / "adapter_config.json").read_text())
+    assert card["init_adapter"] == cfg.init_adapter and first["init_adapter"] is None  # the card says where it began
     fresh = train_adapter(_cfg(tmp_path / "c", tiny_model_dir, iters=2))
     best_a = min(v for _, v in first["val_history"])
     assert card["val_history"][0][1] == pytest.approx(best_a, rel=1e-4)  # step 0 scores the given weights
@@ -157,3 +158,23 @@ def test_init_adapter_starts_from_its_weights_and_refuses_a_mismatch(tmp_path, t
     bad.init_adapter = str(tmp_path / "bad.safetensors")
     with pytest.raises(TrainError, match="do not fit"):
         train_adapter(bad)
+
+
+def test_several_data_dirs_are_mixed_and_must_agree_on_context(tmp_path):
+    from memlora_mlx.train import _prompt_features, load_split
+
+    a, b = _data(tmp_path / "a", 6, 2), _data(tmp_path / "b", 5, 3)
+    (b / "train.jsonl").write_text((b / "train.jsonl").read_text().replace("word:", "mot:"))
+    rows = load_split(f"{a},{b}", "train")
+    users = [r["messages"][1]["content"] for r in rows]
+    assert len(rows) == 11 and sum(u.startswith("mot:") for u in users) == 5
+    assert users[:6] != [u for u in users if u.startswith("word:")]  # mixed, not one dir after the other
+    assert rows == load_split(f"{a},{b}", "train") and len(load_split(f"{a},{b}", "valid")) == 5  # seeded
+    assert _prompt_features(f"{a},{b}") == {}
+    (a / "stats.json").write_text(json.dumps({"context_turns": 1}))
+    with pytest.raises(TrainError, match="context"):
+        _prompt_features(f"{a},{b}")
+    (b / "stats.json").write_text(json.dumps({"context_turns": 1}))
+    assert _prompt_features(f"{a},{b}") == {"context_turns": 1}
+    with pytest.raises(TrainError, match="not a directory: .*nowhere"):
+        load_split(f"{a},{tmp_path / 'nowhere'}", "train")

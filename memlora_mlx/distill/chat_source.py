@@ -112,6 +112,84 @@ QUIET = [
     "Should I get a {pet}, what do you think?", "Maybe I should visit {city} someday?",
     "Any tips for staying focused while working?", "How long should I boil an egg?",
 ]
+# Short statements about health, diet, likes and habits (`short_examples`, `--extract-chat-short`): xmix24 left
+# "I'm allergic to peanuts." from noor and "Oh and I can't eat gluten." with {"facts": []} (the first token a coin
+# toss that the speaker's name tips). Values and names are kept apart from the probe's (`--short`), which is held out.
+MORE_SPEAKERS = ["zara", "leo", "Ines", "farah", "Hugo", "amir", "Nia", "oli", "Sven", "tara", "Dev", "ruth",
+                 "yusuf", "Elif", "marco", "Chen", "abby", "Tariq"]
+CONDITIONS = ["migraines", "eczema", "hay fever", "a bad back", "high blood pressure", "arthritis", "insomnia",
+              "a heart murmur", "tinnitus"]
+DIETS = ["vegetarian", "pescatarian", "on a keto diet", "on a low-carb diet", "intolerant to soy"]
+AVOIDS = ["red meat", "sugar", "dairy", "spicy food", "shellfish", "fried food", "eggs", "nuts", "beef"]
+DRINKS = ["kombucha", "soda", "energy drinks", "black tea", "wine", "beer"]
+FEARS = ["heights", "spiders", "the dark", "deep water", "dogs", "crowds"]
+LIKES = ["jazz", "horror films", "board games", "gardening", "crosswords", "long walks", "spicy food", "opera"]
+DISLIKES = ["mushrooms", "cilantro", "raisins", "blue cheese", "bananas", "liquorice", "tomatoes"]
+INSTRUMENTS = ["the drums", "the flute", "the saxophone", "the ukulele", "the harp", "the trumpet"]
+LANGUAGES = ["Arabic", "Portuguese", "Korean", "Dutch", "Swahili", "Greek", "Polish"]
+MEDICINES = ["blood pressure pills", "an inhaler", "vitamin D", "iron tablets", "allergy pills"]
+SHORT = [
+    ("I have {condition}.", ["{U} has {condition}."]),
+    ("I suffer from {condition}.", ["{U} suffers from {condition}."]),
+    ("Just so you know, I have {condition}.", ["{U} has {condition}."]),
+    ("I'm {diet}.", ["{U} is {diet}."]),
+    ("By the way, I'm {diet}.", ["{U} is {diet}."]),
+    ("I don't eat {avoid}.", ["{U} doesn't eat {avoid}."]),
+    ("I can't eat {avoid}.", ["{U} can't eat {avoid}."]),
+    ("Oh, and I can't have {avoid}.", ["{U} can't have {avoid}."]),
+    ("I never drink {drink}.", ["{U} never drinks {drink}."]),
+    ("I gave up {drink} for good.", ["{U} gave up {drink}."]),
+    ("By the way, I'm allergic to {allergen}.", ["{U} is allergic to {allergen}."]),
+    ("Also, I'm allergic to {allergen}.", ["{U} is allergic to {allergen}."]),
+    ("I'm scared of {fear}.", ["{U} is scared of {fear}."]),
+    ("I love {like}.", ["{U} loves {like}."]),
+    ("I really like {like}.", ["{U} really likes {like}."]),
+    ("I hate {dislike}.", ["{U} hates {dislike}."]),
+    ("I can't stand {dislike}.", ["{U} can't stand {dislike}."]),
+    ("I play {instrument}.", ["{U} plays {instrument}."]),
+    ("I speak {language}.", ["{U} speaks {language}."]),
+    ("I take {medicine} every morning.", ["{U} takes {medicine} every morning."]),
+    ("I'm an early riser.", ["{U} is an early riser."]),
+    ("I don't have a car.", ["{U} doesn't have a car."]),
+    ("I work from home.", ["{U} works from home."]),
+    ("I'm {age}.", ["{U} is {age}."]),
+]
+# questions and small talk on the same topics: no fact (a question names a topic, it does not tell one)
+SHORT_QUIET = [
+    "Is {drink} bad for you?", "What helps with {condition}?", "Any good {diet} recipes?", "Which foods should I avoid?",
+    "Do you know anything about {like}?", "Why do people hate {dislike}?", "Is it hard to learn {language}?",
+    "Is there anything I shouldn't eat?", "Can you remind me what I take in the morning?", "How do I get over a fear of {fear}?",
+    "Ugh, I'm so tired today.", "What a week it's been.", "Not much, just relaxing.", "That sounds lovely.",
+]
+AGES = ["29", "34", "41", "52", "23", "67"]
+
+
+def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25) -> list[dict]:
+    """`n` short chat messages (SHORT; `quiet_share` of them SHORT_QUIET with {"facts": []}), from speakers of
+    SPEAKERS + MORE_SPEAKERS, lower- and capitalised names alike."""
+    from ..ops import extract as op
+    from ..types import Turn
+
+    rows = []
+    for _ in range(n):
+        speaker = rng.choice(SPEAKERS + MORE_SPEAKERS)
+        day = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
+        f = draw_fields(rng, speaker, day) | {
+            "condition": rng.choice(CONDITIONS), "diet": rng.choice(DIETS), "avoid": rng.choice(AVOIDS),
+            "drink": rng.choice(DRINKS), "fear": rng.choice(FEARS), "like": rng.choice(LIKES),
+            "dislike": rng.choice(DISLIKES), "instrument": rng.choice(INSTRUMENTS),
+            "language": rng.choice(LANGUAGES), "medicine": rng.choice(MEDICINES), "age": rng.choice(AGES)}
+        if rng.random() < quiet_share:
+            text, facts, kind = rng.choice(SHORT_QUIET).format(**f), [], "chat_short_quiet"
+        else:
+            message, templates = rng.choice(SHORT)
+            text, facts, kind = message.format(**f), [t.format(**f) for t in templates], "chat_short"
+        target = json.dumps({"facts": facts}, ensure_ascii=False)
+        rows.append(chat_example(op.build_messages([Turn(speaker, text)], day.isoformat()), target, op="extract",
+                                 conv="synthetic-chat", n_facts=len(facts), facts=facts, variant=kind))
+    return rows
+
+
 WEATHER = ["rainy", "sunny", "windy", "cold", "hot", "foggy", "grey"]
 ORDINALS = ["1st", "2nd", "3rd", "5th", "8th", "14th", "20th", "21st", "23rd", "28th"]
 
@@ -233,9 +311,10 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
 
 
 def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int,
-                      compound_share: float = 0.0) -> None:
-    """Insert `n_chat` single messages and `n_followups` two-message examples into train (and a tenth as many into
-    valid) at random places, each kind from its own stream: the rest of the build is the same without them."""
+                      compound_share: float = 0.0, n_short: int = 0) -> None:
+    """Insert `n_chat` single messages, `n_followups` two-message examples and `n_short` short statements into train
+    (and a tenth as many into valid) at random places, each kind from its own stream: the rest of the build is the
+    same without them."""
     crng = random.Random(seed + 4)
     for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
         for r in chat_examples(n, quiet_share=quiet_share, rng=crng, compound_share=compound_share):
@@ -244,3 +323,7 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
     for name, n in (("train", n_followups), ("valid", max(1, n_followups // 10))) if n_followups else ():
         for r in followup_examples(n, rng=frng):
             out[name].insert(frng.randint(0, len(out[name])), r)
+    srng = random.Random(seed + 6)
+    for name, n in (("train", n_short), ("valid", max(1, n_short // 10))) if n_short else ():
+        for r in short_examples(n, rng=srng):
+            out[name].insert(srng.randint(0, len(out[name])), r)

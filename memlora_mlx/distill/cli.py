@@ -49,6 +49,9 @@ def add_arguments(p):
                    help="extract: share of the --extract-chat messages that are questions or small talk")
     p.add_argument("--extract-chat-compound", type=float, default=0.0, metavar="RATIO",
                    help="extract: share of the --extract-chat statements that hold two or three facts in one message")
+    p.add_argument("--extract-chat-short", type=int, default=0, metavar="N",
+                   help="extract: N short chat statements about health, diet, likes and habits (a quarter of them "
+                        "questions on those topics, with no facts) in train (N/10 in valid)")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
                    help="extract: N two-message chat examples (the previous message as context, then one that leans "
                         "on it or not; only the new message's facts are the target)")
@@ -174,7 +177,7 @@ def run(args) -> int:
                            single_ratio=args.extract_single, quiet_ratio=args.extract_quiet,
                            chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
                            chat_compound=args.extract_chat_compound,
-                           followups=args.extract_followups,
+                           followups=args.extract_followups, chat_short=args.extract_chat_short,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,
