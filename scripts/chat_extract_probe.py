@@ -3,12 +3,12 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
-        [--compound] [--dated [--date-form mark|replace|none]] [--short]
+        [--compound] [--dated [--date-form mark|replace|none]] [--short] [--requests]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on those topics). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
+`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on those topics). `--requests` runs REQUESTS (general requests and remarks: none may leave a fact). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
 (`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
 message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
@@ -206,6 +206,29 @@ def short(engine, day: str) -> None:
                       "per_user": per_user, "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
 
 
+# Twenty-ninth session, written after x9 stored "Photosynthesis is the process …" from a general request in a
+# person-style chat and before `chat_source.REQUESTS` (held out; a test keeps them out of the templates)
+REQUESTS = [
+    "Can you explain how photosynthesis works, briefly?", "It's been raining all week here.", "How do volcanoes form?",
+    "What's the difference between a virus and a bacterium?", "Write me a haiku about autumn.",
+    "The traffic was awful this morning.", "Give me three tips for a job interview.", "Why is the ocean salty?",
+    "It's so hot today.", "Can you summarise the plot of Hamlet?", "What's a good name for a goldfish?",
+    "Lovely weather for a walk.", "How many planets are there?", "Explain compound interest simply.", "Ugh, Mondays.",
+    "What time zone is Tokyo in?",
+]
+
+
+def requests(engine, day: str) -> None:
+    left = 0
+    for user in ("noor", "dara"):
+        for line in REQUESTS:
+            facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+            left += bool(facts)
+            print(f"{day} {user} request {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "requests",
+                      "messages_with_facts": f"{left}/{2 * len(REQUESTS)}"}), flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--adapters", default="default", help="default (the shipped ones) | none | DIR of <op>/ adapters")
@@ -218,6 +241,7 @@ def main() -> None:
     p.add_argument("--compound", action="store_true", help="run the messages with two or three facts instead")
     p.add_argument("--resolve", action="store_true",
                    help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
+    p.add_argument("--requests", action="store_true", help="run the general requests and remarks instead")
     p.add_argument("--short", action="store_true", help="run the short health, diet and habit statements instead")
     p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
     p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
@@ -235,6 +259,9 @@ def main() -> None:
             continue
         if args.short:
             short(engine, day)
+            continue
+        if args.requests:
+            requests(engine, day)
             continue
         if args.followups:
             followups(engine, day, args.context, args.sets, args.resolve)

@@ -362,6 +362,9 @@ def test_extract_context_sends_the_previous_message_along(memory):
     assert conv.new().extract_context == 1 and conv.new().earlier_messages("x") == []  # a new chat starts afresh
     memory.engine.adapter_configs = {"extract": {"context_turns": 1}}  # an extract adapter trained with context
     assert Conversation(memory, "mia").extract_context == 1
+    # one message goes to extract-chat when it is loaded (ops/extract.py: adapter_for): its training decides
+    memory.engine.adapter_configs = {"extract": {"context_turns": 1}, "extract-chat": {"op": "extract"}}
+    assert Conversation(memory, "mia").extract_context == 0
     memory.engine.adapter_configs = {"extract": {}}
     plain = Conversation(memory, "mia")  # an adapter trained without: the message alone
     "".join(plain.turn("He is five."))

@@ -97,6 +97,9 @@ def test_short_statements_stay_out_of_other_builds_and_the_probe_held_out():
     probe = _probe()
     assert {u.lower() for u in probe.SHORT_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
     values = cs.CONDITIONS + cs.DIETS + cs.AVOIDS + cs.DRINKS + cs.FEARS + cs.LIKES + cs.DISLIKES + cs.INSTRUMENTS
+    templates = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m in cs.SHORT_QUIET + cs.REQUESTS + cs.QUIET}
+    for line in probe.REQUESTS:  # the general requests and remarks: no template has their shape
+        assert not any(re.fullmatch(re.escape(t).replace("X", ".+"), line) for t in templates), line
     for line, _ in probe.SHORT:
         assert line not in cs.SHORT_QUIET + cs.QUIET
         assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line

@@ -270,3 +270,21 @@ def test_ops_without_adapters_keep_their_own_cache_on_the_base(tiny_engine):
     assert tiny_engine.last_stats["adapter"] is None  # both ran on the bare base
     tiny_engine.generate(chat[:1] + [{"role": "user", "content": "And now?"}], adapter="reply-test", max_tokens=3)
     assert tiny_engine.last_stats["cached_tokens"] >= tiny_engine.count_tokens(chat[0]["content"])
+
+
+def test_one_chat_message_goes_to_the_extract_chat_adapter_a_window_to_extract(tiny_model_dir, tmp_path):
+    from memlora_mlx.ops import extract
+    from memlora_mlx.types import Turn
+
+    engine = Engine(str(tiny_model_dir), adapters="none")
+    _random_adapter(engine, tmp_path / "ad" / "extract", 1)
+    one, window = [Turn("mia", "I'm allergic to peanuts.")], [Turn("mia", "Hi."), Turn("tom", "I moved to Oslo.")]
+    assert engine.load_adapter_dir(tmp_path / "ad") == ["extract"]
+    assert extract.adapter_for(engine, one) == extract.adapter_for(engine, window) == "extract"  # none for chat: as before
+    _random_adapter(engine, tmp_path / "ad" / "extract-chat", 2)
+    assert engine.load_adapter_dir(tmp_path / "ad") == ["extract", "extract-chat"]
+    assert extract.adapter_for(engine, one) == "extract-chat" and extract.adapter_for(engine, window) == "extract"
+    extract.extract_facts(engine, one, "2026-12-04", max_tokens=4)
+    assert engine.active_adapter == "extract-chat"
+    extract.extract_facts(engine, window, "2026-12-04", max_tokens=4)
+    assert engine.active_adapter == "extract"

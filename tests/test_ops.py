@@ -105,3 +105,20 @@ def test_an_extract_adapter_trained_on_single_messages_leaves_windows_to_the_bas
               user_id="mel")
     extracts = [a for a, _ in eng.calls if a != "update"]
     assert extracts == ["extract", None]
+
+
+def test_one_message_said_on_its_own_goes_to_extract_chat_the_turns_of_a_window_to_extract(tmp_path, embedder):
+    from support.scripted_engine import ScriptedEngine
+
+    class WithChatAdapter(ScriptedEngine):
+        adapter_configs = {"extract": {}, "extract-chat": {}}
+
+    eng = WithChatAdapter()
+    five = [{"role": "user", "content": f"I have {n} cats."} for n in ("two", "three", "four", "five", "six")]
+    with Memory(engine=eng, store=tmp_path / "s", embedder=embedder) as m:
+        m.add([{"role": "user", "content": "I'm allergic to peanuts."}], user_id="noor")  # the chat, memlora add
+        m.add(five, user_id="noor")  # a window of four, then its last turn alone: both part of one conversation
+    extracts = [(a, u.count("noor:")) for a, u in eng.calls if a != "update"]
+    assert extracts == [("extract-chat", 1), ("extract", 4), ("extract", 1)]
+    assert extract.adapter_for(eng, [TURNS[0]], whole=False) == "extract"
+    assert extract.adapter_for(ScriptedEngine(), [TURNS[0]]) == "extract"  # none loaded: as before

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from ..memory.memory import answer_context
+from ..ops import extract as extract_op
 from ..ops import person
 from ..ops import reply as reply_op
 from ..ops import reply_checks
@@ -139,12 +140,14 @@ class Conversation:
     @property
     def extract_context(self) -> int:
         """The user's earlier messages of this chat shown to the extractor with each new one (not mined again): as
-        given, else what the loaded extract adapter was trained with (`context_turns` in its adapter_config.json,
-        written by `memlora train` from `memlora distill --extract-followups` data), else none."""
+        given, else what the adapter that extracts one message was trained with (`extract-chat` if loaded, else
+        `extract`; `context_turns` in its adapter_config.json, written by `memlora train` from `memlora distill
+        --extract-followups` data), else none."""
         if self._extract_context is not None:
             return self._extract_context
         configs = getattr(self.memory.engine, "adapter_configs", None) or {}
-        return int((configs.get("extract") or {}).get("context_turns") or 0)
+        cfg = configs.get(extract_op.CHAT_ADAPTER) or configs.get("extract") or {}
+        return int(cfg.get("context_turns") or 0)
 
     @property
     def opening(self) -> str:

@@ -161,12 +161,24 @@ SHORT_QUIET = [
     "Is there anything I shouldn't eat?", "Can you remind me what I take in the morning?", "How do I get over a fear of {fear}?",
     "Ugh, I'm so tired today.", "What a week it's been.", "Not much, just relaxing.", "That sounds lovely.",
 ]
+# general requests and remarks, also no fact: x9 (trained with SHORT_QUIET alone) stored "noor is a virus." from
+# "What's the difference between a virus and a bacterium?" (12 of 32 such messages left a fact; xmix24 3 of 32)
+REQUESTS = [
+    "Write a limerick about a cat.", "Give me five ideas for a birthday party.", "Explain how a rainbow forms.",
+    "How do airplanes stay in the air?", "What's the difference between weather and climate?",
+    "Can you summarise Pride and Prejudice?", "Tell me a fun fact about octopuses.", "How do I say good morning in {language}?",
+    "Make me a packing list for a weekend trip.", "What causes earthquakes?", "List three healthy breakfasts.",
+    "The bus was late again this morning.", "It's freezing outside today.", "Such a nice sunset tonight.",
+    "The wifi keeps dropping.", "What a busy morning.", "Pretty quiet day so far.",
+    "Can you help me write an email to my landlord?", "Recommend a podcast about history.",
+    "What's the best way to learn to code?",
+]
 AGES = ["29", "34", "41", "52", "23", "67"]
 
 
 def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25) -> list[dict]:
-    """`n` short chat messages (SHORT; `quiet_share` of them SHORT_QUIET with {"facts": []}), from speakers of
-    SPEAKERS + MORE_SPEAKERS, lower- and capitalised names alike."""
+    """`n` short chat messages (SHORT; `quiet_share` of them SHORT_QUIET or REQUESTS with {"facts": []}), from
+    speakers of SPEAKERS + MORE_SPEAKERS, lower- and capitalised names alike."""
     from ..ops import extract as op
     from ..types import Turn
 
@@ -180,7 +192,7 @@ def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25) -> 
             "dislike": rng.choice(DISLIKES), "instrument": rng.choice(INSTRUMENTS),
             "language": rng.choice(LANGUAGES), "medicine": rng.choice(MEDICINES), "age": rng.choice(AGES)}
         if rng.random() < quiet_share:
-            text, facts, kind = rng.choice(SHORT_QUIET).format(**f), [], "chat_short_quiet"
+            text, facts, kind = rng.choice(SHORT_QUIET + REQUESTS).format(**f), [], "chat_short_quiet"
         else:
             message, templates = rng.choice(SHORT)
             text, facts, kind = message.format(**f), [t.format(**f) for t in templates], "chat_short"
@@ -311,7 +323,7 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
 
 
 def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int,
-                      compound_share: float = 0.0, n_short: int = 0) -> None:
+                      compound_share: float = 0.0, n_short: int = 0, short_quiet: float = 0.25) -> None:
     """Insert `n_chat` single messages, `n_followups` two-message examples and `n_short` short statements into train
     (and a tenth as many into valid) at random places, each kind from its own stream: the rest of the build is the
     same without them."""
@@ -325,5 +337,5 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
             out[name].insert(frng.randint(0, len(out[name])), r)
     srng = random.Random(seed + 6)
     for name, n in (("train", n_short), ("valid", max(1, n_short // 10))) if n_short else ():
-        for r in short_examples(n, rng=srng):
+        for r in short_examples(n, rng=srng, quiet_share=short_quiet):
             out[name].insert(srng.randint(0, len(out[name])), r)

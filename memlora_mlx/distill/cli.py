@@ -52,6 +52,8 @@ def add_arguments(p):
     p.add_argument("--extract-chat-short", type=int, default=0, metavar="N",
                    help="extract: N short chat statements about health, diet, likes and habits (a quarter of them "
                         "questions on those topics, with no facts) in train (N/10 in valid)")
+    p.add_argument("--extract-chat-short-quiet", type=float, default=0.25, metavar="RATIO",
+                   help="extract: share of the --extract-chat-short messages that are questions, requests or remarks")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
                    help="extract: N two-message chat examples (the previous message as context, then one that leans "
                         "on it or not; only the new message's facts are the target)")
@@ -178,6 +180,7 @@ def run(args) -> int:
                            chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
                            chat_compound=args.extract_chat_compound,
                            followups=args.extract_followups, chat_short=args.extract_chat_short,
+                           chat_short_quiet=args.extract_chat_short_quiet,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,

@@ -95,7 +95,7 @@ def find_preset(name: str | None) -> Preset | None:
 def shipped_ops(model_id: str) -> list[str]:
     """The operations whose adapters ship for this base (adapters/<model_id>/<op>/)."""
     root = paths.repo_adapters_dir() / model_id
-    return [op for op in (*SHIPPED_OPS, "reply", "vqa") if (root / op / "adapters.safetensors").is_file()]
+    return [op for op in (*SHIPPED_OPS, "extract-chat", "reply", "vqa") if (root / op / "adapters.safetensors").is_file()]
 
 
 def has_adapters(model_id: str) -> bool:

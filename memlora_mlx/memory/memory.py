@@ -141,7 +141,8 @@ class Memory:
             images, linked = self._add_images(turns, user_id, session_date) if turns else ([], set())
             context = to_turns(c["context"], user_id) if c.get("context") else None
             chunks = chunk_turns([t for t in turns if (t.text or "").strip()]) if c.get("infer", True) else []
-            prepared.append((c, turns, source, images, linked, [(ch, session_date, context) for ch in chunks]))
+            prepared.append((c, turns, source, images, linked,  # whole: one message said on its own (extract-chat)
+                             [(ch, session_date, context, len(chunks) == 1) for ch in chunks]))
         jobs = [j for p in prepared for j in p[5]]  # none (infer=False): the engine is not loaded
         found = iter(extract_op.extract_many(self.engine, jobs, max_tokens=self.max_tokens["extract"]) if jobs else [])
         results = []

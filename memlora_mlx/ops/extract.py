@@ -33,6 +33,7 @@ EXAMPLE = [
                                      '"Anna loves hiking."]}'},
 ]
 STOP = ["]}"]  # end of the facts list; the parser repairs the missing brackets
+CHAT_ADAPTER = "extract-chat"  # one chat message at a time (`adapter_for`)
 
 JSON_SCHEMA = {
     "type": "object",
@@ -152,22 +153,25 @@ def _repeats(text: str) -> bool:
     return len(items) != len(set(items))
 
 
-def adapter_for(engine, turns: list[Turn]) -> str | None:
-    """"extract", or None (the bare base) for several turns at once when the loaded extract adapter was trained on
-    single chat messages only (`"inputs": "message"` in its adapter_config.json), as the 0.5B's was until the
-    twenty-eighth session (on LoCoMo windows it kept half the bare base's facts); today's takes both (docs §6)."""
-    cfg = (getattr(engine, "adapter_configs", None) or {}).get("extract") or {}
-    return None if len(turns) > 1 and cfg.get("inputs") == "message" else "extract"
+def adapter_for(engine, turns: list[Turn], whole: bool = True) -> str | None:
+    """The adapter for `turns`: "extract-chat", when loaded, for one message said on its own (`whole`: not the last
+    turn of a longer window; the chat, `memlora add`, `memlora ingest`'s turn-at-a-time; docs/distillation.md §7),
+    else "extract" — or None (the bare base) for several turns when "extract" was trained on single messages only
+    (`"inputs": "message"`, before the twenty-eighth session)."""
+    configs = getattr(engine, "adapter_configs", None) or {}
+    if len(turns) == 1 and whole and CHAT_ADAPTER in configs:
+        return CHAT_ADAPTER
+    return None if len(turns) > 1 and (configs.get("extract") or {}).get("inputs") == "message" else "extract"
 
 
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
-                  context: list[Turn] | None = None) -> list[str]:
+                  context: list[Turn] | None = None, whole: bool = True) -> list[str]:
     """Run the extract adapter (`adapter_for`) on `turns` (`context`: earlier turns, not mined); stops early on a
     repeated fact; rejects are logged, never raised. When every fact of the adapter was dropped (`_facts`), one of them
     for a number nobody said ("… getting married in 2027 in 1000."), the bare base is asked once."""
     if not turns:
         return []
-    messages, adapter = build_messages(turns, session_date, context), adapter_for(engine, turns)
+    messages, adapter = build_messages(turns, session_date, context), adapter_for(engine, turns, whole)
     while True:
         out = ""
         for delta in engine.stream(messages, adapter=adapter, max_tokens=max_tokens, temperature=0.0,
@@ -184,21 +188,21 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
         adapter = None
 
 
-def extract_many(engine, jobs: list[tuple[list[Turn], str | None, list[Turn] | None]], *,
-                 max_tokens: int = 256) -> list[list[str]]:
-    """`extract_facts` for each job (turns, session date, context), decoded together per adapter
+def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[list[str]]:
+    """`extract_facts` for each job (turns, session date, context[, whole]), decoded together per adapter
     (`Engine.generate_batch`): the same facts, in less time on a CPU. One list of facts per job, in order."""
+    jobs = [(*j, True) if len(j) == 3 else tuple(j) for j in jobs]
     out: list[list[str]] = [[] for _ in jobs]
     groups: dict[str | None, list[int]] = {}
-    for i, (turns, _, _) in enumerate(jobs):
+    for i, (turns, _, _, whole) in enumerate(jobs):
         if turns:
-            groups.setdefault(adapter_for(engine, turns), []).append(i)
+            groups.setdefault(adapter_for(engine, turns, whole), []).append(i)
     for adapter, idx in groups.items():
         if len(idx) == 1:  # a chat message: streamed, as before
-            turns, day, context = jobs[idx[0]]
-            out[idx[0]] = extract_facts(engine, turns, day, max_tokens=max_tokens, context=context)
+            turns, day, context, whole = jobs[idx[0]]
+            out[idx[0]] = extract_facts(engine, turns, day, max_tokens=max_tokens, context=context, whole=whole)
             continue
-        messages = [build_messages(*jobs[i]) for i in idx]
+        messages = [build_messages(*jobs[i][:3]) for i in idx]
         texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
