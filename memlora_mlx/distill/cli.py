@@ -50,8 +50,9 @@ def add_arguments(p):
     p.add_argument("--extract-chat-compound", type=float, default=0.0, metavar="RATIO",
                    help="extract: share of the --extract-chat statements that hold two or three facts in one message")
     p.add_argument("--extract-chat-short", type=int, default=0, metavar="N",
-                   help="extract: N short chat statements about health, diet, likes and habits (a quarter of them "
-                        "questions on those topics, with no facts) in train (N/10 in valid)")
+                   help="extract: N short chat messages in train (N/10 in valid): statements about health, diet, "
+                        "likes and habits, and (--extract-chat-short-quiet of them) questions, requests or remarks "
+                        "with no facts")
     p.add_argument("--extract-chat-short-quiet", type=float, default=0.25, metavar="RATIO",
                    help="extract: share of the --extract-chat-short messages that are questions, requests or remarks")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
