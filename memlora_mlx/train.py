@@ -161,8 +161,14 @@ def train_adapter(cfg: TrainConfig) -> dict:
 
 
 def _stats(data: str) -> list[dict | None]:
-    paths = [d / "stats.json" for d in data_dirs(data)]
-    return [json.loads(p.read_text()) if p.exists() else None for p in paths]
+    """Each dir's stats.json (from `memlora distill`), or None where it is missing or unreadable."""
+    out = []
+    for p in (d / "stats.json" for d in data_dirs(data)):
+        try:
+            out.append(json.loads(p.read_text()))
+        except (OSError, ValueError):
+            out.append(None)
+    return out
 
 
 def _prompt_features(data: str) -> dict:

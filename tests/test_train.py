@@ -176,5 +176,8 @@ def test_several_data_dirs_are_mixed_and_must_agree_on_context(tmp_path):
         _prompt_features(f"{a},{b}")
     (b / "stats.json").write_text(json.dumps({"context_turns": 1}))
     assert _prompt_features(f"{a},{b}") == {"context_turns": 1}
+    (b / "stats.json").write_text("{not json")  # unreadable stats count as none, as a missing file does
+    with pytest.raises(TrainError, match="context"):
+        _prompt_features(f"{a},{b}")
     with pytest.raises(TrainError, match="not a directory: .*nowhere"):
         load_split(f"{a},{tmp_path / 'nowhere'}", "train")
