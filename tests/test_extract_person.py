@@ -32,9 +32,10 @@ class OneReply:
     ("Nate says we all need friends for our pets.", "Nate says we all need friends for Nate's pets."),  # "we" stays
     ("Nate said: I water the plants.", "Nate said: I water the plants."),  # a quote marked as his
     ("Joanna: my characters came alive.", "Joanna: my characters came alive."),
+    ("ines' son Felix and my cat swim.", "ines's son Felix and ines's cat swim."),  # "ines'" stored as "ines's"
 ])
 def test_a_speakers_own_words_are_said_about_them(fact, stored):
-    assert extract.in_third_person(fact, ["Joanna", "Nate", "oksana"]) == stored
+    assert extract.in_third_person(fact, ["Joanna", "Nate", "oksana", "ines"]) == stored
 
 
 def test_extracted_facts_come_back_in_the_third_person():

@@ -233,7 +233,8 @@ def in_third_person(fact: str, speakers: list[str]) -> str:
     for name in sorted({s for s in speakers if s}, key=len, reverse=True):
         m = re.match(rf"{re.escape(name)}(?:'s)?\b", fact, re.I)
         if m and not _QUOTE.match(fact, m.end()):  # "Kim said: I water …" is marked as her words: kept
-            return fact[:m.end()] + about(fact[m.end():], fact[:len(name)], we=False)
+            rest = re.sub(r"^['\u2019](?=\s)", "'s", fact[m.end():])  # "ines' son" -> "ines's son", as read back
+            return fact[:m.end()] + about(rest, fact[:len(name)], we=False)
     return fact
 
 

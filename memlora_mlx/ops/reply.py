@@ -119,7 +119,7 @@ def to_you(text: str, user: str) -> str:
     (`scripts/reply_replay.py`, same system text) where the third person got 9: it said "I don't know that yet"
     with the right memory given."""
     u = re.escape(user)
-    out = re.sub(rf"\b{u}'s\b", "your", text, flags=re.I)
+    out = re.sub(rf"\b{u}['\u2019](?:s\b|(?=\s))", "your", text, flags=re.I)  # "ines's" and "ines' son"
 
     def subject(m: re.Match) -> str:
         verb = m.group(2)
