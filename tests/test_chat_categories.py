@@ -59,3 +59,42 @@ def test_a_question_recalls_the_memory_that_says_it_in_other_words(tmp_path, emb
             memory.add(fact, user_id=user, infer=False)
         recalled = {h["memory"] for h in Conversation(memory, user).recall(question)}
     assert recalled == {facts[0]}
+
+
+def test_a_memory_that_names_a_job_by_its_form_is_marked_as_one():
+    from memlora_mlx.chat.categories import says_job
+
+    for job in ("dara is a physiotherapist at a sports clinic in Bristol.", "Laila is a teacher.",
+                "omar is a software developer in Cairo.", "vera is now a nurse.", "sam was an electrician."):
+        assert says_job(job), job
+    for other in ("dara's girlfriend Marguerite is a graphic designer.", "kim is vegan.", "kim is a vegetarian.",
+                  "kim is a keen runner.", "dara had a long day at work.", "jo is a big fan of jazz.",
+                  "lee is a morning person.", "ana is a sister of three."):
+        assert not says_job(other), other
+
+
+DARA = ["dara is a physiotherapist at a sports clinic in Bristol.", "dara is lactose intolerant.",
+        "dara's girlfriend Marguerite is a graphic designer.", "dara had a long day at work.", "dara doesn't eat lamb."]
+
+
+def test_where_do_i_work_shows_the_job_first_and_a_favourite_needs_a_liking(tmp_path, embedder):
+    # the thirtieth session's drive: the "long day at work" memory was the only one recalled, and the sports clinic
+    # was said back to "What's my favourite sport?"
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in DARA + ["dara's favourite food is ramen."]:
+            memory.add(fact, user_id="dara", infer=False)
+        conv = Conversation(memory, "dara")
+        for question in ("Where do I work?", "What's my job?"):
+            recalled = [h["memory"] for h in conv.recall(question)]
+            assert recalled[0] == DARA[0] and DARA[2] not in recalled, (question, recalled)
+        assert conv.recall("What's my favourite sport?") == []
+        assert [h["memory"] for h in conv.recall("What's my favourite food?")] == ["dara's favourite food is ramen."]
+
+
+def test_may_i_eat_it_recalls_what_the_user_does_not_eat(tmp_path, embedder):
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in ("kim is vegan.", "kim works as an accountant.", "kim's sister Mai lives in Hanoi."):
+            memory.add(fact, user_id="kim", infer=False)
+        conv = Conversation(memory, "kim")
+        assert [h["memory"] for h in conv.recall("Should I try the cheese pizza?")] == ["kim is vegan."]
+        assert "kim is vegan." not in {h["memory"] for h in conv.recall("Where does my sister live?")}

@@ -7,12 +7,19 @@ matches a memory that names one of its members ("tortoise", "sister", "German").
 that cannot be complete ("job" -> every job) would promise what it cannot keep; "job" widens instead to the words
 that say one ("works as"), and "live" to those that say where ("moved to"). "What do I do for a living?" is asked as
 "What is my job?" first (`reword`).
+
+A memory that names a job without those words ("dara is a physiotherapist at a sports clinic in Bristol.") is
+marked as one by its form (`memory_words`): "is a <noun ending as jobs do> at/in/…". A question for a favourite
+("What's my favourite sport?") shares a word with a memory only if that memory says a liking (not the sports clinic),
+and a question whether to eat or drink something also matches what a memory says of the user's diet
+(`question_words`: "Should I order the chicken curry?" and "ines is vegetarian.").
 """
 
 from __future__ import annotations
 
 import re
 
+from ..ops.reply_diet import DIET_WORDS, asks_diet
 from ..ops.words import content_words
 
 # Twenty-fourth session's drive (scripts/chat_drive_ninth.txt): "What do I do for a living?" recalled "priyanka lives
@@ -47,6 +54,54 @@ EXPANSIONS: dict[str, set[str]] = {}
 for _keys, _members in _CATEGORIES.items():
     for _key in content_words(_keys):
         EXPANSIONS.setdefault(_key, set()).update(content_words(_members))
+
+
+# Thirtieth session's drive (runs/s30): "Where do I work?" recalled "dara had a long day at work." (0.69, shares
+# "work") and not "dara is a physiotherapist at a sports clinic in Bristol." (0.68, relevance 0.23 < 0.34).
+_JOB_FORM = re.compile(r"^\W*[\w'-]+\s+(?:is|was)\s+(?:now\s+|currently\s+|still\s+)?an?\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)"
+                       r"(?=\s+(?:at|in|for|with|from|on)\b|\s*[.,;!]|\s*$)", re.I)
+_JOB_END = re.compile(r"(?:ist|er|or|ian|ant|ent|eon|man|woman|smith|wright)$")
+_JOB_NOUNS = frozenset("nurse chef cook vet doctor pilot judge coach clerk barista midwife nanny tutor lawyer architect "
+                       "engineer plumber electrician dentist surgeon paramedic firefighter carpenter mechanic".split())
+_NOT_JOBS = frozenset("member fan beginner lover owner user runner swimmer climber reader vegetarian vegan pescatarian "
+                      "mother father brother sister daughter grandmother grandfather partner neighbour neighbor "
+                      "twin only-child introvert extrovert morning night winter summer".split())
+JOB_MARK = {"work", "job"}
+_PREFERENCE_ASKED = re.compile(r"\bfavou?rites?\b|\bprefer\b|\blike best\b", re.I)
+_LIKING_WORDS = content_words("favourite favorite favourites favorites prefer like best love")
+_PREFERENCE = re.compile(r"\bfavou?rites?\b|\bprefers?\b|\blove[sd]?\b|\blike[sd]?\b|\benjoy|\bfan\b|\badore", re.I)
+
+
+def says_job(memory: str) -> bool:
+    """`memory` names its one-word subject's job by its form: "dara is a physiotherapist at …", "Laila is a teacher."
+    (not "dara's girlfriend Marguerite is a graphic designer." to "Where do I work?")."""
+    return any((m.group(1).lower() in _JOB_NOUNS or _JOB_END.search(m.group(1).lower()))
+               and m.group(1).lower() not in _NOT_JOBS for m in _JOB_FORM.finditer(memory))
+
+
+def memory_words(memory: str) -> set[str]:
+    """What a memory can share with a question: its content words, and "work"/"job" when it names a job."""
+    return content_words(memory) | (JOB_MARK if says_job(memory) else set())
+
+
+def question_words(message: str) -> set[str]:
+    """What a question can share with a memory: its content words widened (`widen`), with the diet words when it asks
+    whether to eat or drink something."""
+    words = widen(content_words(message))
+    return words | DIET_WORDS if asks_diet(message) else words
+
+
+def shares_words(message: str, words: set[str], memory: str) -> bool:
+    """`memory` has one of the question's `words` (`question_words(message)`), and says a liking when the question
+    asks for a favourite."""
+    if _PREFERENCE_ASKED.search(message):  # a liking of the thing asked about, not the word "favourite" alone
+        return bool(_PREFERENCE.search(memory)) and bool((words - _LIKING_WORDS) & memory_words(memory))
+    return bool(words & memory_words(memory))
+
+
+def job_first(words: set[str], memory: str) -> bool:
+    """A question about work or a job (`words`: `question_words`) and a memory that names one: shown first."""
+    return bool(words & JOB_MARK) and says_job(memory)
 
 
 def reword(message: str) -> str:

@@ -18,10 +18,8 @@ from datetime import date
 
 from ..memory.memory import answer_context
 from ..ops import extract as extract_op
-from ..ops import person
+from ..ops import person, reply_checks, reply_diet
 from ..ops import reply as reply_op
-from ..ops import reply_checks
-from ..ops.words import content_words
 from . import categories, followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
@@ -207,13 +205,27 @@ class Conversation:
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)
         floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
-        words = categories.widen(content_words(message))  # "pets" also matches "tortoise"
-        kept = reply_op.dedupe([h for h, s in zip(hits, scores) if s >= floor or (
-            s >= related and words & content_words(reply_op.memory_text(h)))], self.top_k)
+        words = categories.question_words(message)  # "pets" also matches "tortoise"
+
+        def shares(h: dict) -> bool:
+            return categories.shares_words(message, words, reply_op.memory_text(h))
+
+        kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))]
+        kept = reply_op.dedupe(kept + self.diet(message), self.top_k)
         if not kept or self.min_relevance is None:
             return kept
-        scored = sorted(zip(self.relevance(message, kept), range(len(kept)), kept), key=lambda x: (-x[0], x[1]))
-        return [h for r, _, h in scored if r >= self.min_relevance or words & content_words(reply_op.memory_text(h))]
+        scored = sorted(zip(self.relevance(message, kept), range(len(kept)), kept),  # a job first when one is asked
+                        key=lambda x: (not categories.job_first(words, reply_op.memory_text(x[2])), -x[0], x[1]))
+        return [h for r, _, h in scored if r >= self.min_relevance or shares(h)]
+
+    def diet(self, message: str) -> list[dict]:
+        """For "Can I have milk?" / "Should I order the chicken curry?": the memories that say what the user does not
+        eat or drink, found by a search of their own ("kim is vegan." was under min_score for "Should I try the cheese pizza?")."""
+        if not reply_diet.asks_diet(message):
+            return []
+        query = f"{self.user_id} is vegetarian, vegan, allergic or intolerant, and does not eat or drink"
+        hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
+        return [h for h in hits if reply_diet.says_diet(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's

@@ -93,7 +93,8 @@ def dedupe(memories: list, top_k: int = TOP_K) -> list:
     return out[:top_k]
 
 
-_BE_HAVE = {"is": "are", "was": "were", "has": "have", "does": "do"}
+_BE_HAVE = {"is": "are", "was": "were", "has": "have", "does": "do",  # "doesn't" is matched as "doesn"
+            "isn": "aren", "wasn": "weren", "hasn": "haven", "doesn": "don"}
 _ADVERB = r"(?:just|also|now|still|often|usually|recently|really|never|always|already)"
 
 
@@ -123,7 +124,8 @@ def to_you(text: str, user: str) -> str:
 
     def subject(m: re.Match) -> str:
         verb = m.group(2)
-        return f"you {m.group(1) or ''}{_base_form(verb) if verb.lower().endswith('s') else verb}"
+        base = verb.lower().endswith("s") or verb.lower() in _BE_HAVE
+        return f"you {m.group(1) or ''}{_base_form(verb) if base else verb}"
 
     out = re.sub(rf"\b{u}\s+({_ADVERB}\s+)?([A-Za-z]+)\b", subject, out, flags=re.I)
     out = re.sub(rf"\b{u}\b", "you", out, flags=re.I)

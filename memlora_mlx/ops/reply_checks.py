@@ -28,13 +28,29 @@ from datetime import date
 
 from .parsing import format_date, normalize_text
 from .person import third_person
-from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
-from .reply_negation import contradicts
+from .reply import (
+    ABOUT_ME,
+    SENTENCE,
+    UNGROUNDED_REPLY,
+    format_memory,
+    memory_text,
+    opening,
+    to_you,
+)
 from .reply_dates import as_anchored
-from .reply_person import (SAYS_NO, STARTS_AS_USER, answered_as_asker, as_said_to_user, drop_misattributed,
-                           drop_user_name_claim, own_travels, restated_to_user)
+from .reply_diet import diet_reply
+from .reply_negation import contradicts
+from .reply_person import (
+    SAYS_NO,
+    STARTS_AS_USER,
+    answered_as_asker,
+    as_said_to_user,
+    drop_misattributed,
+    drop_user_name_claim,
+    own_travels,
+    restated_to_user,
+)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
-
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
 # Asked about something never told, the bare 0.5B makes it up whatever the prompt says ("Your brother's name is Rui.",
@@ -366,6 +382,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     `previous`, the exchange a "Tell me more." goes on with (what it says counts as given, and the message is taken
     as a question)."""
     said = understood or message
+    if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
+        return no, []
     text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did

@@ -1,0 +1,103 @@
+"""Whether the user may eat or drink something, against what their memories say of their diet.
+
+Thirtieth session (runs/s30): with "dara is lactose intolerant." shown, the bare 0.5B answered "Can I have milk?" with
+"You're lactose intolerant, but you can still have milk."; with "kim is vegan." shown, "Should I try the cheese
+pizza?" with "You should try the cheese pizza." and "Can I have a glass of milk?" with "Sure, I can have a glass of
+milk." A reply that does not say no to a food a memory rules out is replaced by the memory itself ("Better not: you
+are lactose intolerant."). What rules out what is a short table of common foods (`FOODS`) and the memory's own words
+("dara doesn't eat lamb." rules out the lamb kebab); a food the table does not know is left to the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .reply import memory_text, to_you
+from .words import content_words
+
+# "Can I have milk?", "Should I order the chicken curry?", "Is it okay for me to eat …": what the user may eat or
+# drink (not "Do I eat meat?", a question of fact)
+DIET_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:have|eat|drink|order|try|get|cook|make)\b"
+                        r"|\b(?:okay|ok|safe|fine|alright|allowed)\s+(?:for\s+(?:me|us)\s+)?(?:if\s+(?:i|we)\s+|to\s+)"
+                        r"(?:have|eat|drink|order|try)\b", re.I)
+DIET_WORDS = content_words("vegetarian vegan pescatarian allergic allergy intolerant intolerance lactose gluten dairy "
+                           "diet eat drink meat alcohol")
+
+_KINDS = {
+    "dairy": "milk cheese butter cream yoghurt yogurt latte cappuccino milkshake custard cheesecake ice-cream dairy",
+    "meat": "meat chicken beef pork lamb bacon ham sausage sausages steak kebab burger turkey duck meatballs salami "
+            "pepperoni veal venison mutton",
+    "fish": "fish salmon tuna prawn prawns shrimp cod sushi seafood crab lobster mussels anchovies sardines",
+    "vegan": "egg eggs omelette mayonnaise honey",  # the rest of what a vegan does not eat
+    "alcohol": "alcohol beer wine vodka whisky whiskey cocktail gin rum cider champagne prosecco sake tequila "
+               "margarita pint lager ale",
+    "gluten": "gluten bread pasta pizza cake wheat flour noodles croissant bagel sandwich toast cookies biscuits "
+              "couscous pastry",
+    "nuts": "nut nuts peanut peanuts almond almonds cashew cashews walnut walnuts hazelnut pistachio pecan satay",
+    "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops",
+}
+FOODS = {kind: content_words(words) for kind, words in _KINDS.items()}
+_KIND_OF = {next(iter(content_words(k))): k for k in _KINDS if k != "vegan"}  # "allergic to nuts": every nut
+# what a memory's diet word rules out
+_RULES = [(re.compile(r"\blactose\b|\bdairy\b", re.I), ("dairy",)),
+          (re.compile(r"\bvegan\b", re.I), ("dairy", "meat", "fish", "vegan")),
+          (re.compile(r"\bvegetarian\b", re.I), ("meat", "fish")),
+          (re.compile(r"\bpescatarian\b", re.I), ("meat",)),
+          (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), ("gluten",)),
+          (re.compile(r"\balcohol\b|\bteetotal\b|\bsober\b|\b(?:doesn't|does not|don't|do not|never) drinks?\s*[.!]?$",
+                      re.I), ("alcohol",))]
+# "allergic to peanuts", "doesn't eat lamb", "can't stand coffee": the words after it
+_OBJECT = re.compile(r"\b(?:allergic to|intolerant to|(?:doesn't|does not|don't|do not|can't|cannot|never|won't)\s+"
+                     r"(?:eat|drink|have|stand)|avoids?|hates?)\s+([^.;!?]+)", re.I)
+_SAYS_NO = re.compile(r"^\W*(?:no|nope|better not|i'd (?:say no|skip|avoid))\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|avoid|skip)\b|n't\b", re.I)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_WONT_HELP = re.compile(r"can(?:'|no)t (?:assist|help)", re.I)
+
+
+_REQUEST_WORDS = re.compile(r"\b(?:recipes?|ideas?|tips?|advice|suggestions?|list|help|hand|word|look)\b", re.I)
+
+
+def asks_diet(message: str) -> bool:
+    """Whether `message` asks whether to eat or drink something (not "Can I have a recipe for bread?")."""
+    return bool(DIET_ASKED.search(message)) and not _REQUEST_WORDS.search(message)
+
+
+def says_diet(memory: str) -> bool:
+    """`memory` says something of a diet ("vegan", "allergic", "doesn't drink")."""
+    return bool(DIET_WORDS & content_words(memory))
+
+
+def ruled_out(memory: str) -> set[str]:
+    """The food words (`content_words` forms) `memory` says its subject does not eat or drink."""
+    out: set[str] = set()
+    for rule, kinds in _RULES:
+        if rule.search(memory):
+            out |= set().union(*(FOODS[k] for k in kinds))
+    for m in _OBJECT.finditer(memory):
+        said = content_words(m.group(1))
+        out |= said.union(*(FOODS[_KIND_OF[w]] for w in said if w in _KIND_OF))
+    return out
+
+
+def says_no(reply: str, foods: set[str]) -> bool:
+    """The reply says no: it opens with one, or a sentence naming one of `foods` is negated."""
+    if _WONT_HELP.search(reply):
+        return False
+    return bool(_SAYS_NO.match(reply)) or any(_NEGATION.search(s) and content_words(s) & foods
+                                              for s in _SENTENCE.findall(reply))
+
+
+def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
+    """The reply in place of `draft` when `message` asks about a food a memory shown rules out and the draft does not
+    say no: "Better not: " and that memory said to the user. None when the draft may stand."""
+    if not asks_diet(message):
+        return None
+    asked = content_words(message)
+    for m in memories:
+        text = memory_text(m)
+        foods = ruled_out(text) & asked
+        if foods and not says_no(draft, foods):
+            said = to_you(text, user)
+            return f"Better not: {said[:1].lower()}{said[1:]}"
+    return None

@@ -1,0 +1,47 @@
+"""A reply that lets the user eat what their memories rule out is replaced by that memory (`ops.reply_diet`)."""
+
+import pytest
+
+from memlora_mlx.ops.reply_checks import final_reply
+from memlora_mlx.ops.reply_diet import asks_diet, diet_reply, ruled_out
+
+
+def test_what_a_memory_rules_out():
+    assert {"milk", "cheese"} <= ruled_out("dara is lactose intolerant.")
+    assert {"milk", "chicken", "salmon", "egg", "honey"} <= ruled_out("kim is vegan.")
+    assert {"chicken", "salmon"} <= ruled_out("ines is vegetarian.") and "milk" not in ruled_out("ines is vegetarian.")
+    assert {"cashew", "peanut"} <= ruled_out("omar is allergic to nuts.")
+    assert ruled_out("omar is allergic to peanuts.") == {"peanut"}
+    assert "lamb" in ruled_out("dara doesn't eat lamb.") and "beer" in ruled_out("omar doesn't drink alcohol.")
+    assert ruled_out("dara is a physiotherapist in Bristol.") == set()
+
+
+@pytest.mark.parametrize("draft, message, memory, out", [
+    # the thirtieth session's 0.5B drafts, with the memory recalled
+    ("I'm lactose intolerant, but I don't eat lamb.", "Can I have milk?", "dara is lactose intolerant.",
+     "Better not: you are lactose intolerant."),
+    ("You should try the cheese pizza.", "Should I try the cheese pizza?", "kim is vegan.", "Better not: you are vegan."),
+    ("I'm sorry, but I can't assist with that.", "Can I eat peanut butter?", "omar is allergic to peanuts.",
+     "Better not: you are allergic to peanuts."),
+    ("Sure!", "Should I order a beer?", "omar doesn't drink alcohol.", "Better not: you don't drink alcohol."),
+    # the draft says no, or nothing rules the food out, or it is no question of eating: the draft stands
+    ("You should not get the lamb kebab.", "Should I get the lamb kebab?", "dara doesn't eat lamb.", None),
+    ("No, you're vegan.", "Can I have a glass of milk?", "kim is vegan.", None),
+    ("You should get the lentil soup.", "Should I get the lentil soup?", "kim is vegan.", None),
+    ("You are vegan.", "What's my diet?", "kim is vegan.", None),
+])
+def test_a_reply_that_says_yes_to_a_food_a_memory_rules_out_is_replaced(draft, message, memory, out):
+    user = memory.split()[0]
+    assert diet_reply(draft, message, [{"memory": memory}], user) == out
+    text, _ = final_reply(draft, message, [{"memory": memory}], user, "2026-12-04")
+    assert (text == out) if out else not text.startswith("Better not")
+
+
+def test_a_diet_question_is_told_from_others():
+    for q in ("Can I have milk?", "Should I order the chicken curry?", "Is it okay if I eat sushi?",
+              "Is it safe for me to eat peanuts?"):
+        assert asks_diet(q), q
+    for q in ("Where do I work?", "Can I have a recipe for bread?", "Can I get some advice on cakes?", "Do I eat meat?",
+              "What's my favourite food?"):
+        assert not asks_diet(q), q
+    assert diet_reply("Sure, here is one.", "Can I have a recipe for bread?", ["jo can't eat gluten."], "jo") is None
