@@ -76,3 +76,16 @@ def test_the_users_own_age_said_back_is_said_to_them():
     msg = "I'm 41 now, had my birthday on Monday."
     assert restated_to_user("I'm 41 now, had your birthday on Monday.", msg) == \
         "You're 41 now, had your birthday on Monday."  # drive 13
+
+
+def test_a_reply_that_only_gives_the_user_what_a_named_person_does_says_the_message_back():
+    # thirtieth session: "My son Felix is learning to swim." got "You're learning to swim!"
+    assert C.final_reply("You're learning to swim!", "My son Felix is learning to swim.", [], "ines")[0] == \
+        "Got it: your son Felix is learning to swim."
+    assert C.final_reply("You are learning to swim.", "My son Felix is learning to swim.", [], "ines")[0] == \
+        "Got it: your son Felix is learning to swim."
+    assert C.final_reply("You're learning to swim!", "I'm learning to swim.", [], "ines")[0] == \
+        "You're learning to swim!"  # the user's own: it stands
+    felix = [{"memory": "ines's son Felix is learning to swim."}]  # and asked of him, with his memory shown
+    assert C.final_reply("You are learning to swim.", "Who is Felix?", felix, "ines")[0] == \
+        "What I remember: Your son Felix is learning to swim."

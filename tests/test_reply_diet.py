@@ -20,7 +20,8 @@ def test_what_a_memory_rules_out():
     # the thirtieth session's 0.5B drafts, with the memory recalled
     ("I'm lactose intolerant, but I don't eat lamb.", "Can I have milk?", "dara is lactose intolerant.",
      "Better not: you are lactose intolerant."),
-    ("You should try the cheese pizza.", "Should I try the cheese pizza?", "kim is vegan.", "Better not: you are vegan."),
+    ("You should try the cheese pizza.", "Should I try the cheese pizza?", "kim is vegan.",
+     "Better not: you are vegan."),
     ("I'm sorry, but I can't assist with that.", "Can I eat peanut butter?", "omar is allergic to peanuts.",
      "Better not: you are allergic to peanuts."),
     ("Sure!", "Should I order a beer?", "omar doesn't drink alcohol.", "Better not: you don't drink alcohol."),

@@ -29,3 +29,35 @@ def test_the_assistant_speaking_for_itself_is_left_alone():
 def test_final_reply_says_the_restatement_to_the_user():
     text, made_up = C.final_reply("You're a structural engineer and I design footbridges.", ENGINEER, [], "priyanka")
     assert "I design" not in text and "design footbridges" in text and not made_up
+
+
+def test_the_users_own_dont_is_said_back_to_them_and_the_assistants_stays():
+    # thirtieth session's drive: "I don't eat lamb." was said back as is, to the statement and to a question
+    from memlora_mlx.ops.reply_checks import final_reply
+
+    lamb = [{"memory": "dara doesn't eat lamb."}]
+    assert final_reply("I don't eat lamb.", "I don't eat lamb.", [], "dara")[0] == "You don't eat lamb."
+    assert final_reply("I don't eat lamb.", "Is there any meat I don't eat?", lamb, "dara")[0] == "You don't eat lamb."
+    assert final_reply("I can't eat lamb, sadly.", "I can't eat lamb, sadly.", [], "dara")[0] == \
+        "You can't eat lamb, sadly."
+    # the assistant declining or not knowing is its own
+    text = final_reply("I don't know what you eat.", "Is there any meat I don't eat?", lamb, "dara")[0]
+    assert text == "What I remember: You don't eat lamb."
+    assert final_reply("I don't have a dog, but tell me about yours!", "I don't have a dog.", [], "dara")[0] \
+        .startswith("I don't have a dog")
+
+
+def test_a_question_about_the_user_answered_about_the_assistant_gives_way():
+    from memlora_mlx.ops.reply_checks import final_reply
+    from memlora_mlx.ops.reply_person import about_itself
+
+    draft = ("As an AI language model, I don't have personal preferences or emotions. However, one of the most "
+             "popular films of all time is \"Inception\".")
+    assert about_itself(draft, "What's my favourite film?")
+    assert final_reply(draft, "What's my favourite film?", [], "ines")[0] == \
+        "I don't know that yet: you haven't told me."
+    film = [{"memory": "ines's favourite film is Amelie."}]
+    assert final_reply(draft, "What's my favourite film?", film, "ines")[0] == \
+        "What I remember: Your favourite film is Amelie."
+    assert not about_itself(draft, "What's your favourite film?")  # asked about the assistant: its answer stands
+    assert not about_itself(draft, "Tell me about films.")

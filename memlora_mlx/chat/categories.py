@@ -58,11 +58,12 @@ for _keys, _members in _CATEGORIES.items():
 
 # Thirtieth session's drive (runs/s30): "Where do I work?" recalled "dara had a long day at work." (0.69, shares
 # "work") and not "dara is a physiotherapist at a sports clinic in Bristol." (0.68, relevance 0.23 < 0.34).
-_JOB_FORM = re.compile(r"^\W*[\w'-]+\s+(?:is|was)\s+(?:now\s+|currently\s+|still\s+)?an?\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)"
-                       r"(?=\s+(?:at|in|for|with|from|on)\b|\s*[.,;!]|\s*$)", re.I)
+_JOB_FORM = re.compile(r"^\W*[\w'-]+\s+(?:is|was)\s+(?:now\s+|currently\s+|still\s+)?an?\s+"
+                       r"(?:[a-z-]+\s+){0,2}?([a-z-]+)(?=\s+(?:at|in|for|with|from|on)\b|\s*[.,;!]|\s*$)", re.I)
 _JOB_END = re.compile(r"(?:ist|er|or|ian|ant|ent|eon|man|woman|smith|wright)$")
-_JOB_NOUNS = frozenset("nurse chef cook vet doctor pilot judge coach clerk barista midwife nanny tutor lawyer architect "
-                       "engineer plumber electrician dentist surgeon paramedic firefighter carpenter mechanic".split())
+_JOB_NOUNS = frozenset("nurse chef cook vet doctor pilot judge coach clerk barista midwife nanny tutor lawyer "
+                       "architect engineer plumber electrician dentist surgeon paramedic firefighter carpenter "
+                       "mechanic".split())
 _NOT_JOBS = frozenset("member fan beginner lover owner user runner swimmer climber reader vegetarian vegan pescatarian "
                       "mother father brother sister daughter grandmother grandfather partner neighbour neighbor "
                       "twin only-child introvert extrovert morning night winter summer".split())

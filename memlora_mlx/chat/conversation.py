@@ -220,7 +220,8 @@ class Conversation:
 
     def diet(self, message: str) -> list[dict]:
         """For "Can I have milk?" / "Should I order the chicken curry?": the memories that say what the user does not
-        eat or drink, found by a search of their own ("kim is vegan." was under min_score for "Should I try the cheese pizza?")."""
+        eat or drink, found by a search of their own ("kim is vegan." was under min_score for "Should I try the
+        cheese pizza?")."""
         if not reply_diet.asks_diet(message):
             return []
         query = f"{self.user_id} is vegetarian, vegan, allergic or intolerant, and does not eat or drink"

@@ -28,28 +28,12 @@ from datetime import date
 
 from .parsing import format_date, normalize_text
 from .person import third_person
-from .reply import (
-    ABOUT_ME,
-    SENTENCE,
-    UNGROUNDED_REPLY,
-    format_memory,
-    memory_text,
-    opening,
-    to_you,
-)
+from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_person import (
-    SAYS_NO,
-    STARTS_AS_USER,
-    answered_as_asker,
-    as_said_to_user,
-    drop_misattributed,
-    drop_user_name_claim,
-    own_travels,
-    restated_to_user,
-)
+from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
+                           drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -404,7 +388,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said) \
-            or leaves_out(text, said, memories, user):
+            or leaves_out(text, said, memories, user) or about_itself(text, said) \
+            or misattributed(text, " ".join([said, *(to_you(memory_text(m), user) for m in memories)])):
         n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown
         return (grounded_reply(memories, user, n) if question else said_back(said, user)), []
     return text, added

@@ -29,6 +29,18 @@ def _to_second_person(sentence: str) -> str:
     return out[:lead] + out[lead:lead + 1].upper() + out[lead + 1:]
 
 
+# "I don't eat lamb." to "Is there any meat I don't eat?" (thirtieth session) is the user's diet said back, not the
+# assistant declining: a "don't"/"can't" before a verb other than the assistant's own (know, have, help, …) is the user's.
+_NEGATED_VERB = re.compile(r"\b(?:don't|do not|can't|cannot)\s+([a-z]+)", re.I)
+_ASSISTANTS = re.compile(r"(?:know|remember|recall|sure|have|understand|think|see|assist|help|tell|find)\b", re.I)
+
+
+def speaks_for_itself(sentence: str) -> bool:
+    """`sentence` has the assistant speaking of itself (`SAYS_NO`), not counting a negation of the user's own verb."""
+    return bool(SAYS_NO.search(_NEGATED_VERB.sub(lambda m: m.group(0) if _ASSISTANTS.match(m.group(1)) else "",
+                                                 sentence)))
+
+
 def as_said_to_user(reply: str, memories: list, user: str) -> str:
     """`reply` with each sentence that speaks as the user about a memory shown ("I work as a baker at Crumb & Co.")
     said to them instead ("You work as a baker at Crumb & Co."). Sentences in which the assistant speaks for itself
@@ -36,7 +48,7 @@ def as_said_to_user(reply: str, memories: list, user: str) -> str:
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
     out = []
     for sentence in SENTENCE.findall(reply):
-        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not SAYS_NO.search(sentence):
+        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not speaks_for_itself(sentence):
             if STARTS_AS_USER.match(sentence):
                 sentence = _to_second_person(sentence)
             else:  # "Pixel and Mochi are my cats."
@@ -60,7 +72,7 @@ def restated_to_user(text: str, message: str) -> str:
 
     def swap(m: re.Match) -> str:
         w, nxt = m.group(1), m.group(2)
-        if (w.lower(), nxt.lower()) not in owned or SAYS_NO.search(nxt):
+        if (w.lower(), nxt.lower()) not in owned or speaks_for_itself(m.string[m.start():]):
             return m.group(0)
         you = _TO_YOU[w.lower()]
         return f"{you.capitalize() if m.start() == 0 else you} {nxt}"
@@ -76,20 +88,29 @@ def restated_to_user(text: str, message: str) -> str:
 
 # "Ruth moved to Stavanger last week." got "Ruth moved to Stavanger last week. I remember that you moved to Stavanger
 # last week." (twenty-fifth session's drive 11): what a named person did, told back as the user's. Such a sentence is
-# dropped when another sentence is left.
-_YOU_DID = re.compile(r"^\W*(?:(?i:i remember|i see|so|and)(?: that)?\s+)?(?i:you)\s+(.+?)\W*$")
+# dropped when another sentence is left; a reply that is nothing else is `misattributed` (the message is said back
+# instead). "My son Felix is learning to swim." got "You're learning to swim!" (thirtieth session).
+_YOU_DID = re.compile(r"^\W*(?:(?i:i remember|i see|so|and)(?: that)?\s+)?(?i:you(?:'re|\u2019re| are)?)\s+(.+?)\W*$")
+
+
+def _done_by_another(sentence: str, said: str) -> bool:
+    m = _YOU_DID.match(sentence.strip())
+    named = rf"\b(?!(?:You|Your|I|My)\b)[A-Z][a-z]+"  # someone named, not the user said to
+    return bool(m) and bool(re.search(rf"{named}\s+(?:(?:is|was|are)\s+)?{re.escape(m.group(1))}\b", said))
 
 
 def drop_misattributed(text: str, message: str) -> str:
     """`text` without a sentence saying the user did what `message` says a named person did."""
     said = " ".join(message.split())
-    out = []
-    for sentence in SENTENCE.findall(text):
-        m = _YOU_DID.match(sentence.strip())
-        if m and re.search(rf"\b[A-Z][a-z]+\s+{re.escape(m.group(1))}\b", said):
-            continue
-        out.append(sentence)
+    out = [sentence for sentence in SENTENCE.findall(text) if not _done_by_another(sentence, said)]
     return "".join(out).strip() if "".join(out).strip() else text
+
+
+def misattributed(text: str, message: str) -> bool:
+    """Every sentence of `text` says the user did what `message` says a named person did."""
+    said = " ".join(message.split())
+    sentences = [x for x in SENTENCE.findall(text) if x.strip()]
+    return bool(sentences) and all(_done_by_another(x, said) for x in sentences)
 
 
 # "Do I still do pottery?" got "I don't do pottery.", "What instrument do I play?" "I play the banjo." (drives 12, 13):
@@ -157,3 +178,19 @@ def drop_user_name_claim(reply: str, user: str) -> str:
         out.append("" if re.fullmatch(rf"\s*{claim}\W*", cut, flags=re.I) else cut)
     text = "".join(out).strip()
     return text if re.search(r"\w", text) else reply
+
+
+# -- the assistant about itself, asked about the user ----------------------------------------------------------------
+# "What's my favourite film?" with nothing recalled got "As an AI language model, I don't have personal preferences
+# or emotions. However, … "Inception," …" (thirtieth session): the question was read as about the assistant.
+_ABOUT_ITSELF = re.compile(r"\bas an ai\b|\bi(?:'m| am) (?:just )?an? (?:ai|language model|assistant)\b"
+                           r"|\bi (?:don't|do not) have (?:any )?(?:personal|my own) "
+                           r"(?:preferences|opinions|feelings|experiences|favou?rites)", re.I)
+_ABOUT_USER = re.compile(r"\b(?:my|mine|i|i'm|i've|me)\b", re.I)
+_ABOUT_YOU = re.compile(r"\b(?:you|your|yours|you're)\b", re.I)
+
+
+def about_itself(reply: str, message: str) -> bool:
+    """A question about the user ("my", "I") answered with what the assistant is or has not ("As an AI …")."""
+    return message.rstrip().endswith("?") and bool(_ABOUT_USER.search(message)) \
+        and not _ABOUT_YOU.search(message) and bool(_ABOUT_ITSELF.search(reply))
