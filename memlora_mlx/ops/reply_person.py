@@ -95,7 +95,7 @@ _YOU_DID = re.compile(r"^\W*(?:(?i:i remember|i see|so|and)(?: that)?\s+)?(?i:yo
 
 def _done_by_another(sentence: str, said: str) -> bool:
     m = _YOU_DID.match(sentence.strip())
-    named = rf"\b(?!(?:You|Your|I|My)\b)[A-Z][a-z]+"  # someone named, not the user said to
+    named = r"\b(?!(?:You|Your|I|My)\b)[A-Z][a-z]+"  # someone named, not the user said to
     return bool(m) and bool(re.search(rf"{named}\s+(?:(?:is|was|are)\s+)?{re.escape(m.group(1))}\b", said))
 
 
