@@ -20,6 +20,17 @@ def test_news_answered_with_a_claim_about_what_it_named_is_said_back():
         assert not C.holds_forth(kept, message, "oksana"), kept
 
 
+def test_a_lecture_with_a_you_in_passing_holds_forth():
+    # the twenty-ninth session's dara, verbatim: the "you" is in the lecture's third sentence
+    draft = ("Lactose intolerance is a common condition that affects people who consume dairy products. It can lead to "
+             "a variety of symptoms, including diarrhea, vomiting, and abdominal pain. To help you understand, I can "
+             "tell you that.")
+    assert C.final_reply(draft, "I'm lactose intolerant.", [], "dara") == ("Got it: you are lactose intolerant.", [])
+    for kept in ("Lactose intolerance is common. Do you avoid all dairy?",  # asks the user
+                 "Lactose intolerance must be hard for you, it affects many people."):  # speaks to them first
+        assert not C.holds_forth(kept, "I'm lactose intolerant.", "dara"), kept
+
+
 def test_a_claim_naming_someone_nobody_said_holds_forth_even_when_the_reply_asks_the_user():
     book = "My book club meets this Thursday and we're reading Middlemarch."
     draft = ("You're welcome! Middlemarch is a classic novel by William Shakespeare. It's a great way to learn about "

@@ -264,10 +264,14 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
     subject, told = content_words(head.group(1)), content_words(message)
     if not (subject & told - content_words(user)) or len(content_words(first.group()) - told) < CLAIM_WORDS:
         return False
-    # a reply that also speaks to the user holds forth only when its claim has a capitalised word nobody said
-    # ("Middlemarch is a classic novel by William Shakespeare. … What do you think about it?", drive 15)
+    # a reply that also speaks to the user (in its first sentence, or asking them) holds forth only when its claim has
+    # a capitalised word nobody said ("Middlemarch is a classic novel by William Shakespeare. … What do you think
+    # about it?", drive 15); a "you" deep in a lecture is not speaking to them ("Lactose intolerance is a common
+    # condition … To help you understand, …", thirtieth session's dara)
     named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", first.group()[head.end():])}
-    return not _SECOND_PERSON.search(reply) or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
+    asks = any(x.rstrip().endswith("?") and _SECOND_PERSON.search(x) for x in SENTENCE.findall(reply))
+    return not (asks or _SECOND_PERSON.search(first.group())) \
+        or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
 
 
 # Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
