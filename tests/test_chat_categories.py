@@ -64,7 +64,8 @@ def test_a_question_recalls_the_memory_that_says_it_in_other_words(tmp_path, emb
 def test_a_memory_that_names_a_job_by_its_form_is_marked_as_one():
     from memlora_mlx.chat.categories import says_job
 
-    for job in ("dara is a physiotherapist at a sports clinic in Bristol.", "Laila is a teacher.",
+    for job in ("dara is a physiotherapist at a sports clinic in Bristol.", "Laila is a teacher.", "jo teaches maths.",
+                "lu runs a small flower shop in Leeds.",
                 "omar is a software developer in Cairo.", "vera is now a nurse.", "sam was an electrician."):
         assert says_job(job), job
     for other in ("dara's girlfriend Marguerite is a graphic designer.", "kim is vegan.", "kim is a vegetarian.",
@@ -98,3 +99,13 @@ def test_may_i_eat_it_recalls_what_the_user_does_not_eat(tmp_path, embedder):
         conv = Conversation(memory, "kim")
         assert [h["memory"] for h in conv.recall("Should I try the cheese pizza?")] == ["kim is vegan."]
         assert "kim is vegan." not in {h["memory"] for h in conv.recall("Where does my sister live?")}
+
+
+def test_a_job_said_by_what_one_does_is_recalled_for_a_job_question(tmp_path, embedder):
+    # "lu runs a small flower shop in Leeds." lies 0.49 from "What's lu's job?", under the recall's min_score
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in ("lu runs a small flower shop in Leeds.", "lu has a cat called Miso.", "Mai is a teacher."):
+            memory.add(fact, user_id="lu", infer=False)
+        conv = Conversation(memory, "lu")
+        for question in ("What's my job?", "What do I do for a living?"):
+            assert [h["memory"] for h in conv.recall(question)] == ["lu runs a small flower shop in Leeds."], question

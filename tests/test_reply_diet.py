@@ -30,9 +30,10 @@ def test_what_a_memory_rules_out():
     ("No, you're vegan.", "Can I have a glass of milk?", "kim is vegan.", None),
     ("You should get the lentil soup.", "Should I get the lentil soup?", "kim is vegan.", None),
     ("You are vegan.", "What's my diet?", "kim is vegan.", None),
+    ("Sure!", "Can I have milk?", "kim's sister Mai is vegan.", None),  # someone else's diet
 ])
 def test_a_reply_that_says_yes_to_a_food_a_memory_rules_out_is_replaced(draft, message, memory, out):
-    user = memory.split()[0]
+    user = memory.split()[0].split("'")[0]
     assert diet_reply(draft, message, [{"memory": memory}], user) == out
     text, _ = final_reply(draft, message, [{"memory": memory}], user, "2026-12-04")
     assert (text == out) if out else not text.startswith("Better not")

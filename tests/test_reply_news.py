@@ -62,3 +62,11 @@ def test_news_declined_as_a_request_is_said_back():
     assert text == "Got it: your brother Idris is getting married in Marrakesh next June."
     for request in ("Please book me a flight to Marrakesh.", "Book me a table for two.", "I want a refund."):
         assert not C.misreads("I'm sorry, but I can't assist with that.", request)
+
+
+def test_a_statement_answered_with_itself_is_said_back():
+    assert C.parrots("It's freezing here today.", "It's freezing here today.")
+    assert C.final_reply("It's freezing here today.", "It's freezing here today.", [], "tomasz")[0] == \
+        "Got it: It's freezing here today."
+    assert not C.parrots("It's freezing, stay warm!", "It's freezing here today.")
+    assert not C.parrots("What is a sonnet?", "What is a sonnet?")  # a question: `asks_back`'s

@@ -73,11 +73,18 @@ _LIKING_WORDS = content_words("favourite favorite favourites favorites prefer li
 _PREFERENCE = re.compile(r"\bfavou?rites?\b|\bprefers?\b|\blove[sd]?\b|\blike[sd]?\b|\benjoy|\bfan\b|\badore", re.I)
 
 
+# or by what one does for it: "tomasz teaches maths at a secondary school in Glasgow." (thirtieth session)
+_JOB_VERB = re.compile(r"^\W*[\w'-]+\s+(?:now\s+|still\s+)?"
+                       r"(?:teaches|lectures|tutors|coaches|(?:runs|owns|manages) an?)\b", re.I)
+
+
 def says_job(memory: str) -> bool:
-    """`memory` names its one-word subject's job by its form: "dara is a physiotherapist at …", "Laila is a teacher."
+    """`memory` names its one-word subject's job by its form: "dara is a physiotherapist at …", "Laila is a teacher.",
+    "jo teaches maths", "sam runs a bakery"
     (not "dara's girlfriend Marguerite is a graphic designer." to "Where do I work?")."""
-    return any((m.group(1).lower() in _JOB_NOUNS or _JOB_END.search(m.group(1).lower()))
-               and m.group(1).lower() not in _NOT_JOBS for m in _JOB_FORM.finditer(memory))
+    nouns = [m.group(1).lower() for m in _JOB_FORM.finditer(memory)]
+    return bool(_JOB_VERB.match(memory)) or any((n in _JOB_NOUNS or _JOB_END.search(n)) and n not in _NOT_JOBS
+                                                for n in nouns)
 
 
 def memory_words(memory: str) -> set[str]:

@@ -11,6 +11,7 @@ Older turns leave the prompt when the history passes its token budget; they stay
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -211,22 +212,28 @@ class Conversation:
             return categories.shares_words(message, words, reply_op.memory_text(h))
 
         kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))]
-        kept = reply_op.dedupe(kept + self.diet(message), self.top_k)
+        kept = reply_op.dedupe(kept + self.of_kind(message, words), self.top_k)
         if not kept or self.min_relevance is None:
             return kept
         scored = sorted(zip(self.relevance(message, kept), range(len(kept)), kept),  # a job first when one is asked
                         key=lambda x: (not categories.job_first(words, reply_op.memory_text(x[2])), -x[0], x[1]))
         return [h for r, _, h in scored if r >= self.min_relevance or shares(h)]
 
-    def diet(self, message: str) -> list[dict]:
-        """For "Can I have milk?" / "Should I order the chicken curry?": the memories that say what the user does not
-        eat or drink, found by a search of their own ("kim is vegan." was under min_score for "Should I try the
-        cheese pizza?")."""
-        if not reply_diet.asks_diet(message):
-            return []
-        query = f"{self.user_id} is vegetarian, vegan, allergic or intolerant, and does not eat or drink"
-        hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
-        return [h for h in hits if reply_diet.says_diet(reply_op.memory_text(h))]
+    def of_kind(self, message: str, words: set[str]) -> list[dict]:
+        """Memories of the kind a question asks for that lie too far from it by cosine, found by a search of their own:
+        for "Can I have milk?" what the user does not eat or drink ("kim is vegan." was under min_score for "Should I
+        try the cheese pizza?"), for "What's my job?" a job said by its form ("lu runs a small flower shop in Leeds."
+        0.49). `words`: `categories.question_words(message)`."""
+        kinds = []
+        if reply_diet.asks_diet(message):
+            kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, and does not eat or drink",
+                          reply_diet.says_diet))
+        if words & categories.JOB_MARK:
+            kinds.append((f"{self.user_id} works as", categories.says_job))
+        own = re.compile(rf"\W*{re.escape(self.user_id)}\s", re.I)  # the user's, not "omar's sister Laila is vegan."
+        return [h for query, is_kind in kinds
+                for h in self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
+                if own.match(reply_op.memory_text(h)) and is_kind(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's

@@ -32,6 +32,7 @@ from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_t
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
+from .reply_news import FIRST_PERSON_WORD, holds_forth, misreads, parrots
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
@@ -97,19 +98,23 @@ _MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", r
 # gets advice and opinions ("Your trip sounds exciting!", "I suggest a risotto."), which are not claims of fact.
 _ADVICE = re.compile(r"\b(?:recommend|suggest|try|consider|idea|option)", re.I)
 _ASKS_FOR_A_FACT = re.compile(r"^\W*(?:what|where|who|when|which|how\s+(?:old|many|much|long))\b", re.I)
-_FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|our|ours)\b", re.I)  # "What pets do we have?"
 _ADDRESSED = re.compile(r"\byou\b", re.I)
 _NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", re.I)
 
 
+# each claim of a clause-joined sentence on its own: "I do not have a specific life plan, but I can tell you that I am a
+# software developer …" to "What do I do for a living?" (thirtieth session)
+_CLAUSE_CLAIM = re.compile(r",?\s+but\s+|;\s*|\s+that\s+(?=(?:I|you|your|my)\b)", re.I)
+
+
 def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
     """`unsupported` with no memory shown (the comment above)."""
-    if not (_ASKS_FOR_A_FACT.match(message) and _FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message) \
+    if not (_ASKS_FOR_A_FACT.match(message) and FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message) \
             or _MODAL.search(message):
         return []
     asked, out = content_words(message) | content_words(user), []
     names = {t for t in _TOKEN.findall(message)[1:] if t[0].isupper() and _key(t) not in _NOT_NAMES}  # "my son Theo"
-    for sentence in SENTENCE.findall(reply):
+    for sentence in (c for s in SENTENCE.findall(reply) for c in _CLAUSE_CLAIM.split(s)):
         about = _CLAIM.match(sentence) or STARTS_AS_USER.match(sentence) \
             or next(iter(_TOKEN.findall(sentence)), "") in names
         if not about or sentence.rstrip().endswith("?") or _MODAL.search(sentence) or _ADVICE.search(sentence) \
@@ -251,45 +256,6 @@ def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
     return any(len(said & m) >= 2 for m in shown)
 
 
-_SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
-CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
-
-
-def holds_forth(reply: str, message: str, user: str) -> bool:
-    """News answered about a thing it named, not to the user, with what nobody said ("Pickle is a small, furry animal
-    that lives in the wild." to "I have a ferret called Pickle."); "That sounds lovely!" is kept (drives 7, 8)."""
-    first, head = SENTENCE.match(reply.strip()), re.match(r"\W*([A-Za-z]+)", reply)
-    if not first or not head or message.rstrip().endswith("?") or not _FIRST_PERSON_WORD.search(message):
-        return False
-    subject, told = content_words(head.group(1)), content_words(message)
-    if not (subject & told - content_words(user)) or len(content_words(first.group()) - told) < CLAIM_WORDS:
-        return False
-    # a reply that also speaks to the user (in its first sentence, or asking them) holds forth only when its claim has
-    # a capitalised word nobody said ("Middlemarch is a classic novel by William Shakespeare. … What do you think
-    # about it?", drive 15); a "you" deep in a lecture is not speaking to them ("Lactose intolerance is a common
-    # condition … To help you understand, …", thirtieth session's dara)
-    named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", first.group()[head.end():])}
-    asks = any(x.rstrip().endswith("?") and _SECOND_PERSON.search(x) for x in SENTENCE.findall(reply))
-    return not (asks or _SECOND_PERSON.search(first.group())) \
-        or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
-
-
-# Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
-# by "taking the train now." It's possible you're not aware of the train ...".
-# Twenty-fifth session's: "My brother Idris is getting married in Marrakesh next June." got "I'm sorry, but I can't
-# assist with that." (news taken for a request; a request, "Please book me a flight.", may be declined).
-_MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean"
-                      r"|can(?:'t|not) (?:assist|help) (?:you )?with that)\b", re.I)
-_REQUEST = re.compile(r"^\W*(?:please|can|could|would|will|help|tell|give|show|find|book|make|write|recommend|suggest"
-                      r"|let's|i(?:'d| would) like|i want)\b", re.I)
-
-
-def misreads(reply: str, message: str) -> bool:
-    """News answered with not understanding it, or with declining it as a request (a question may be unclear, a
-    request may be declined; news is neither)."""
-    return not message.rstrip().endswith("?") and not _REQUEST.match(message) and bool(_MISREAD.search(reply))
-
-
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist." """
     text = to_you(third_person(message, user), user).strip()
@@ -391,7 +357,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
-            or holds_forth(text, said, user) or misreads(text, said) or asks_back(text, said) \
+            or holds_forth(text, said, user) or misreads(text, said) or parrots(text, said) or asks_back(text, said) \
             or leaves_out(text, said, memories, user) or about_itself(text, said) \
             or misattributed(text, " ".join([said, *(to_you(memory_text(m), user) for m in memories)])):
         n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown

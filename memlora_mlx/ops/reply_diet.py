@@ -95,9 +95,8 @@ def diet_reply(draft: str, message: str, memories: list, user: str) -> str | Non
         return None
     asked = content_words(message)
     for m in memories:
-        text = memory_text(m)
+        text, said = memory_text(m), to_you(memory_text(m), user)
         foods = ruled_out(text) & asked
-        if foods and not says_no(draft, foods):
-            said = to_you(text, user)
+        if foods and said.startswith("You ") and not says_no(draft, foods):  # the user's diet, not their sister's
             return f"Better not: {said[:1].lower()}{said[1:]}"
     return None

@@ -1,0 +1,56 @@
+"""Checks on a reply to the user's news (`reply_checks.final_reply` says the news back when one fires): a lecture on
+what the news named (`holds_forth`), and not understanding it or declining it as a request (`misreads`)."""
+
+from __future__ import annotations
+
+import re
+
+from .reply import SENTENCE
+from .words import content_words
+
+# "I …", "my …", and "What pets do we have?"
+FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|our|ours)\b", re.I)
+_SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
+CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
+
+
+def holds_forth(reply: str, message: str, user: str) -> bool:
+    """News answered about a thing it named, not to the user, with what nobody said ("Pickle is a small, furry animal
+    that lives in the wild." to "I have a ferret called Pickle."); "That sounds lovely!" is kept (drives 7, 8)."""
+    first, head = SENTENCE.match(reply.strip()), re.match(r"\W*([A-Za-z]+)", reply)
+    if not first or not head or message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message):
+        return False
+    subject, told = content_words(head.group(1)), content_words(message)
+    if not (subject & told - content_words(user)) or len(content_words(first.group()) - told) < CLAIM_WORDS:
+        return False
+    # a reply that also speaks to the user (in its first sentence, or asking them) holds forth only when its claim has
+    # a capitalised word nobody said ("Middlemarch is a classic novel by William Shakespeare. … What do you think
+    # about it?", drive 15); a "you" deep in a lecture is not speaking to them ("Lactose intolerance is a common
+    # condition … To help you understand, …", thirtieth session's dara)
+    named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", first.group()[head.end():])}
+    asks = any(x.rstrip().endswith("?") and _SECOND_PERSON.search(x) for x in SENTENCE.findall(reply))
+    return not (asks or _SECOND_PERSON.search(first.group())) \
+        or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
+
+
+# Twenty-fourth session's drive: "I've stopped cycling to work; I take the train now." got "I'm not sure what you mean
+# by "taking the train now." It's possible you're not aware of the train ...".
+# Twenty-fifth session's: "My brother Idris is getting married in Marrakesh next June." got "I'm sorry, but I can't
+# assist with that." (news taken for a request; a request, "Please book me a flight.", may be declined).
+_MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean"
+                      r"|can(?:'t|not) (?:assist|help) (?:you )?with that)\b", re.I)
+_REQUEST = re.compile(r"^\W*(?:please|can|could|would|will|help|tell|give|show|find|book|make|write|recommend|suggest"
+                      r"|let's|i(?:'d| would) like|i want)\b", re.I)
+
+
+def misreads(reply: str, message: str) -> bool:
+    """News answered with not understanding it, or with declining it as a request (a question may be unclear, a
+    request may be declined; news is neither)."""
+    return not message.rstrip().endswith("?") and not _REQUEST.match(message) and bool(_MISREAD.search(reply))
+
+
+def parrots(reply: str, message: str) -> bool:
+    """A statement answered with itself, word for word ("It's freezing here today." -> "It's freezing here today.",
+    thirtieth session)."""
+    words = lambda t: re.findall(r"[a-z0-9']+", t.lower().replace("\u2019", "'"))  # noqa: E731
+    return not message.rstrip().endswith("?") and bool(words(message)) and words(reply) == words(message)
