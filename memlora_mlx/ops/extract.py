@@ -13,6 +13,7 @@ from .dates import mark_relative_dates
 from .extract_numbers import invented_numbers
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
+from .passing import lasting
 from .person import about
 from .words import content_words
 
@@ -181,6 +182,7 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
         facts = _facts(out, messages, [t.speaker for t in turns])
+        facts = lasting(facts) if adapter == CHAT_ADAPTER else facts  # not "dara had a long day at work."
         given = messages[-1]["content"]
         if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
             return facts
@@ -206,7 +208,8 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
         texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
-            out[i] = _facts(text, m, [t.speaker for t in jobs[i][0]])
+            facts = _facts(text, m, [t.speaker for t in jobs[i][0]])
+            out[i] = lasting(facts) if adapter == CHAT_ADAPTER else facts
     return out
 
 

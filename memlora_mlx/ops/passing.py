@@ -1,0 +1,36 @@
+"""A passing state is not a memory: "I had a long day at work." and "I'm exhausted today." said in a chat.
+
+The extract-chat adapter (x10) stored "dara had a long day at work." from the twenty-ninth session's chat, and "What
+do I do for work?" then recalled it instead of the job; it stores "… is exhausted today." for the `--short` probe's
+"I'm exhausted today." (25/30 quiet messages kept quiet). For one chat message on its own (`extract.CHAT_ADAPTER`),
+a fact that only says how the user feels or how a day went is dropped (`lasting`). LoCoMo's windows keep theirs: its
+questions ask how a speaker felt after an event.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MOOD = (r"(?:tired|exhausted|sleepy|bored|busy|stressed|grumpy|knackered|shattered|worn out|fed up|cranky|"
+         r"drained|wiped out)")
+_DEGREE = r"(?:(?:so|really|very|a bit|quite|a little|super|pretty|totally|completely)\s+)?"
+_NOW = r"(?:today|tonight|this (?:morning|afternoon|evening|week)|right now|at the moment|now|lately)"
+_PASSING = [
+    # "dara is exhausted today.", "sam feels tired.", "jo was so busy this morning."
+    re.compile(rf"^\W*[\w'-]+\s+(?:is|was|feels|felt|has been|'s)\s+(?:feeling\s+)?{_DEGREE}{_MOOD}"
+               rf"(?:\s+{_NOW})?\s*[.!]?\s*$", re.I),
+    # "dara had a long day at work.", "sam had a rough night."
+    re.compile(r"^\W*[\w'-]+\s+(?:had|has had|is having)\s+(?:a|such a|a really|a very)\s+"
+               r"(?:long|rough|busy|hard|tough|stressful|bad|tiring|hectic|exhausting)\s+(?:day|night|morning|week)"
+               r"(?:\s+(?:at|in)\s+(?:work|the office|school))?(?:\s+today)?\s*[.!]?\s*$", re.I),
+]
+
+
+def is_passing(fact: str) -> bool:
+    """`fact` says only a passing mood or how a day went ("dara had a long day at work.")."""
+    return any(p.match(fact) for p in _PASSING)
+
+
+def lasting(facts: list[str]) -> list[str]:
+    """`facts` without the passing ones."""
+    return [f for f in facts if not is_passing(f)]

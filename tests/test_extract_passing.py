@@ -1,0 +1,50 @@
+"""A passing mood or a day's wear said in one chat message is not stored (`ops/passing.py`); windows keep theirs."""
+
+import pytest
+
+from memlora_mlx.memory import Memory
+from memlora_mlx.ops.passing import is_passing, lasting
+
+from support.scripted_engine import ScriptedEngine
+
+
+@pytest.mark.parametrize("fact", ["dara had a long day at work.", "sam is exhausted today.", "jo is so tired today.",
+                                  "sam feels tired.", "kim was really busy this morning.", "dara had a rough night."])
+def test_a_passing_state_is_told_apart(fact):
+    assert is_passing(fact)
+
+
+@pytest.mark.parametrize("fact", ["sam is tired of his job.", "jo is busy planning her wedding.",
+                                  "dara is a physiotherapist.", "sam had a long chat with his dad.",
+                                  "jo is exhausted after the marathon.",
+                                  "ivo had a long day at work with his boss Tim."])
+def test_what_lasts_or_says_more_is_kept(fact):
+    assert not is_passing(fact) and lasting([fact]) == [fact]
+
+
+class _ChatAdapterEngine(ScriptedEngine):
+    """The scripted engine with both extract adapters "loaded"; its extraction states what was said."""
+    adapter_configs = {"extract": {}, "extract-chat": {}}
+
+    def generate(self, messages, adapter=None, **kw):
+        if adapter and adapter.startswith("extract"):
+            self.calls.append((adapter, messages[-1]["content"]))
+            return '{"facts": ["dara had a long day at work."]}'
+        return super().generate(messages, adapter=adapter, **kw)
+
+    def stream(self, messages, adapter=None, **kw):
+        yield self.generate(messages, adapter=adapter, **kw)
+
+    def generate_batch(self, batch, adapter=None, **kw):
+        return [self.generate(m, adapter=adapter, **kw) for m in batch]
+
+
+def test_a_chat_message_stores_no_passing_state_and_a_window_keeps_it(tmp_path, embedder):
+    eng = _ChatAdapterEngine()
+    with Memory(engine=eng, store=tmp_path / "s", embedder=embedder) as m:
+        m.add([{"role": "user", "content": "I had a long day at work."}], user_id="dara")  # the chat
+        assert m.get_all(user_id="dara")["results"] == []
+        window = [{"role": "user", "content": t} for t in ("Hi.", "I had a long day at work.", "Ugh.", "Bye.")]
+        m.add(window, user_id="dara")  # a conversation's window: what LoCoMo asks about
+        assert [r["memory"] for r in m.get_all(user_id="dara")["results"]] == ["dara had a long day at work."]
+    assert [a for a, _ in eng.calls] == ["extract-chat", "extract"]
