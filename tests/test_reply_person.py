@@ -61,3 +61,18 @@ def test_a_question_about_the_user_answered_about_the_assistant_gives_way():
         "What I remember: Your favourite film is Amelie."
     assert not about_itself(draft, "What's your favourite film?")  # asked about the assistant: its answer stands
     assert not about_itself(draft, "Tell me about films.")
+
+
+def test_a_yes_or_no_about_the_user_with_nothing_recalled_is_not_made_up():
+    from memlora_mlx.ops.reply_checks import final_reply
+
+    unknown = "I don't know that yet: you haven't told me."
+    for draft in ("Yes, you do have two sisters.", "No, you don't have any sisters."):  # thirtieth session: the first
+        assert final_reply(draft, "Do I have any sisters?", [], "pedro")[0] == unknown, draft
+    assert final_reply("I don't know if you have sisters.", "Do I have any sisters?", [], "pedro")[0] == \
+        "I don't know if you have sisters."
+    assert final_reply("Yes, Paris is the capital.", "Am I right that Paris is the capital of France?", [],
+                       "pedro")[0] == "Yes, Paris is the capital."
+    sis = [{"memory": "pedro's sister Rita lives in Faro."}]  # recalled: not this check's
+    assert final_reply("Yes, your sister Rita lives in Faro.", "Do I have any sisters?", sis, "pedro")[0] == \
+        "Yes, your sister Rita lives in Faro."

@@ -107,8 +107,18 @@ _NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", 
 _CLAUSE_CLAIM = re.compile(r",?\s+but\s+|;\s*|\s+that\s+(?=(?:I|you|your|my)\b)", re.I)
 
 
+# "Do I have any sisters?" with nothing recalled got "Yes, you do have two sisters." (thirtieth session): a yes or a
+# no about the user's own life, with no memory of it, is made up whichever it is.
+_YES_NO_ABOUT_USER = re.compile(r"^\W*(?:do|does|did|am|was|were|have|has|is|are)\s+(?:i|my)\b"
+                                r"(?!.*\b(?:right|correct|need|should|allowed|okay|ok|look|sound)\b)", re.I)
+_SAYS_UNKNOWN = re.compile(r"\bI (?:don't|do not|can't|cannot) (?:have|know|say|tell)|\bno information\b|"
+                           r"\bhaven't told\b|\bnot sure\b|\bno (?:record|memory)\b", re.I)  # not "you don't have"
+
+
 def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
-    """`unsupported` with no memory shown (the comment above)."""
+    """`unsupported` with no memory shown (the comments above)."""
+    if _YES_NO_ABOUT_USER.match(message) and not _SAYS_UNKNOWN.search(reply):
+        return _TOKEN.findall(reply)[:1]
     if not (_ASKS_FOR_A_FACT.match(message) and FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message) \
             or _MODAL.search(message):
         return []
