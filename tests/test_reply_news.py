@@ -70,3 +70,13 @@ def test_a_statement_answered_with_itself_is_said_back():
         "Got it: It's freezing here today."
     assert not C.parrots("It's freezing, stay warm!", "It's freezing here today.")
     assert not C.parrots("What is a sonnet?", "What is a sonnet?")  # a question: `asks_back`'s
+
+
+def test_the_user_is_not_called_sweetie():
+    draft = "You're vegetarian, sweetie. I'm glad you're enjoying your meal."  # thirtieth session, verbatim
+    assert C.final_reply(draft, "I'm vegetarian.", [], "ines")[0] == \
+        "You're vegetarian. I'm glad you're enjoying your meal."
+    assert C.drop_endearment("Thanks, dear!") == "Thanks!"
+    for kept in ("Dear Omar is your brother.", "You love hiking.", "Honey is sweet.", "You're dear to Ana.",
+                 "You're in love.", "Oh dear."):
+        assert C.drop_endearment(kept) == kept, kept

@@ -76,3 +76,15 @@ def test_a_yes_or_no_about_the_user_with_nothing_recalled_is_not_made_up():
     sis = [{"memory": "pedro's sister Rita lives in Faro."}]  # recalled: not this check's
     assert final_reply("Yes, your sister Rita lives in Faro.", "Do I have any sisters?", sis, "pedro")[0] == \
         "Yes, your sister Rita lives in Faro."
+
+
+def test_a_memory_is_said_to_the_user_whatever_the_name_and_the_negation():
+    from memlora_mlx.ops.reply import to_you
+
+    # a name ending in "s" (thirtieth session: "ines' son Felix …" was shown as "You' son Felix …")
+    assert to_you("ines' son Felix is learning to swim.", "ines") == "Your son Felix is learning to swim."
+    assert to_you("ines\u2019s son Felix swims.", "ines") == "Your son Felix swims."
+    assert to_you("ines' son", "ines") == "Your son" and to_you("inesa' son", "ines") == "inesa' son"
+    assert to_you("omar doesn't drink alcohol.", "omar") == "You don't drink alcohol."  # was "You doesn't"
+    assert to_you("omar isn't a fan of jazz.", "omar") == "You aren't a fan of jazz."
+    assert to_you("omar hasn't been to Rome.", "omar") == "You haven't been to Rome."

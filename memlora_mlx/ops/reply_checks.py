@@ -32,7 +32,7 @@ from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_t
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_news import FIRST_PERSON_WORD, holds_forth, misreads, parrots
+from .reply_news import FIRST_PERSON_WORD, drop_endearment, holds_forth, misreads, parrots
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
@@ -348,7 +348,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     said = understood or message
     if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
         return no, []
-    text = as_said_to_user(drop_unasked(draft, message), memories, user)  # "I drive …" -> "You drive …"
+    text = as_said_to_user(drop_unasked(drop_endearment(draft), message), memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"

@@ -54,3 +54,14 @@ def parrots(reply: str, message: str) -> bool:
     thirtieth session)."""
     words = lambda t: re.findall(r"[a-z0-9']+", t.lower().replace("\u2019", "'"))  # noqa: E731
     return not message.rstrip().endswith("?") and bool(words(message)) and words(reply) == words(message)
+
+
+# "I'm vegetarian." got "You're vegetarian, sweetie. …" (thirtieth session): an assistant does not call its user that.
+_ENDEARMENT = re.compile(r",\s*(?:my\s+)?(?:sweetie|sweetheart|honey|darling|dear|babe|hun|love)\b(?=\s*[.!?,]|$)",
+                         re.I)
+
+
+def drop_endearment(reply: str) -> str:
+    """`reply` without a "sweetie"/"honey"/"darling" said to the user ("You're vegetarian, sweetie." -> "You're
+    vegetarian.")."""
+    return _ENDEARMENT.sub("", reply)
