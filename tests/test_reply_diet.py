@@ -43,7 +43,9 @@ def test_a_diet_question_is_told_from_others():
     for q in ("Can I have milk?", "Should I order the chicken curry?", "Is it okay if I eat sushi?",
               "Is it safe for me to eat peanuts?"):
         assert asks_diet(q), q
+    assert asks_diet("Should I try the cheese pizza?") and not asks_diet("Should I try the new gym?")
     for q in ("Where do I work?", "Can I have a recipe for bread?", "Can I get some advice on cakes?", "Do I eat meat?",
+              "Can I get a taxi to the airport?",
               "What's my favourite food?"):
         assert not asks_diet(q), q
     assert diet_reply("Sure, here is one.", "Can I have a recipe for bread?", ["jo can't eat gluten."], "jo") is None

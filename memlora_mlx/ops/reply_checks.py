@@ -348,7 +348,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     said = understood or message
     if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
         return no, []
-    text = as_said_to_user(drop_unasked(drop_endearment(draft), message), memories, user)  # "I drive …" -> "You drive …"
+    text = drop_unasked(drop_endearment(draft), message)  # "You're right," / ", sweetie"
+    text = as_said_to_user(text, memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"

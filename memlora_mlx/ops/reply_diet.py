@@ -16,10 +16,12 @@ from .reply import memory_text, to_you
 from .words import content_words
 
 # "Can I have milk?", "Should I order the chicken curry?", "Is it okay for me to eat …": what the user may eat or
-# drink (not "Do I eat meat?", a question of fact)
-DIET_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:have|eat|drink|order|try|get|cook|make)\b"
+# drink (not "Do I eat meat?", a question of fact); "Should I try/get/cook/make …" only with a food the table knows
+# ("Can I get a taxi?" is not about food)
+DIET_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:have|eat|drink|order)\b"
                         r"|\b(?:okay|ok|safe|fine|alright|allowed)\s+(?:for\s+(?:me|us)\s+)?(?:if\s+(?:i|we)\s+|to\s+)"
                         r"(?:have|eat|drink|order|try)\b", re.I)
+_FOOD_VERB_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:try|get|cook|make)\b", re.I)
 DIET_WORDS = content_words("vegetarian vegan pescatarian allergic allergy intolerant intolerance lactose gluten dairy "
                            "diet eat drink meat alcohol")
 
@@ -60,7 +62,8 @@ _REQUEST_WORDS = re.compile(r"\b(?:recipes?|ideas?|tips?|advice|suggestions?|lis
 
 def asks_diet(message: str) -> bool:
     """Whether `message` asks whether to eat or drink something (not "Can I have a recipe for bread?")."""
-    return bool(DIET_ASKED.search(message)) and not _REQUEST_WORDS.search(message)
+    food = _FOOD_VERB_ASKED.search(message) and content_words(message) & set().union(*FOODS.values())
+    return bool(DIET_ASKED.search(message) or food) and not _REQUEST_WORDS.search(message)
 
 
 def says_diet(memory: str) -> bool:
