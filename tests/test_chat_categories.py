@@ -99,6 +99,9 @@ def test_may_i_eat_it_recalls_what_the_user_does_not_eat(tmp_path, embedder):
         conv = Conversation(memory, "kim")
         assert [h["memory"] for h in conv.recall("Should I try the cheese pizza?")] == ["kim is vegan."]
         assert "kim is vegan." not in {h["memory"] for h in conv.recall("Where does my sister live?")}
+        memory.add("kim is trying to cut down on sugar.", user_id="kim", infer=False)
+        assert "kim is trying to cut down on sugar." in {
+            h["memory"] for h in conv.recall("Should I have a slice of chocolate cake?")}
 
 
 def test_a_job_said_by_what_one_does_is_recalled_for_a_job_question(tmp_path, embedder):

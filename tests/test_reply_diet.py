@@ -49,3 +49,14 @@ def test_a_diet_question_is_told_from_others():
               "What's my favourite food?"):
         assert not asks_diet(q), q
     assert diet_reply("Sure, here is one.", "Can I have a recipe for bread?", ["jo can't eat gluten."], "jo") is None
+
+
+def test_what_one_cuts_down_on_or_gave_up_is_ruled_out_too():
+    # the thirtieth session's last drive: "yuki is trying to cut down on sugar." and the chocolate cake
+    assert {"chocolate", "cake"} <= ruled_out("yuki is trying to cut down on sugar.")
+    assert ruled_out("amara gave up caffeine last month.") >= {"coffee", "espresso"}
+    assert "month" not in ruled_out("amara gave up caffeine last month.")
+    assert {"peanut", "shellfish", "prawn"} <= ruled_out("omar is allergic to peanuts and shellfish.")
+    sugar = ["yuki is trying to cut down on sugar."]
+    assert diet_reply("Yes, enjoy!", "Should I have a slice of chocolate cake?", sugar, "yuki") == \
+        "Better not: you are trying to cut down on sugar."

@@ -226,7 +226,8 @@ class Conversation:
         0.49). `words`: `categories.question_words(message)`."""
         kinds = []
         if reply_diet.asks_diet(message):
-            kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, and does not eat or drink",
+            kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, does not eat or drink, "
+                          "cuts down on sugar or caffeine",
                           reply_diet.says_diet))
         if words & categories.JOB_MARK:
             kinds.append((f"{self.user_id} works as", categories.says_job))

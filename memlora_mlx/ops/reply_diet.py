@@ -23,7 +23,7 @@ DIET_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:have|
                         r"(?:have|eat|drink|order|try)\b", re.I)
 _FOOD_VERB_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:try|get|cook|make)\b", re.I)
 DIET_WORDS = content_words("vegetarian vegan pescatarian allergic allergy intolerant intolerance lactose gluten dairy "
-                           "diet eat drink meat alcohol")
+                           "diet eat drink meat alcohol sugar caffeine")
 
 _KINDS = {
     "dairy": "milk cheese butter cream yoghurt yogurt latte cappuccino milkshake custard cheesecake ice-cream dairy",
@@ -36,6 +36,10 @@ _KINDS = {
     "gluten": "gluten bread pasta pizza cake wheat flour noodles croissant bagel sandwich toast cookies biscuits "
               "couscous pastry",
     "nuts": "nut nuts peanut peanuts almond almonds cashew cashews walnut walnuts hazelnut pistachio pecan satay",
+    # what one cuts down on ("yuki is trying to cut down on sugar.", thirtieth session)
+    "sugar": "sugar sweets candy chocolate cake cakes dessert biscuits cookies ice-cream soda cola doughnut donut "
+             "brownie cheesecake",
+    "caffeine": "caffeine coffee espresso latte cappuccino americano tea cola",
     "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops",
 }
 FOODS = {kind: content_words(words) for kind, words in _KINDS.items()}
@@ -50,7 +54,10 @@ _RULES = [(re.compile(r"\blactose\b|\bdairy\b", re.I), ("dairy",)),
                       re.I), ("alcohol",))]
 # "allergic to peanuts", "doesn't eat lamb", "can't stand coffee": the words after it
 _OBJECT = re.compile(r"\b(?:allergic to|intolerant to|(?:doesn't|does not|don't|do not|can't|cannot|never|won't)\s+"
-                     r"(?:eat|drink|have|stand)|avoids?|hates?)\s+([^.;!?]+)", re.I)
+                     r"(?:eat|drink|have|stand)|avoids?|avoiding|hates?|cut(?:s|ting)? (?:down on|out)|"
+                     r"(?:gave|gives|giving) up|quit(?:s|ting)?)\s+([^.;!?]+)", re.I)
+_OBJECT_END = re.compile(r"\s+(?:last|this|next|since|for|because|but|as|when|after|before|on|at|every|ago)\b.*",
+                         re.I)  # "gave up caffeine last month": caffeine
 _SAYS_NO = re.compile(r"^\W*(?:no|nope|better not|i'd (?:say no|skip|avoid))\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|avoid|skip)\b|n't\b", re.I)
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
@@ -78,7 +85,7 @@ def ruled_out(memory: str) -> set[str]:
         if rule.search(memory):
             out |= set().union(*(FOODS[k] for k in kinds))
     for m in _OBJECT.finditer(memory):
-        said = content_words(m.group(1))
+        said = content_words(_OBJECT_END.sub("", m.group(1)))
         out |= said.union(*(FOODS[_KIND_OF[w]] for w in said if w in _KIND_OF))
     return out
 
