@@ -112,3 +112,14 @@ def test_a_job_said_by_what_one_does_is_recalled_for_a_job_question(tmp_path, em
         conv = Conversation(memory, "lu")
         for question in ("What's my job?", "What do I do for a living?"):
             assert [h["memory"] for h in conv.recall(question)] == ["lu runs a small flower shop in Leeds."], question
+
+
+def test_a_name_asked_about_recalls_the_memory_that_names_it(tmp_path, embedder):
+    # thirtieth session's amara: 0.47 from "Who is Ada?", under the recall's min_score, and nothing recalled
+    ada = "amara's sister Ngozi just had a baby girl called Ada."
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in (ada, "amara works as a pharmacist in Cardiff.", "amara is pescatarian."):
+            memory.add(fact, user_id="amara", infer=False)
+        conv = Conversation(memory, "amara")
+        assert [h["memory"] for h in conv.recall("Who is Ada?")] == [ada]
+        assert conv.recall("Who is Bob?") == []

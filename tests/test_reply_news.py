@@ -80,3 +80,10 @@ def test_the_user_is_not_called_sweetie():
     for kept in ("Dear Omar is your brother.", "You love hiking.", "Honey is sweet.", "You're dear to Ana.",
                  "You're in love.", "Oh dear."):
         assert C.drop_endearment(kept) == kept, kept
+
+
+def test_a_statement_answered_with_a_made_up_claim_is_said_back_not_refused():
+    # thirtieth session: the question's refusal was shown for a statement
+    draft = "You're pescatarian, a language spoken in the Mediterranean."
+    text, made_up = C.final_reply(draft, "I'm pescatarian.", [], "amara")
+    assert (text, made_up) == ("Got it: you are pescatarian.", ["Mediterranean"])

@@ -211,7 +211,11 @@ class Conversation:
         def shares(h: dict) -> bool:
             return categories.shares_words(message, words, reply_op.memory_text(h))
 
-        kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))]
+        # a name the message says is a key of its own: "Who is Ada?" and "amara's sister Ngozi just had a baby girl
+        # called Ada." are 0.47 apart (thirtieth session), under min_score
+        names = {n.lower() for n in followup.bare_names(message)}
+        kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))
+                or names & set(re.findall(r"[a-z]+", reply_op.memory_text(h).lower()))]
         kept = reply_op.dedupe(kept + self.of_kind(message, words), self.top_k)
         if not kept or self.min_relevance is None:
             return kept

@@ -360,8 +360,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?") or bool(previous)
-    if made_up:
-        return grounded_reply(memories, user), made_up
+    if made_up:  # a statement is said back ("I'm pescatarian." got "…, a language spoken in the Mediterranean.")
+        return (grounded_reply(memories, user) if question else said_back(said, user)), made_up
     text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
