@@ -88,3 +88,12 @@ def test_a_memory_is_said_to_the_user_whatever_the_name_and_the_negation():
     assert to_you("omar doesn't drink alcohol.", "omar") == "You don't drink alcohol."  # was "You doesn't"
     assert to_you("omar isn't a fan of jazz.", "omar") == "You aren't a fan of jazz."
     assert to_you("omar hasn't been to Rome.", "omar") == "You haven't been to Rome."
+
+
+def test_an_answer_as_the_user_with_a_one_word_memory_is_said_to_them():
+    # thirtieth session's lin: "What's my job?" got "I am an architect." with "lin is an architect." shown
+    from memlora_mlx.ops.reply_checks import final_reply
+
+    shown = [{"memory": "lin is an architect."}]
+    assert final_reply("I am an architect.", "What's my job?", shown, "lin")[0] == "You are an architect."
+    assert final_reply("I am happy to help.", "What's my job?", shown, "lin")[0] != "You are happy to help."

@@ -48,7 +48,9 @@ def as_said_to_user(reply: str, memories: list, user: str) -> str:
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
     out = []
     for sentence in SENTENCE.findall(reply):
-        if any(len(content_words(sentence) & m) >= 2 for m in shown) and not speaks_for_itself(sentence):
+        # two content words of a memory, or all of a one-word one ("I am an architect." with "lin is an architect.")
+        if any(m and len(content_words(sentence) & m) >= min(2, len(m)) for m in shown) \
+                and not speaks_for_itself(sentence):
             if STARTS_AS_USER.match(sentence):
                 sentence = _to_second_person(sentence)
             else:  # "Pixel and Mochi are my cats."
