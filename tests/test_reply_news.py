@@ -87,3 +87,11 @@ def test_a_statement_answered_with_a_made_up_claim_is_said_back_not_refused():
     draft = "You're pescatarian, a language spoken in the Mediterranean."
     text, made_up = C.final_reply(draft, "I'm pescatarian.", [], "amara")
     assert (text, made_up) == ("Got it: you are pescatarian.", ["Mediterranean"])
+
+
+def test_news_answered_with_only_a_question_back_is_said_back():
+    news = "We just got back from a week in Lisbon."  # thirtieth session's lin, verbatim
+    assert C.final_reply("You're welcome! How about you?", news, [], "lin")[0] == \
+        "Got it: you just got back from a week in Lisbon."
+    assert not C.says_nothing("How was Lisbon?", news)  # asks about it
+    assert not C.says_nothing("How about you?", "Hello!")  # a greeting, no news

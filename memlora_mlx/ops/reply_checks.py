@@ -32,7 +32,7 @@ from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_t
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_news import FIRST_PERSON_WORD, drop_endearment, holds_forth, misreads, parrots
+from .reply_news import FIRST_PERSON_WORD, drop_endearment, holds_forth, misreads, parrots, says_nothing
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
@@ -369,6 +369,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said) or parrots(text, said) or asks_back(text, said) \
+            or says_nothing(text, said) \
             or leaves_out(text, said, memories, user) or about_itself(text, said) \
             or misattributed(text, " ".join([said, *(to_you(memory_text(m), user) for m in memories)])):
         n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown

@@ -65,3 +65,10 @@ def drop_endearment(reply: str) -> str:
     """`reply` without a "sweetie"/"honey"/"darling" said to the user ("You're vegetarian, sweetie." -> "You're
     vegetarian.")."""
     return _ENDEARMENT.sub("", reply)
+
+
+def says_nothing(reply: str, message: str) -> bool:
+    """News answered with only a question that holds no word of its own ("We just got back from a week in Lisbon." ->
+    "You're welcome! How about you?", "How about you?" once the thanks is dropped; thirtieth session)."""
+    return not message.rstrip().endswith("?") and bool(FIRST_PERSON_WORD.search(message)) \
+        and reply.rstrip().endswith("?") and not content_words(reply)
