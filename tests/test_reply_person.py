@@ -97,3 +97,14 @@ def test_an_answer_as_the_user_with_a_one_word_memory_is_said_to_them():
     shown = [{"memory": "lin is an architect."}]
     assert final_reply("I am an architect.", "What's my job?", shown, "lin")[0] == "You are an architect."
     assert final_reply("I am happy to help.", "What's my job?", shown, "lin")[0] != "You are happy to help."
+
+
+def test_may_i_answered_as_the_asker_is_said_to_the_user():
+    from memlora_mlx.ops.reply_person import answered_as_asker
+
+    # thirtieth session's amara, verbatim
+    assert answered_as_asker("Sure, I can have the salmon.", "Can I have the salmon?") == \
+        "Sure, you can have the salmon."
+    assert answered_as_asker("I can't have the salmon.", "Can I have the salmon?") == "You can't have the salmon."
+    assert answered_as_asker("I can give you a recipe.", "Can I have a recipe?") == "I can give you a recipe."
+    assert answered_as_asker("Sure, I can have a look.", "Can I have the salmon?") == "Sure, I can have a look."

@@ -126,8 +126,27 @@ _YES_NO = r"^\W*(?:(?:yes|no|yeah|nope)\W+)?"
 _OWN_KNOWING = re.compile(r"\b(?:know|remember|recall|sure|information|idea|think|record|told|see|assist|help)\b", re.I)
 
 
+# "Can I have the salmon?" got "Sure, I can have the salmon." (thirtieth session): the question's own modal, verb and
+# a word of its object, said back with "I", are the user's.
+_MAY_I = re.compile(r"\b(can|could|may|should)\s+I\s+([a-z]+)\b", re.I)
+
+
+def _may_i_as_asker(text: str, message: str) -> str:
+    asked = _MAY_I.search(message)
+    if not asked:
+        return text
+    modal, verb = (re.escape(g) for g in asked.groups())
+    form = re.compile(rf"^(\W*(?:(?:yes|no|sure|yeah|okay|of course)\W+)?)I(\s+{modal}(?:n?'t|not|\s+not)?\s+{verb}\b)",
+                      re.I)
+    about = content_words(message[asked.end():])
+    return "".join(form.sub(lambda m: m.group(1) + ("you" if m.group(1).strip() else "You") + m.group(2), x)
+                   if content_words(x) & about else x for x in SENTENCE.findall(text))
+
+
 def answered_as_asker(text: str, message: str) -> str:
-    """`text` with each "I don't do pottery." to a "Do I …?" question said to the user: "You don't do pottery."."""
+    """`text` with each "I don't do pottery." to a "Do I …?" question said to the user: "You don't do pottery."; and
+    "Sure, I can have the salmon." to "Can I have the salmon?": "Sure, you can have the salmon."."""
+    text = _may_i_as_asker(text, message)
     asked = _ASKS_ABOUT_SELF.search(message)
     if not asked:
         return text
