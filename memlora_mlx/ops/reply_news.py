@@ -1,5 +1,7 @@
 """Checks on a reply to the user's news (`reply_checks.final_reply` says the news back when one fires): a lecture on
-what the news named (`holds_forth`), and not understanding it or declining it as a request (`misreads`)."""
+what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
+back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); and a "sweetie" said to
+the user, dropped (`drop_endearment`)."""
 
 from __future__ import annotations
 
@@ -52,8 +54,12 @@ def misreads(reply: str, message: str) -> bool:
 def parrots(reply: str, message: str) -> bool:
     """A statement answered with itself, word for word ("It's freezing here today." -> "It's freezing here today.",
     thirtieth session)."""
-    words = lambda t: re.findall(r"[a-z0-9']+", t.lower().replace("\u2019", "'"))  # noqa: E731
-    return not message.rstrip().endswith("?") and bool(words(message)) and words(reply) == words(message)
+    said = _words(message)
+    return not message.rstrip().endswith("?") and bool(said) and _words(reply) == said
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
 
 
 # "I'm vegetarian." got "You're vegetarian, sweetie. …" (thirtieth session): an assistant does not call its user that.
