@@ -98,6 +98,7 @@ def test_may_i_eat_it_recalls_what_the_user_does_not_eat(tmp_path, embedder):
             memory.add(fact, user_id="kim", infer=False)
         conv = Conversation(memory, "kim")
         assert [h["memory"] for h in conv.recall("Should I try the cheese pizza?")] == ["kim is vegan."]
+        assert [h["memory"] for h in conv.recall("what should I cook tonight?")] == ["kim is vegan."]
         assert "kim is vegan." not in {h["memory"] for h in conv.recall("Where does my sister live?")}
         memory.add("kim is trying to cut down on sugar.", user_id="kim", infer=False)
         assert "kim is trying to cut down on sugar." in {

@@ -3,7 +3,7 @@
 import pytest
 
 from memlora_mlx.ops.reply_checks import final_reply
-from memlora_mlx.ops.reply_diet import asks_diet, diet_reply, ruled_out
+from memlora_mlx.ops.reply_diet import asks_diet, asks_food_advice, diet_reply, ruled_out
 
 
 def test_what_a_memory_rules_out():
@@ -60,3 +60,16 @@ def test_what_one_cuts_down_on_or_gave_up_is_ruled_out_too():
     sugar = ["yuki is trying to cut down on sugar."]
     assert diet_reply("Yes, enjoy!", "Should I have a slice of chocolate cake?", sugar, "yuki") == \
         "Better not: you are trying to cut down on sugar."
+
+
+def test_advice_on_what_to_eat_is_checked_against_the_diet():
+    # the thirtieth session's own chat, verbatim
+    draft = "You should cook a hearty stew of vegetables, chicken, and a side of grilled meat."
+    vegan = [{"memory": "sandy is vegan."}]
+    assert asks_food_advice("what should I cook tonight?") and asks_food_advice("Any dinner ideas?")
+    assert not asks_food_advice("What should I wear tonight?")
+    assert diet_reply(draft, "what should I cook tonight?", vegan, "sandy") == \
+        "Something without chicken or meat, since you are vegan."
+    assert diet_reply("A lentil curry with rice.", "what should I cook tonight?", vegan, "sandy") is None
+    sister = [{"memory": "sandy's sister Mai is vegan."}]
+    assert diet_reply(draft, "what should I cook tonight?", sister, "sandy") is None

@@ -229,7 +229,7 @@ class Conversation:
         try the cheese pizza?"), for "What's my job?" a job said by its form ("lu runs a small flower shop in Leeds."
         0.49). `words`: `categories.question_words(message)`."""
         kinds = []
-        if reply_diet.asks_diet(message):
+        if reply_diet.asks_diet(message) or reply_diet.asks_food_advice(message):
             kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, does not eat or drink, "
                           "cuts down on sugar or caffeine",
                           reply_diet.says_diet))

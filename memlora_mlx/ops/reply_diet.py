@@ -98,9 +98,35 @@ def says_no(reply: str, foods: set[str]) -> bool:
                                               for s in _SENTENCE.findall(reply))
 
 
+# "what should I cook tonight?" from a vegan got "You should cook a hearty stew of vegetables, chicken, and a side of
+# grilled meat." (thirtieth session): advice on what to eat is checked against the diet too
+_ADVICE_ASKED = re.compile(r"\bwhat\s+(?:should|shall|can|could)\s+(?:i|we)\s+(?:cook|eat|make|have|order|get)\b"
+                           r"|\b(?:dinner|lunch|breakfast|meal|snack|recipe)\s+(?:ideas?|suggestions?)\b"
+                           r"|\b(?:suggest|recommend)\b.*\b(?:dinner|lunch|breakfast|meal|snack|recipe|dish|food)\b",
+                           re.I)
+
+
+def asks_food_advice(message: str) -> bool:
+    """Whether `message` asks what to eat or cook ("what should I cook tonight?", "Any dinner ideas?")."""
+    return bool(_ADVICE_ASKED.search(message))
+
+
+def _advice_reply(draft: str, memories: list, user: str) -> str | None:
+    for m in memories:
+        text, said = memory_text(m), to_you(memory_text(m), user)
+        out = ruled_out(text)
+        named = dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", draft) if content_words(t) & out)
+        if named and said.startswith("You "):
+            return f"Something without {' or '.join(named)}, since {said[:1].lower()}{said[1:].rstrip('.')}."
+    return None
+
+
 def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
     """The reply in place of `draft` when `message` asks about a food a memory shown rules out and the draft does not
-    say no: "Better not: " and that memory said to the user. None when the draft may stand."""
+    say no: "Better not: " and that memory said to the user; or asks what to eat and the draft names such a food:
+    "Something without chicken or meat, since you are vegan.". None when the draft may stand."""
+    if asks_food_advice(message):
+        return _advice_reply(draft, memories, user)
     if not asks_diet(message):
         return None
     asked = content_words(message)
