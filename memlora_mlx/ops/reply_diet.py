@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .reply import memory_text, to_you
-from .words import content_words
+from .words import NUMBER_WORDS, content_words
 
 # "Can I have milk?", "Should I order the chicken curry?", "Is it okay for me to eat …": what the user may eat or
 # drink (not "Do I eat meat?", a question of fact); "Should I try/get/cook/make …" only with a food the table knows
@@ -58,6 +58,7 @@ _OBJECT = re.compile(r"\b(?:allergic to|intolerant to|(?:doesn't|does not|don't|
                      r"(?:gave|gives|giving) up|quit(?:s|ting)?)\s+([^.;!?]+)", re.I)
 _OBJECT_END = re.compile(r"\s+(?:last|this|next|since|for|because|but|as|when|after|before|on|at|every|ago)\b.*",
                          re.I)  # "gave up caffeine last month": caffeine
+_NOT_FOOD = content_words("more than less much many any too day days week weeks night lot") | set(NUMBER_WORDS)
 _SAYS_NO = re.compile(r"^\W*(?:no|nope|better not|i'd (?:say no|skip|avoid))\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|avoid|skip)\b|n't\b", re.I)
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
@@ -85,7 +86,7 @@ def ruled_out(memory: str) -> set[str]:
         if rule.search(memory):
             out |= set().union(*(FOODS[k] for k in kinds))
     for m in _OBJECT.finditer(memory):
-        said = content_words(_OBJECT_END.sub("", m.group(1)))
+        said = content_words(_OBJECT_END.sub("", m.group(1))) - _NOT_FOOD  # "more than two coffees a day": coffee
         out |= said.union(*(FOODS[_KIND_OF[w]] for w in said if w in _KIND_OF))
     return out
 
