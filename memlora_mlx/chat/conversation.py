@@ -235,10 +235,9 @@ class Conversation:
                           reply_diet.says_diet))
         if words & categories.JOB_MARK:
             kinds.append((f"{self.user_id} works as", categories.says_job))
-        own = re.compile(rf"\W*{re.escape(self.user_id)}\s", re.I)  # the user's, not "omar's sister Laila is vegan."
-        return [h for query, is_kind in kinds
+        return [h for query, is_kind in kinds  # the user's own, not "omar's sister Laila is vegan."
                 for h in self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
-                if own.match(reply_op.memory_text(h)) and is_kind(reply_op.memory_text(h))]
+                if reply_op.about_user(reply_op.memory_text(h), self.user_id) and is_kind(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's

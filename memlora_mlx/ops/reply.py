@@ -134,6 +134,11 @@ def to_you(text: str, user: str) -> str:
     return out[:1].upper() + out[1:] if out != text else out
 
 
+def about_user(memory: str, user: str) -> bool:
+    """`memory` has the user as its subject ("omar is vegan.", not "omar's sister Laila is vegan.")."""
+    return to_you(memory, user).startswith("You ")
+
+
 def format_memory(m: dict | str, user: str | None = None) -> str:
     """'- 8 May 2023: text' (the date when known), the text said to `user` when given (`to_you`)."""
     text = to_you(memory_text(m), user) if user else memory_text(m)

@@ -32,10 +32,10 @@ from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_t
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_news import FIRST_PERSON_WORD, drop_endearment, holds_forth, misreads, parrots, says_nothing
+from .reply_news import drop_endearment, holds_forth, misreads, parrots, says_nothing
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
-from .words import FUNCTION_WORDS, NUMBER_WORDS, content_words
+from .words import FIRST_PERSON_WORD, FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
 # Asked about something never told, the bare 0.5B makes it up whatever the prompt says ("Your brother's name is Rui.",

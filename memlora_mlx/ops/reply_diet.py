@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .reply import memory_text, to_you
+from .reply import SENTENCE, about_user, memory_text, to_you
 from .words import NUMBER_WORDS, content_words
 
 # "Can I have milk?", "Should I order the chicken curry?", "Is it okay for me to eat …": what the user may eat or
@@ -43,6 +43,7 @@ _KINDS = {
     "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops",
 }
 FOODS = {kind: content_words(words) for kind, words in _KINDS.items()}
+ALL_FOODS = set().union(*FOODS.values())
 _KIND_OF = {next(iter(content_words(k))): k for k in _KINDS if k != "vegan"}  # "allergic to nuts": every nut
 # what a memory's diet word rules out
 _RULES = [(re.compile(r"\blactose\b|\bdairy\b", re.I), ("dairy",)),
@@ -61,7 +62,6 @@ _OBJECT_END = re.compile(r"\s+(?:last|this|next|since|for|because|but|as|when|af
 _NOT_FOOD = content_words("more than less much many any too day days week weeks night lot") | set(NUMBER_WORDS)
 _SAYS_NO = re.compile(r"^\W*(?:no|nope|better not|i'd (?:say no|skip|avoid))\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|avoid|skip)\b|n't\b", re.I)
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _WONT_HELP = re.compile(r"can(?:'|no)t (?:assist|help)", re.I)
 
 
@@ -70,7 +70,7 @@ _REQUEST_WORDS = re.compile(r"\b(?:recipes?|ideas?|tips?|advice|suggestions?|lis
 
 def asks_diet(message: str) -> bool:
     """Whether `message` asks whether to eat or drink something (not "Can I have a recipe for bread?")."""
-    food = _FOOD_VERB_ASKED.search(message) and content_words(message) & set().union(*FOODS.values())
+    food = _FOOD_VERB_ASKED.search(message) and content_words(message) & ALL_FOODS
     return bool(DIET_ASKED.search(message) or food) and not _REQUEST_WORDS.search(message)
 
 
@@ -96,7 +96,7 @@ def says_no(reply: str, foods: set[str]) -> bool:
     if _WONT_HELP.search(reply):
         return False
     return bool(_SAYS_NO.match(reply)) or any(_NEGATION.search(s) and content_words(s) & foods
-                                              for s in _SENTENCE.findall(reply))
+                                              for s in SENTENCE.findall(reply))
 
 
 # "what should I cook tonight?" from a vegan got "You should cook a hearty stew of vegetables, chicken, and a side of
@@ -114,10 +114,11 @@ def asks_food_advice(message: str) -> bool:
 
 def _advice_reply(draft: str, memories: list, user: str) -> str | None:
     for m in memories:
-        text, said = memory_text(m), to_you(memory_text(m), user)
+        text = memory_text(m)
         out = ruled_out(text)
         named = dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", draft) if content_words(t) & out)
-        if named and said.startswith("You "):
+        if named and about_user(text, user):
+            said = to_you(text, user)
             return f"Something without {' or '.join(named)}, since {said[:1].lower()}{said[1:].rstrip('.')}."
     return None
 
@@ -132,8 +133,9 @@ def diet_reply(draft: str, message: str, memories: list, user: str) -> str | Non
         return None
     asked = content_words(message)
     for m in memories:
-        text, said = memory_text(m), to_you(memory_text(m), user)
+        text = memory_text(m)
         foods = ruled_out(text) & asked
-        if foods and said.startswith("You ") and not says_no(draft, foods):  # the user's diet, not their sister's
+        if foods and about_user(text, user) and not says_no(draft, foods):  # the user's diet, not their sister's
+            said = to_you(text, user)
             return f"Better not: {said[:1].lower()}{said[1:]}"
     return None

@@ -8,11 +8,8 @@ from __future__ import annotations
 import re
 
 from .reply import SENTENCE
-from .words import content_words
+from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
 
-# "I …", "my …", and "What pets do we have?"
-FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|our|ours)\b", re.I)
-_SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
 CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
 
 
@@ -30,8 +27,8 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
     # about it?", drive 15); a "you" deep in a lecture is not speaking to them ("Lactose intolerance is a common
     # condition … To help you understand, …", thirtieth session's dara)
     named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", first.group()[head.end():])}
-    asks = any(x.rstrip().endswith("?") and _SECOND_PERSON.search(x) for x in SENTENCE.findall(reply))
-    return not (asks or _SECOND_PERSON.search(first.group())) \
+    asks = any(x.rstrip().endswith("?") and SECOND_PERSON.search(x) for x in SENTENCE.findall(reply))
+    return not (asks or SECOND_PERSON.search(first.group())) \
         or bool(named - {w.lower() for w in re.findall(r"[A-Za-z]+", message)})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .reply import SENTENCE, memory_text, to_you
-from .words import content_words
+from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
 
 # -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
 # With the opening line, the bare 0.5B answered 7 of 21 replayed questions as if it were the user ("I drive a blue
@@ -207,11 +207,9 @@ def drop_user_name_claim(reply: str, user: str) -> str:
 _ABOUT_ITSELF = re.compile(r"\bas an ai\b|\bi(?:'m| am) (?:just )?an? (?:ai|language model|assistant)\b"
                            r"|\bi (?:don't|do not) have (?:any )?(?:personal|my own) "
                            r"(?:preferences|opinions|feelings|experiences|favou?rites)", re.I)
-_ABOUT_USER = re.compile(r"\b(?:my|mine|i|i'm|i've|me)\b", re.I)
-_ABOUT_YOU = re.compile(r"\b(?:you|your|yours|you're)\b", re.I)
 
 
 def about_itself(reply: str, message: str) -> bool:
     """A question about the user ("my", "I") answered with what the assistant is or has not ("As an AI …")."""
-    return message.rstrip().endswith("?") and bool(_ABOUT_USER.search(message)) \
-        and not _ABOUT_YOU.search(message) and bool(_ABOUT_ITSELF.search(reply))
+    return message.rstrip().endswith("?") and bool(FIRST_PERSON_WORD.search(message)) \
+        and not SECOND_PERSON.search(message) and bool(_ABOUT_ITSELF.search(reply))

@@ -13,6 +13,11 @@ been am do does did doing done have has had having go goes going went get gets g
 might let let's name names named call called please tell told say said know""".split())
 
 
+# Who a message or a reply speaks of: "I …", "my …", "What pets do we have?"; "you", "your", "you're".
+FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|our|ours)\b", re.I)
+SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
+
+
 # Number words by value ("seven" is NUMBER_WORDS[7]): ground a digit in the reply checks, name an age in update's slots.
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen twenty").split()
