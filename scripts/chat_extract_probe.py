@@ -3,12 +3,16 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
-        [--compound] [--dated [--date-form mark|replace|none]] [--short] [--requests]
+        [--compound] [--dated [--date-form mark|replace|none]] [--short] [--requests] [--we]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
 `--context` shows each message with the previous one of its chat as context, as the chat does with
-`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept). `--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on those topics). `--requests` runs REQUESTS (general requests and remarks: none may leave a fact). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and FOLLOWUPS_C instead
+`Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept).
+`--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on
+those topics). `--requests` runs REQUESTS (general requests and remarks: none may leave a fact). `--we` runs WE
+(news said with "we" or "our": kept, and the user's). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and
+FOLLOWUPS_C instead
 (`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
 message that leans on the previous one ("He works as a chef there.") must give a fact that names what it refers to,
@@ -229,6 +233,40 @@ def requests(engine, day: str) -> None:
                       "messages_with_facts": f"{left}/{2 * len(REQUESTS)}"}), flush=True)
 
 
+# Thirty-first session, written before `chat_source.WE` and its training run (held out; a test keeps its values out of
+# the templates): x10 gave no fact for "We just got back from a week in Lisbon." and "We're moving to Spain next
+# month.", and gave "we have a dog called Pepper" to noor's husband. (message, pattern a fact must match; None: no
+# fact). A kept fact must be the user's: it may name a partner only when the message does.
+WE = [
+    ("We just got back from a week in Lisbon.", r"lisbon"), ("We're moving to Spain next month.", r"spain"),
+    ("We have a dog called Waffles.", r"waffles"), ("My wife and I just bought a flat in Galway.", r"galway"),
+    ("Our daughter starts school in September.", r"school"), ("We got married last summer.", r"married"),
+    ("We're expecting our first baby in March.", r"baby"), ("My husband and I run a café together.", r"caf"),
+    ("We go skiing in the Dolomites every February.", r"dolomites|ski"), ("Our cat Pumpkin is twelve now.", r"pumpkin"),
+    ("We're renovating our kitchen this winter.", r"kitchen"), ("We just adopted two guinea pigs.", r"guinea"),
+    ("We should chat more often.", None), ("Where were we?", None), ("Can we talk about something else?", None),
+    ("Shall we start?", None), ("We'll see how it goes.", None), ("What should we cook for dinner tonight?", None),
+]
+WE_USERS = ["lin", "marek", "Bea"]
+PARTNER = r"\b(?:husband|wife|partner|boyfriend|girlfriend|fianc)"
+
+
+def we(engine, day: str) -> None:
+    said = quiet = n_said = n_quiet = 0
+    for user in WE_USERS:
+        for line, pattern in WE:
+            facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+            if pattern is None:
+                n_quiet, quiet = n_quiet + 1, quiet + (not facts)
+            else:
+                ok = any(re.search(pattern, f, re.I) and f.lower().startswith(user.lower())
+                         and (re.search(PARTNER, line, re.I) or not re.search(PARTNER, f, re.I)) for f in facts)
+                n_said, said = n_said + 1, said + ok
+            print(f"{day} {user} {'statement' if pattern else 'quiet    '} {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "we", "statements_kept": f"{said}/{n_said}",
+                      "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--adapters", default="default", help="default (the shipped ones) | none | DIR of <op>/ adapters")
@@ -243,6 +281,7 @@ def main() -> None:
                    help="the chat's follow-up resolver (chat/followup.py) rewrites each follow-up first")
     p.add_argument("--requests", action="store_true", help="run the general requests and remarks instead")
     p.add_argument("--short", action="store_true", help="run the short health, diet and habit statements instead")
+    p.add_argument("--we", action="store_true", help="run the news said with we / our instead")
     p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
     p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
                    help="how the extract prompt writes relative dates (default: the shipped extract.DATE_FORM)")
@@ -259,6 +298,9 @@ def main() -> None:
             continue
         if args.short:
             short(engine, day)
+            continue
+        if args.we:
+            we(engine, day)
             continue
         if args.requests:
             requests(engine, day)

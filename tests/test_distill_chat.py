@@ -103,3 +103,33 @@ def test_short_statements_stay_out_of_other_builds_and_the_probe_held_out():
     for line, _ in probe.SHORT:
         assert line not in cs.SHORT_QUIET + cs.QUIET
         assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line
+
+
+def test_we_news_is_the_speakers_and_the_we_probe_stays_held_out():
+    rows = cs.short_examples(200, rng=random.Random(7), quiet_share=0.3, we=True)
+    kinds = [r["meta"]["variant"] for r in rows]
+    assert 30 < kinds.count("chat_we_quiet") < 90 and kinds.count("chat_we") > 110
+    for r in rows:
+        speaker, message = r["messages"][-2]["content"].split("\n\n", 1)[1].split(": ", 1)
+        facts = r["meta"]["facts"]
+        if r["meta"]["variant"] == "chat_we_quiet":
+            assert facts == [] and re.search(r"\bwe\b", message, re.I)
+            continue
+        assert len(facts) == 1 and (facts[0].startswith(speaker + " ") or facts[0].startswith(speaker + "'s "))
+        partner = re.search(r"\b(?:wife|husband|partner|girlfriend|boyfriend)\b", facts[0])
+        assert not partner or partner.group(0) in message  # the partner only when the message names one
+        assert "next month" not in message  # relative dates reach the model as their absolute form
+    out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+    cs.add_chat_examples(out, 0, 0.4, 0, seed=1, n_short=30)
+    only_short = [r["messages"] for r in out["train"] if "messages" in r]
+    out2 = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+    cs.add_chat_examples(out2, 0, 0.4, 0, seed=1, n_short=30, n_we=10)
+    assert [r["messages"] for r in out2["train"] if r.get("meta", {}).get("variant", "").startswith("chat_short")] \
+        == only_short and len(out2["train"]) == 60  # WE has its own stream: the rest of the build is unchanged
+    probe = _probe()
+    assert {u.lower() for u in probe.WE_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
+    values = cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES  # names and places; "dog" is in both
+    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in cs.WE} | set(cs.WE_QUIET)
+    for line, _ in probe.WE:  # not a template with one word filled in, and no template value
+        assert not any(re.fullmatch(re.escape(t).replace("X", r"\S+"), line) for t in shapes), line
+        assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line

@@ -55,6 +55,9 @@ def add_arguments(p):
                         "with no facts")
     p.add_argument("--extract-chat-short-quiet", type=float, default=0.25, metavar="RATIO",
                    help="extract: share of the --extract-chat-short messages that are questions, requests or remarks")
+    p.add_argument("--extract-chat-we", type=int, default=0, metavar="N",
+                   help="extract: N chat messages with news said with \"we\", \"our\" or \"my wife and I\" in train "
+                        "(N/10 in valid), --extract-chat-short-quiet of them fact-free questions and remarks")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
                    help="extract: N two-message chat examples (the previous message as context, then one that leans "
                         "on it or not; only the new message's facts are the target)")
@@ -181,7 +184,7 @@ def run(args) -> int:
                            chat_examples=args.extract_chat, chat_quiet=args.extract_chat_quiet,
                            chat_compound=args.extract_chat_compound,
                            followups=args.extract_followups, chat_short=args.extract_chat_short,
-                           chat_short_quiet=args.extract_chat_short_quiet,
+                           chat_short_quiet=args.extract_chat_short_quiet, chat_we=args.extract_chat_we,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,

@@ -48,7 +48,7 @@ def session_day(when) -> date | None:
         return None
 
 
-def _month_shift(day: date, months: int) -> date:
+def month_shift(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -70,12 +70,12 @@ def _meaning(m: re.Match, day: date) -> str:
         step = {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
         if m["unit"].lower() == "year":
             return str(day.year + step)
-        return f"{_month_shift(day, step):%B %Y}"
+        return f"{month_shift(day, step):%B %Y}"
     n = m["n"].lower()
     n = int(n) if n.isdigit() else _NUMBERS[n]
     if m["agounit"].lower().startswith("year"):
         return str(day.year - n)
-    return f"{_month_shift(day, -n):%B %Y}"
+    return f"{month_shift(day, -n):%B %Y}"
 
 
 _ANCHORED = re.compile(rf"\bthe (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) "
@@ -158,7 +158,7 @@ def asked_period(text: str) -> tuple[date, date] | None:
             return date(int(m["y4"]), 1, 1), date(int(m["y4"]), 12, 31)
         if m["m3"]:
             first = date(int(m["y3"]), _MONTHS[m["m3"].lower()], 1)
-            last = _month_shift(first, 1) - timedelta(days=1)
+            last = month_shift(first, 1) - timedelta(days=1)
             return first - timedelta(days=MONTH_WINDOW), last + timedelta(days=MONTH_WINDOW)
         day = (date(int(m["y1"]), _MONTHS[m["m1"].lower()], int(m["d1"])) if m["d1"]
                else date(int(m["y2"]), _MONTHS[m["m2"].lower()], int(m["d2"])))
