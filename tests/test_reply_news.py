@@ -2,6 +2,7 @@
 (`reply_checks.holds_forth`)."""
 
 from memlora_mlx.ops import reply_checks as C
+from memlora_mlx.ops import reply_news as N
 
 
 def test_news_answered_with_a_claim_about_what_it_named_is_said_back():
@@ -66,8 +67,7 @@ def test_news_declined_as_a_request_is_said_back():
 
 def test_a_statement_answered_with_itself_is_said_back():
     assert C.parrots("It's freezing here today.", "It's freezing here today.")
-    assert C.final_reply("It's freezing here today.", "It's freezing here today.", [], "tomasz")[0] == \
-        "Got it: It's freezing here today."
+    assert C.final_reply("It's freezing here today.", "It's freezing here today.", [], "tomasz")[0] == N.SYMPATHY
     assert not C.parrots("It's freezing, stay warm!", "It's freezing here today.")
     assert not C.parrots("What is a sonnet?", "What is a sonnet?")  # a question: `asks_back`'s
 
@@ -95,3 +95,17 @@ def test_news_answered_with_only_a_question_back_is_said_back():
         "Got it: you just got back from a week in Lisbon."
     assert not C.says_nothing("How was Lisbon?", news)  # asks about it
     assert not C.says_nothing("How about you?", "Hello!")  # a greeting, no news
+
+
+def test_a_parroted_remark_on_the_day_gets_a_word_by_its_tone():
+    # the thirtieth session's drives, verbatim: the 0.5B said each remark back word for word
+    for remark in ("Traffic was awful this morning.", "It's been raining all week here.", "It's freezing here today."):
+        assert C.final_reply(remark, remark, [], "pedro") == (N.SYMPATHY, [])
+    assert C.final_reply("Such a nice sunset tonight.", "Such a nice sunset tonight.", [], "amara") == (
+        N.SHARED_PLEASURE, [])
+    # news about the user or someone else, a neutral or a mixed remark: said back, lower case after the colon
+    assert C.said_back("Our train was late again.", "gus") == "Got it: your train was late again."
+    assert C.said_back("Ingrid plays the cello in an orchestra.", "tomasz") == (
+        "Got it: Ingrid plays the cello in an orchestra.")
+    assert C.said_back("The wifi keeps dropping.", "lin") == "Got it: the wifi keeps dropping."
+    assert C.said_back("It's sunny but freezing.", "lin") == "Got it: it's sunny but freezing."

@@ -32,7 +32,7 @@ from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_t
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_news import drop_endearment, holds_forth, misreads, parrots, says_nothing
+from .reply_news import drop_endearment, holds_forth, misreads, parrots, remark_reply, says_nothing
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FIRST_PERSON_WORD, FUNCTION_WORDS, NUMBER_WORDS, content_words
@@ -267,9 +267,16 @@ def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
 
 
 def said_back(message: str, user: str) -> str:
-    """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist." """
+    """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist."; a remark on the
+    day by its tone (`remark_reply`)."""
+    if remark := remark_reply(message):
+        return remark
     text = to_you(third_person(message, user), user).strip()
-    return f"Got it: {text[:1].lower()}{text[1:]}" if text.startswith(("You", "Your")) else f"Got it: {text}"
+    lower = text.startswith(("You", "Your")) or text.split(" ", 1)[0].lower() in _STARTERS
+    return f"Got it: {text[:1].lower()}{text[1:]}" if lower else f"Got it: {text}"
+
+
+_STARTERS = {"it", "it's", "its", "the", "this", "that", "there", "there's", "these", "those", "such", "so", "what"}
 
 
 GROUNDED_MEMORIES = 2  # "What pets do we have?" recalled the goldfish and the tortoise; the best one alone told half

@@ -1,7 +1,8 @@
 """Checks on a reply to the user's news (`reply_checks.final_reply` says the news back when one fires): a lecture on
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
-back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); and a "sweetie" said to
-the user, dropped (`drop_endearment`)."""
+back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
+the user, dropped (`drop_endearment`); and what replaces a parroted remark about the weather or the day
+(`remark_reply`)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,24 @@ def says_nothing(reply: str, message: str) -> bool:
     "You're welcome! How about you?", "How about you?" once the thanks is dropped; thirtieth session)."""
     return not message.rstrip().endswith("?") and bool(FIRST_PERSON_WORD.search(message)) \
         and reply.rstrip().endswith("?") and not content_words(reply)
+
+
+# A remark about the day said back ("Traffic was awful this morning." -> "Got it: Traffic was awful this morning.", the
+# thirtieth session's pedro, tomasz and noor drives: the 0.5B parrots such a remark, the parrot gives way to the
+# remark said back): a remark that tells nothing about the user, with a word of how it went, gets a few words of
+# sympathy or of sharing the pleasure instead.
+_BAD_DAY = re.compile(r"\b(?:awful|terrible|horrible|dreadful|miserable|rubbish|bad|worst|freezing|raining|rain|"
+                      r"pouring|stormy|late|delayed|cancelled|broke|broken|ugh|annoying|noisy|stuck)\b", re.I)
+_GOOD_DAY = re.compile(r"\b(?:nice|lovely|beautiful|gorgeous|great|glorious|sunny|warm|amazing|wonderful|perfect)\b",
+                       re.I)
+SYMPATHY = "Oh no, sorry to hear that. I hope the rest of your day is better."
+SHARED_PLEASURE = "That sounds lovely! Enjoy it."
+
+
+def remark_reply(message: str) -> str | None:
+    """A few words for a remark on the day that says nothing of the user (no "I", "my", "we"), by its tone; None for
+    news, a neutral remark or one that is both ("nice but cold")."""
+    if FIRST_PERSON_WORD.search(message) or message.rstrip().endswith("?"):
+        return None
+    bad, good = bool(_BAD_DAY.search(message)), bool(_GOOD_DAY.search(message))
+    return SYMPATHY if bad and not good else SHARED_PLEASURE if good and not bad else None
