@@ -109,3 +109,10 @@ def test_a_parroted_remark_on_the_day_gets_a_word_by_its_tone():
         "Got it: Ingrid plays the cello in an orchestra.")
     assert C.said_back("The wifi keeps dropping.", "lin") == "Got it: the wifi keeps dropping."
     assert C.said_back("It's sunny but freezing.", "lin") == "Got it: it's sunny but freezing."
+
+
+def test_the_opening_line_said_again_becomes_a_greeting():
+    opening = "Hello tomasz, nice to see you. How are you? Tell me about your life, or ask me what you told me before."
+    assert C.final_reply(opening, "Hi again!", [], "tomasz") == ("Hello tomasz, good to see you again. How are you?", [])
+    assert C.final_reply("Hello tomasz, nice to see you. How are you?", "Hi again!", [], "tomasz")[0] == (
+        "Hello tomasz, nice to see you. How are you?")  # a greeting of its own is kept

@@ -28,7 +28,8 @@ from datetime import date
 
 from .parsing import format_date, normalize_text
 from .person import third_person
-from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, opening, to_you
+from .reply import (ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, not_the_opening_again, opening,
+                    to_you)
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
@@ -355,7 +356,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     said = understood or message
     if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
         return no, []
-    text = drop_unasked(drop_endearment(draft), message)  # "You're right," / ", sweetie"
+    text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
     text = as_said_to_user(text, memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
