@@ -79,3 +79,12 @@ def test_a_question_that_names_a_date_prefers_that_sessions_memories(tmp_path, e
             for when in asked:
                 q = f"What did Nate make {when}?"
                 assert retrieve(m, q, USERS, 1)[0]["text"] == text, q
+
+
+def test_a_plural_meets_its_singular():
+    from memlora_mlx.ops.words import stem
+
+    for one, many in (("coffee", "coffees"), ("cake", "cakes"), ("box", "boxes"), ("dish", "dishes"),
+                      ("tomato", "tomatoes"), ("house", "houses"), ("class", "classes"), ("tournament", "tournaments")):
+        assert stem(one) == stem(many), (one, many)
+    assert stem("hiking") == "hik" and stem("cheese") == "cheese"  # a word without such an ending is itself

@@ -31,5 +31,22 @@ def content_words(text: str) -> set[str]:
     for w in re.findall(r"[a-z]+", text.lower()):
         if len(w) < 3 or w in FUNCTION_WORDS:
             continue
-        out.add(next((w[: -len(e)] for e in ("ing", "ed", "es", "s") if w.endswith(e) and len(w) - len(e) >= 3), w))
+        out.add(stem(w))
     return out
+
+
+_ES = ("sses", "xes", "zzes", "ches", "shes")  # "boxes", "dishes"; else only the "s": "coffees" -> "coffee"
+
+
+def stem(word: str) -> str:
+    """`word` with a plural, -ing or -ed ending cut ("tournaments" -> "tournament", "hiking" -> "hik"). A plural's "es"
+    goes only after a hiss ("boxes" -> "box") or an "o" ("tomatoes" -> "tomato"), so that "coffees" meets "coffee" (it
+    was "coffe"); a word without such an ending is itself, so word tables compare with it as written."""
+    for end in ("ing", "ed", "es", "s"):
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            if end == "es" and not (word.endswith(_ES) or (word.endswith("oes") and len(word) >= 6)):
+                continue  # "coffees": the "s" alone, below
+            if end == "s" and word.endswith("ss"):  # "class", "dress": no plural
+                break
+            return word[: -len(end)]
+    return word
