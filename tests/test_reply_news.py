@@ -113,6 +113,31 @@ def test_a_parroted_remark_on_the_day_gets_a_word_by_its_tone():
 
 def test_the_opening_line_said_again_becomes_a_greeting():
     opening = "Hello tomasz, nice to see you. How are you? Tell me about your life, or ask me what you told me before."
-    assert C.final_reply(opening, "Hi again!", [], "tomasz") == ("Hello tomasz, good to see you again. How are you?", [])
+    assert C.final_reply(opening, "Hi again!", [], "tomasz") == (
+        "Hello tomasz, good to see you again. How are you?", [])
     assert C.final_reply("Hello tomasz, nice to see you. How are you?", "Hi again!", [], "tomasz")[0] == (
         "Hello tomasz, nice to see you. How are you?")  # a greeting of its own is kept
+
+
+def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
+    # the thirtieth session's final runs, verbatim drafts
+    caffeine = ("You're welcome! I'm glad you gave up. It's important to remember that caffeine can have negative "
+                "effects on your health, especially if you're taking it too much. It's always a good idea to take it "
+                "in moderation and to drink it in moderation.")
+    assert C.final_reply(caffeine, "I gave up caffeine last month.", [], "amara") == ("I'm glad you gave up.", [])
+    peanuts = ("You're right, peanuts are a food that can be very allergic to. It's important to be aware of your "
+               "allergies and to take precautions when eating peanuts.")  # nothing left speaks to the user
+    assert C.final_reply(peanuts, "I'm allergic to peanuts.", [], "noor") == (
+        "Got it: you are allergic to peanuts.", [])
+    meeting = ("You're welcome! I'm glad you found the meeting interesting. If you have any other questions, feel free "
+               "to ask.")
+    assert C.final_reply(meeting, "I'm knackered after that meeting.", [], "amara") == (N.SYMPATHY, [])
+    tired = "You're feeling a bit tired, but I'm glad you're feeling better. How about you?"
+    assert C.final_reply(tired, "Ugh, I'm so tired today.", [], "ines") == (N.SYMPATHY, [])
+    # advice asked for, or a question, keeps it; good news may be cheered
+    tips = "It's important to keep a regular bedtime. Try to avoid screens late at night."
+    for asked in ("I need some tips for sleeping better.", "I'd like advice on sleeping.", "How do I sleep better?"):
+        assert N.drop_advice(tips, asked) == tips, asked
+    assert not N.wrong_tone("Congratulations, I'm glad for you!", "I just got promoted at work.")
+    assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
+        "Sorry to hear that, get some rest.")

@@ -33,7 +33,8 @@ from .reply import (ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_negation import contradicts
-from .reply_news import drop_endearment, holds_forth, misreads, parrots, remark_reply, says_nothing
+from .reply_news import (SYMPATHY, drop_advice, drop_endearment, holds_forth, misreads, parrots, remark_reply,
+                         says_nothing, wrong_tone)
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
                            drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
 from .words import FIRST_PERSON_WORD, FUNCTION_WORDS, NUMBER_WORDS, content_words
@@ -356,7 +357,11 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     said = understood or message
     if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
         return no, []
+    if wrong_tone(draft, said):  # "I'm knackered." -> "I'm glad you found the meeting interesting."
+        return SYMPATHY, []
     text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
+    if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user
+        return said_back(said, user), []
     text = as_said_to_user(text, memories, user)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did

@@ -1,8 +1,8 @@
 """Checks on a reply to the user's news (`reply_checks.final_reply` says the news back when one fires): a lecture on
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
 back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
-the user, dropped (`drop_endearment`); and what replaces a parroted remark about the weather or the day
-(`remark_reply`)."""
+the user, dropped (`drop_endearment`); advice nobody asked for, dropped (`drop_advice`); a cheerful reply to bad
+news (`wrong_tone`); and what replaces a parroted remark about the weather or the day (`remark_reply`)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,40 @@ def remark_reply(message: str) -> str | None:
         return None
     bad, good = bool(_BAD_DAY.search(message)), bool(_GOOD_DAY.search(message))
     return SYMPATHY if bad and not good else SHARED_PLEASURE if good and not bad else None
+
+
+# News answered with advice nobody asked for (the thirtieth session's final runs: "I gave up caffeine last month." ->
+# "I'm glad you gave up. It's important to remember that caffeine can have negative effects …"; "I'm allergic to
+# peanuts." -> "… It's important to be aware of your allergies …"; "If you have any other questions, feel free to
+# ask."). Such sentences are dropped; when what is left does not speak to the user, nothing is left (the news is then
+# said back).
+_ADVICE = re.compile(r"^\W*(?:it(?:'s| is) (?:always |also |very )?(?:important|a good idea|best|essential|crucial|"
+                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|if you have any (?:other |more |"
+                     r"further )?questions|feel free to|don't hesitate|please (?:consult|see|talk|seek))\b", re.I)
+_WANTS_ADVICE = re.compile(r"\b(?:advice|tips?|help|suggest\w*|recommend\w*|ideas?|should i)\b", re.I)
+
+
+def drop_advice(reply: str, message: str) -> str:
+    """`reply` to news without its sentences of unasked advice, or "" when what is left does not speak to the user."""
+    if message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message) or _REQUEST.match(message) \
+            or _WANTS_ADVICE.search(message):
+        return reply
+    sentences = SENTENCE.findall(reply)
+    kept = [x for x in sentences if not _ADVICE.match(x)]
+    if len(kept) == len(sentences):
+        return reply
+    rest = "".join(kept).strip()
+    return rest if SECOND_PERSON.search(rest) else ""
+
+
+# Bad news answered cheerfully: "I'm knackered after that meeting." -> "I'm glad you found the meeting interesting.",
+# "Ugh, I'm so tired today." -> "… but I'm glad you're feeling better." (thirtieth session's final runs).
+_LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|sad|upset|worn out|drained|awful|"
+                  r"terrible|horrible|rough|ugh|hurt|injured|sore|poorly)\b", re.I)
+_CHEERFUL = re.compile(r"\b(?:glad|great|enjoy(?:ed|ing)?|interesting|happy|wonderful|feeling better|fun|congrat\w*)\b",
+                       re.I)
+
+
+def wrong_tone(reply: str, message: str) -> bool:
+    """News of a bad day or a low mood answered with gladness or enjoyment."""
+    return not message.rstrip().endswith("?") and bool(_LOW.search(message)) and bool(_CHEERFUL.search(reply))
