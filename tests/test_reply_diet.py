@@ -77,3 +77,13 @@ def test_advice_on_what_to_eat_is_checked_against_the_diet():
     assert diet_reply("A lentil curry with rice.", "what should I cook tonight?", vegan, "sandy") is None
     sister = [{"memory": "sandy's sister Mai is vegan."}]
     assert diet_reply(draft, "what should I cook tonight?", sister, "sandy") is None
+
+
+def test_pork_and_beef_rule_out_what_is_made_of_them():
+    # the thirty-first session's hana drive: "Sure, you can have a bacon sandwich." with the memory shown
+    pork = ["hana doesn't eat pork."]
+    assert diet_reply("Sure, I can have a bacon sandwich.", "Can I have a bacon sandwich?", pork, "hana") == \
+        "Better not: you don't eat pork."
+    assert diet_reply("Sure!", "Can I have a burger?", ["raj doesn't eat beef."], "raj") == \
+        "Better not: you don't eat beef."
+    assert diet_reply("Sure!", "Can I have a chicken sandwich?", pork, "hana") is None

@@ -108,3 +108,14 @@ def test_may_i_answered_as_the_asker_is_said_to_the_user():
     assert answered_as_asker("I can't have the salmon.", "Can I have the salmon?") == "You can't have the salmon."
     assert answered_as_asker("I can give you a recipe.", "Can I have a recipe?") == "I can give you a recipe."
     assert answered_as_asker("Sure, I can have a look.", "Can I have the salmon?") == "Sure, I can have a look."
+
+
+def test_to_a_question_about_the_user_one_word_of_a_memory_and_one_of_the_question_are_enough():
+    # the thirty-first session's hana drive: "Where do we live now?" -> "I live in Bristol."
+    from memlora_mlx.ops.reply_person import as_said_to_user
+
+    bristol = ["hana and hana's wife just moved to Bristol."]
+    assert as_said_to_user("I live in Bristol.", bristol, "hana", "Where do we live now?") == "You live in Bristol."
+    assert as_said_to_user("I live in Bristol.", bristol, "hana") == "I live in Bristol."  # no question: as before
+    assert as_said_to_user("I think Bristol is lovely.", bristol, "hana", "Where do we live now?") == \
+        "I think Bristol is lovely."  # the assistant's own

@@ -362,7 +362,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
     if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user
         return said_back(said, user), []
-    text = as_said_to_user(text, memories, user)  # "I drive …" -> "You drive …"
+    text = as_said_to_user(text, memories, user, said)  # "I drive …" -> "You drive …"
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"

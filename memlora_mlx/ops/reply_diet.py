@@ -41,6 +41,9 @@ _KINDS = {
              "brownie cheesecake",
     "caffeine": "caffeine coffee espresso latte cappuccino americano tea cola",
     "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops",
+    # "hana doesn't eat pork." and "Can I have a bacon sandwich?" (thirty-first session's drive: "Sure, you can …")
+    "pork": "pork bacon ham sausage sausages salami pepperoni chorizo prosciutto pancetta gammon",
+    "beef": "beef steak burger burgers hamburger meatballs mince brisket",
 }
 FOODS = {kind: content_words(words) for kind, words in _KINDS.items()}
 ALL_FOODS = set().union(*FOODS.values())

@@ -41,15 +41,19 @@ def speaks_for_itself(sentence: str) -> bool:
                                                  sentence)))
 
 
-def as_said_to_user(reply: str, memories: list, user: str) -> str:
+def as_said_to_user(reply: str, memories: list, user: str, message: str = "") -> str:
     """`reply` with each sentence that speaks as the user about a memory shown ("I work as a baker at Crumb & Co.")
     said to them instead ("You work as a baker at Crumb & Co."). Sentences in which the assistant speaks for itself
-    ("I'm sorry, but I don't have any information about your favourite food.") are left as they are."""
+    ("I'm sorry, but I don't have any information about your favourite food.") are left as they are. To a question
+    about the user (`message`), one word of a memory and one of the question are enough ("Where do we live now?" ->
+    "I live in Bristol." with "hana and hana's wife just moved to Bristol.": thirty-first session's drive)."""
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
+    asked = content_words(message) if message.rstrip().endswith("?") and FIRST_PERSON_WORD.search(message) else set()
     out = []
     for sentence in SENTENCE.findall(reply):
+        words = content_words(sentence)
         # two content words of a memory, or all of a one-word one ("I am an architect." with "lin is an architect.")
-        if any(m and len(content_words(sentence) & m) >= min(2, len(m)) for m in shown) \
+        if any(m and (len(words & m) >= min(2, len(m)) or (words & m and words & asked)) for m in shown) \
                 and not speaks_for_itself(sentence):
             if STARTS_AS_USER.match(sentence):
                 sentence = _to_second_person(sentence)
