@@ -48,3 +48,13 @@ def test_a_chat_message_stores_no_passing_state_and_a_window_keeps_it(tmp_path, 
         m.add(window, user_id="dara")  # a conversation's window: what LoCoMo asks about
         assert [r["memory"] for r in m.get_all(user_id="dara")["results"]] == ["dara had a long day at work."]
     assert [a for a, _ in eng.calls] == ["extract-chat", "extract"]
+
+
+def test_a_liking_the_message_never_said_is_not_kept():
+    # the thirty-first session's gus drive, verbatim: x11 gave both facts
+    given = "Session date: 5 December 2026\n\ngus: I'm a bus driver, mostly night shifts."
+    assert lasting(["gus is a bus driver.", "gus loves night shifts."], given) == ["gus is a bus driver."]
+    for said, fact in (("I really like jazz.", "gus likes jazz."), ("Jazz is my favourite.", "gus loves jazz."),
+                       ("I can't stand olives.", "gus hates olives.")):
+        assert lasting([fact], f"gus: {said}") == [fact], said
+    assert lasting(["gus loves night shifts."]) == ["gus loves night shifts."]  # nothing given: as before

@@ -182,8 +182,8 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
         facts = _facts(out, messages, [t.speaker for t in turns])
-        facts = lasting(facts) if adapter == CHAT_ADAPTER else facts  # not "dara had a long day at work."
         given = messages[-1]["content"]
+        facts = lasting(facts, given) if adapter == CHAT_ADAPTER else facts  # not "dara had a long day at work."
         if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
             return facts
         log.info("extract: the adapter's facts were dropped, one for a number nobody said; the base model tries")
@@ -209,7 +209,7 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
             facts = _facts(text, m, [t.speaker for t in jobs[i][0]])
-            out[i] = lasting(facts) if adapter == CHAT_ADAPTER else facts
+            out[i] = lasting(facts, m[-1]["content"]) if adapter == CHAT_ADAPTER else facts
     return out
 
 

@@ -5,6 +5,8 @@ do I do for work?" then recalled it instead of the job; it stores "… is exhaus
 "I'm exhausted today." (25/30 quiet messages kept quiet). For one chat message on its own (`extract.CHAT_ADAPTER`),
 a fact that only says how the user feels or how a day went is dropped (`lasting`). LoCoMo's windows keep theirs: its
 questions ask how a speaker felt after an event.
+A liking the message never said is dropped there too: "I'm a bus driver, mostly night shifts." gave "gus is a bus
+driver." and "gus loves night shifts." (x11, thirty-first session's gus drive).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ def is_passing(fact: str) -> bool:
     return any(p.match(fact) for p in _PASSING)
 
 
-def lasting(facts: list[str]) -> list[str]:
-    """`facts` without the passing ones."""
-    return [f for f in facts if not is_passing(f)]
+_LIKING = re.compile(r"\b(?:loves?|likes?|enjoys?|hates?|adores?|prefers?|dislikes?)\b", re.I)
+_SAYS_LIKING = re.compile(r"\b(?:lov\w*|lik(?:e|es|ed|ing)|enjoy\w*|hat(?:e|es|ed|ing)|ador\w*|prefer\w*|fan|fond|"
+                          r"favou?rite|into|passion\w*|keen|can't stand|cannot stand)\b", re.I)
+
+
+def lasting(facts: list[str], given: str = "") -> list[str]:
+    """`facts` without the passing ones, nor (with `given`, the message they came from) a liking it never said."""
+    unsaid_liking = bool(given) and not _SAYS_LIKING.search(given)
+    return [f for f in facts if not is_passing(f) and not (unsaid_liking and _LIKING.search(f))]
