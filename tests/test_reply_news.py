@@ -107,7 +107,7 @@ def test_a_parroted_remark_on_the_day_gets_a_word_by_its_tone():
     assert C.said_back("Our train was late again.", "gus") == "Got it: your train was late again."
     assert C.said_back("Ingrid plays the cello in an orchestra.", "tomasz") == (
         "Got it: Ingrid plays the cello in an orchestra.")
-    assert C.said_back("The wifi keeps dropping.", "lin") == "Got it: the wifi keeps dropping."
+    assert C.said_back("The market opens at nine.", "lin") == "Got it: the market opens at nine."
     assert C.said_back("It's sunny but freezing.", "lin") == "Got it: it's sunny but freezing."
 
 
@@ -141,3 +141,12 @@ def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
     assert not N.wrong_tone("Congratulations, I'm glad for you!", "I just got promoted at work.")
     assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
         "Sorry to hear that, get some rest.")
+
+
+def test_a_remark_answered_with_a_lecture_gets_a_word_of_sympathy():
+    # the thirty-first session's omid drive, verbatim
+    draft = ("The wifi keeps dropping today. It's a common issue with Wi-Fi networks, especially in hotspots or areas "
+             "with high traffic. It's important to check your router settings and ensure that your Wi-Fi is turned on "
+             "and that your device is connected to the correct network. If the problem persists, you may need to "
+             "contact your internet service provider for assistance.")
+    assert C.final_reply(draft, "The wifi keeps dropping today.", [], "omid") == (N.SYMPATHY, [])

@@ -119,3 +119,12 @@ def test_to_a_question_about_the_user_one_word_of_a_memory_and_one_of_the_questi
     assert as_said_to_user("I live in Bristol.", bristol, "hana") == "I live in Bristol."  # no question: as before
     assert as_said_to_user("I think Bristol is lovely.", bristol, "hana", "Where do we live now?") == \
         "I think Bristol is lovely."  # the assistant's own
+
+
+def test_the_users_we_said_back_as_the_assistants_i_is_said_to_them():
+    # the thirty-first session's omid drive: "We're vegetarian at home." -> "You're right, I'm vegetarian at home. …"
+    assert C.final_reply("You're right, I'm vegetarian at home. What's your favorite food?",
+                         "We're vegetarian at home.", [], "omid")[0] == \
+        "You're vegetarian at home. What's your favorite food?"
+    assert C.restated_to_user("I'm vegetarian too, at home.", "My wife is vegetarian at home.") == \
+        "I'm vegetarian too, at home."  # no "we" of the user's

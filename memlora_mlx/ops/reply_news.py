@@ -83,7 +83,8 @@ def says_nothing(reply: str, message: str) -> bool:
 # remark said back): a remark that tells nothing about the user, with a word of how it went, gets a few words of
 # sympathy or of sharing the pleasure instead.
 _BAD_DAY = re.compile(r"\b(?:awful|terrible|horrible|dreadful|miserable|rubbish|bad|worst|freezing|raining|rain|"
-                      r"pouring|stormy|late|delayed|cancelled|broke|broken|ugh|annoying|noisy|stuck)\b", re.I)
+                      r"pouring|stormy|late|delayed|cancelled|broke|broken|ugh|annoying|noisy|stuck|dropping|"
+                      r"crash(?:ed|ing|es)?|not working)\b", re.I)
 _GOOD_DAY = re.compile(r"\b(?:nice|lovely|beautiful|gorgeous|great|glorious|sunny|warm|amazing|wonderful|perfect)\b",
                        re.I)
 SYMPATHY = "Oh no, sorry to hear that. I hope the rest of your day is better."
@@ -105,15 +106,16 @@ def remark_reply(message: str) -> str | None:
 # ask."). Such sentences are dropped; when what is left does not speak to the user, nothing is left (the news is then
 # said back).
 _ADVICE = re.compile(r"^\W*(?:it(?:'s| is) (?:always |also |very )?(?:important|a good idea|best|essential|crucial|"
-                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|if you have any (?:other |more |"
+                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|if (?:the|this|that) (?:problem|issue) persists|"
+                     r"if you have any (?:other |more |"
                      r"further )?questions|feel free to|don't hesitate|please (?:consult|see|talk|seek))\b", re.I)
 _WANTS_ADVICE = re.compile(r"\b(?:advice|tips?|help|suggest\w*|recommend\w*|ideas?|should i)\b", re.I)
 
 
 def drop_advice(reply: str, message: str) -> str:
-    """`reply` to news without its sentences of unasked advice, or "" when what is left does not speak to the user."""
-    if message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message) or _REQUEST.match(message) \
-            or _WANTS_ADVICE.search(message):
+    """`reply` to news or a remark without its sentences of unasked advice, or "" when what is left does not speak to
+    the user."""
+    if message.rstrip().endswith("?") or _REQUEST.match(message) or _WANTS_ADVICE.search(message):
         return reply
     sentences = SENTENCE.findall(reply)
     kept = [x for x in sentences if not _ADVICE.match(x)]

@@ -69,12 +69,17 @@ def as_said_to_user(reply: str, memories: list, user: str, message: str = "") ->
 # itself says is the user's and becomes "you <word>" / "your <word>"; the assistant's own "I hope", "I think" stay.
 _OWN = re.compile(r"\b(I'm|I've|I|[Mm]y)\s+([A-Za-z'\d]+)")  # "I'm 41 now" too (drive 13)
 _TO_YOU = {"i": "you", "i'm": "you're", "i've": "you've", "my": "your"}
+# the user's "we"/"our" said back as the assistant's "I"/"my": "We're vegetarian at home." -> "I'm vegetarian at
+# home." (thirty-first session's omid)
+_OUR = re.compile(r"\b(we're|we've|we|our)\s+([A-Za-z'\d]+)", re.I)
+_AS_MINE = {"we're": "i'm", "we've": "i've", "we": "i", "our": "my"}
 
 
 def restated_to_user(text: str, message: str) -> str:
     """`text` with the user's own "I design" / "my daughter" of `message` said to them where a sentence restates it."""
     said = content_words(message)
-    owned = {(w.lower(), nxt.lower()) for w, nxt in _OWN.findall(message)}
+    owned = {(w.lower(), nxt.lower()) for w, nxt in _OWN.findall(message)} \
+        | {(_AS_MINE[w.lower()], nxt.lower()) for w, nxt in _OUR.findall(message.replace("\u2019", "'"))}
 
     def swap(m: re.Match) -> str:
         w, nxt = m.group(1), m.group(2)
