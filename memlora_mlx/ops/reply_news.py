@@ -103,12 +103,13 @@ def remark_reply(message: str) -> str | None:
 # News answered with advice nobody asked for (the thirtieth session's final runs: "I gave up caffeine last month." ->
 # "I'm glad you gave up. It's important to remember that caffeine can have negative effects …"; "I'm allergic to
 # peanuts." -> "… It's important to be aware of your allergies …"; "If you have any other questions, feel free to
-# ask."). Such sentences are dropped; when what is left does not speak to the user, nothing is left (the news is then
-# said back).
+# ask."; to a remark, "The wifi keeps dropping today." -> "… If the problem persists, you may need …", omid). Such
+# sentences are dropped; when what is left does not speak to the user, nothing is left (the news is then said back).
 _ADVICE = re.compile(r"^\W*(?:it(?:'s| is) (?:always |also |very )?(?:important|a good idea|best|essential|crucial|"
-                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|if (?:the|this|that) (?:problem|issue) persists|"
-                     r"if you have any (?:other |more |"
-                     r"further )?questions|feel free to|don't hesitate|please (?:consult|see|talk|seek))\b", re.I)
+                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|"
+                     r"if (?:the|this|that) (?:problem|issue) persists|"
+                     r"if you have any (?:other |more |further )?questions|feel free to|don't hesitate|"
+                     r"please (?:consult|see|talk|seek))\b", re.I)
 _WANTS_ADVICE = re.compile(r"\b(?:advice|tips?|help|suggest\w*|recommend\w*|ideas?|should i)\b", re.I)
 
 
