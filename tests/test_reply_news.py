@@ -138,6 +138,7 @@ def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
     tips = "It's important to keep a regular bedtime. Try to avoid screens late at night."
     for asked in ("I need some tips for sleeping better.", "I'd like advice on sleeping.", "How do I sleep better?"):
         assert N.drop_advice(tips, asked) == tips, asked
+    assert N.drop_advice("Hello! Feel free to ask me anything.", "Hello!") == "Hello!"  # a greeting stays one
     assert not N.wrong_tone("Congratulations, I'm glad for you!", "I just got promoted at work.")
     assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
         "Sorry to hear that, get some rest.")

@@ -114,8 +114,8 @@ _WANTS_ADVICE = re.compile(r"\b(?:advice|tips?|help|suggest\w*|recommend\w*|idea
 
 
 def drop_advice(reply: str, message: str) -> str:
-    """`reply` to news or a remark without its sentences of unasked advice, or "" when what is left does not speak to
-    the user."""
+    """`reply` to news or a remark without its sentences of unasked advice, or "" when what is left neither speaks to
+    the user nor keeps to the message's words ("Hello! Feel free to ask me anything." to "Hello!" keeps "Hello!")."""
     if message.rstrip().endswith("?") or _REQUEST.match(message) or _WANTS_ADVICE.search(message):
         return reply
     sentences = SENTENCE.findall(reply)
@@ -123,7 +123,7 @@ def drop_advice(reply: str, message: str) -> str:
     if len(kept) == len(sentences):
         return reply
     rest = "".join(kept).strip()
-    return rest if SECOND_PERSON.search(rest) else ""
+    return rest if SECOND_PERSON.search(rest) or content_words(rest) <= content_words(message) else ""
 
 
 # Bad news answered cheerfully: "I'm knackered after that meeting." -> "I'm glad you found the meeting interesting.",
