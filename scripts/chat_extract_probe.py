@@ -195,19 +195,26 @@ SHORT_USERS = ["noor", "maya", "jo", "Greta", "kate"]
 
 
 def short(engine, day: str) -> None:
+    per_user(engine, day, "short", SHORT_USERS, SHORT, lambda user, line, pattern, facts: any(
+        re.search(pattern, f, re.I) for f in facts))
+
+
+def per_user(engine, day: str, name: str, users: list[str], pairs: list, kept) -> None:
+    """Each of `pairs` (message, pattern; None: no fact wanted) from each user; `kept(user, line, pattern, facts)`
+    says whether a statement's facts count."""
     said = quiet = n_said = n_quiet = 0
-    per_user = {u: 0 for u in SHORT_USERS}
-    for user in SHORT_USERS:
-        for line, pattern in SHORT:
+    counts = {u: 0 for u in users}
+    for user in users:
+        for line, pattern in pairs:
             facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
             if pattern is None:
                 n_quiet, quiet = n_quiet + 1, quiet + (not facts)
             else:
-                ok = any(re.search(pattern, f, re.I) for f in facts)
-                n_said, said, per_user[user] = n_said + 1, said + ok, per_user[user] + ok
+                ok = kept(user, line, pattern, facts)
+                n_said, said, counts[user] = n_said + 1, said + ok, counts[user] + ok
             print(f"{day} {user} {'statement' if pattern else 'quiet    '} {line!r} -> {facts}", flush=True)
-    print(json.dumps({"model": engine.model_id, "date": day, "set": "short", "statements_kept": f"{said}/{n_said}",
-                      "per_user": per_user, "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": name, "statements_kept": f"{said}/{n_said}",
+                      "per_user": counts, "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
 
 
 # Twenty-ninth session, written after x9 stored "Photosynthesis is the process …" from a general request in a
@@ -252,19 +259,9 @@ PARTNER = r"\b(?:husband|wife|partner|boyfriend|girlfriend|fianc)"
 
 
 def we(engine, day: str) -> None:
-    said = quiet = n_said = n_quiet = 0
-    for user in WE_USERS:
-        for line, pattern in WE:
-            facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
-            if pattern is None:
-                n_quiet, quiet = n_quiet + 1, quiet + (not facts)
-            else:
-                ok = any(re.search(pattern, f, re.I) and f.lower().startswith(user.lower())
-                         and (re.search(PARTNER, line, re.I) or not re.search(PARTNER, f, re.I)) for f in facts)
-                n_said, said = n_said + 1, said + ok
-            print(f"{day} {user} {'statement' if pattern else 'quiet    '} {line!r} -> {facts}", flush=True)
-    print(json.dumps({"model": engine.model_id, "date": day, "set": "we", "statements_kept": f"{said}/{n_said}",
-                      "quiet_without_facts": f"{quiet}/{n_quiet}"}), flush=True)
+    per_user(engine, day, "we", WE_USERS, WE, lambda user, line, pattern, facts: any(
+        re.search(pattern, f, re.I) and f.lower().startswith(user.lower())
+        and (re.search(PARTNER, line, re.I) or not re.search(PARTNER, f, re.I)) for f in facts))
 
 
 def main() -> None:
