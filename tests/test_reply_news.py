@@ -151,3 +151,11 @@ def test_a_remark_answered_with_a_lecture_gets_a_word_of_sympathy():
              "and that your device is connected to the correct network. If the problem persists, you may need to "
              "contact your internet service provider for assistance.")
     assert C.final_reply(draft, "The wifi keeps dropping today.", [], "omid") == (N.SYMPATHY, [])
+
+
+
+def test_news_said_to_be_untold_is_said_back():
+    # the thirty-first session's hana drive, verbatim
+    draft = "You moved to Bristol, so you have not told me about your wife and I before."
+    assert C.final_reply(draft, "My wife and I just moved to Bristol.", [], "hana") == (
+        "Got it: your wife and you just moved to Bristol.", [])

@@ -38,7 +38,8 @@ def holds_forth(reply: str, message: str, user: str) -> bool:
 # Twenty-fifth session's: "My brother Idris is getting married in Marrakesh next June." got "I'm sorry, but I can't
 # assist with that." (news taken for a request; a request, "Please book me a flight.", may be declined).
 _MISREAD = re.compile(r"\b(?:not sure what you mean|(?:don't|do not) (?:understand|know what you mean)|what do you mean"
-                      r"|can(?:'t|not) (?:assist|help) (?:you )?with that)\b", re.I)
+                      r"|can(?:'t|not) (?:assist|help) (?:you )?with that"
+                      r"|you (?:have not|haven't) told me)\b", re.I)  # news said to be untold (thirty-first: hana)
 _REQUEST = re.compile(r"^\W*(?:please|can|could|would|will|help|tell|give|show|find|book|make|write|recommend|suggest"
                       r"|let's|i(?:'d| would) like|i want)\b", re.I)
 
