@@ -24,6 +24,11 @@ def test_a_question_about_work_is_asked_in_the_words_for_a_job():
     assert reword("what does she do for a living") == "What is her job"
     for same in ("What do you do?", "Where do I live?", "What do I do for fun?"):
         assert reword(same) == same
+    # the whole message "What do I do?" asks for the job (thirty-first session: nothing was recalled); inside a longer
+    # message it asks for advice, and someone else's "do" is left to recall as it is
+    assert reword("What do I do?") == "What is my job?"
+    for same in ("I locked myself out. What do I do?", "What does Marco do?", "What do I do on Sundays?"):
+        assert reword(same) == same
 
 
 def test_what_pets_recalls_the_tortoise_and_the_goldfish(tmp_path, embedder):

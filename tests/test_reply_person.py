@@ -128,3 +128,17 @@ def test_the_users_we_said_back_as_the_assistants_i_is_said_to_them():
         "You're vegetarian at home. What's your favorite food?"
     assert C.restated_to_user("I'm vegetarian too, at home.", "My wife is vegetarian at home.") == \
         "I'm vegetarian too, at home."  # no "we" of the user's
+
+
+def test_a_question_about_a_relative_answered_with_the_users_own_fact_is_not_kept():
+    # an unscripted chat of the thirty-first session, verbatim: the husband's job was never told
+    vet = [{"memory": "marta is a vet."}, {"memory": "marta works at a clinic in Cork."}]
+    assert C.final_reply("I am a vet.", "What's my husband's job?", vet, "marta") == (
+        "I don't know that yet: you haven't told me.", [])
+    sister = [{"memory": "alex's sister Alice lives in Lyon."}]  # what the memories say of the relative, when shown
+    assert C.final_reply("You live in Lyon.", "Where does my sister live?", sister, "alex") == (
+        "What I remember: Your sister Alice lives in Lyon.", [])
+    chef = [{"memory": "marta's husband Liam is a chef."}]
+    assert C.final_reply("Your husband Liam is a chef.", "What's my husband's job?", chef, "marta")[0] == \
+        "Your husband Liam is a chef."
+    assert C.final_reply("You are a vet.", "What's my job?", vet, "marta")[0] == "You are a vet."

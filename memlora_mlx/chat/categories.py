@@ -26,6 +26,9 @@ from ..ops.words import content_words
 # in Cardiff." ("living" widened to "lives"; cosine 0.71) and not "priyanka is a structural engineer." (0.67, then
 # relevance 0.28 < 0.34, where "What is my job?" has 0.39).
 _FOR_A_LIVING = re.compile(r"\bwhat (?:do|does) (.+?) do for (?:a )?(?:living|work)\b", re.I)
+# "What do I do?" as the whole message (thirty-first session, an unscripted chat: nothing recalled, "marta is a vet."
+# was not shown); inside a longer message ("I locked myself out. What do I do?") it asks for advice and stays.
+_BARE_DO = re.compile(r"^\s*what do (i) do\s*\?*\s*$", re.I)  # the user's own: "What does Marco do?" stays
 _POSSESSIVE = {"i": "my", "you": "your", "he": "his", "she": "her", "we": "our", "they": "their"}
 
 _CATEGORIES = {
@@ -113,13 +116,13 @@ def job_first(words: set[str], memory: str) -> bool:
 
 
 def reword(message: str) -> str:
-    """A question about someone's work in the words memories and relevance know ("What do I do for a living?" ->
-    "What is my job?"); anything else unchanged."""
+    """A question about someone's work in the words memories and relevance know ("What do I do for a living?", "What
+    do I do?" -> "What is my job?"); anything else unchanged."""
     def job(m: re.Match) -> str:
         who = m.group(1)
         owner = _POSSESSIVE.get(who.lower()) or who + "'s"
         return f"What is {owner} job"
-    return _FOR_A_LIVING.sub(job, message)
+    return _FOR_A_LIVING.sub(job, _BARE_DO.sub(lambda m: job(m) + "?", message))
 
 
 def widen(words: set[str]) -> set[str]:

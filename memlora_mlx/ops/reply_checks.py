@@ -35,8 +35,9 @@ from .reply_diet import diet_reply
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_endearment, holds_forth, misreads, parrots, remark_reply,
                          says_nothing, wrong_tone)
-from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, as_said_to_user,
-                           drop_misattributed, drop_user_name_claim, misattributed, own_travels, restated_to_user)
+from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, answers_for_user,
+                           as_said_to_user, asked_relation, drop_misattributed, drop_user_name_claim, misattributed,
+                           own_travels, restated_to_user)
 from .words import FIRST_PERSON_WORD, FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -363,6 +364,9 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user
         return said_back(said, user), []
     text = as_said_to_user(text, memories, user, said)  # "I drive …" -> "You drive …"
+    if (rel := asked_relation(said)) and answers_for_user(text, rel):  # "What's my husband's job?" -> "You are a vet."
+        named = [m for m in memories if re.search(rf"\b{rel}\b", memory_text(m), re.I)]
+        return (grounded_reply(named, user) if named else UNGROUNDED_REPLY), []
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"

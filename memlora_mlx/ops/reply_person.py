@@ -222,3 +222,23 @@ def about_itself(reply: str, message: str) -> bool:
     """A question about the user ("my", "I") answered with what the assistant is or has not ("As an AI …")."""
     return message.rstrip().endswith("?") and bool(FIRST_PERSON_WORD.search(message)) \
         and not SECOND_PERSON.search(message) and bool(_ABOUT_ITSELF.search(reply))
+
+
+# A question about the user's relative answered with the user's own fact: "What's my husband's job?" (never told) ->
+# "I am a vet." said to the user as "You are a vet." (thirty-first session, an unscripted chat): the job memory came
+# first for a work question. Such a reply gives way to what the memories shown say of that relative, or to the refusal.
+_ASKED_RELATION = re.compile(r"\b(?:my|our)\s+(?:best\s+)?(husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|"
+                             r"brother|sister|mum|mom|mother|dad|father|son|daughter|cousin|aunt|uncle|niece|nephew|"
+                             r"grandma|grandmother|grandpa|grandfather|friend|roommate|neighbou?r|boss|colleague)\b",
+                             re.I)
+
+
+def asked_relation(message: str) -> str | None:
+    """The relative a question asks about ("What's my husband's job?" -> "husband"), else None."""
+    m = _ASKED_RELATION.search(message) if message.rstrip().endswith("?") else None
+    return m.group(1).lower() if m else None
+
+
+def answers_for_user(reply: str, relation: str) -> bool:
+    """`reply` speaks of the user ("You are a vet.") and never of `relation`."""
+    return bool(re.match(r"\W*(?:you|your)\b", reply, re.I)) and not re.search(rf"\b{relation}\b", reply, re.I)
