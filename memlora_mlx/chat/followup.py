@@ -25,11 +25,8 @@ from __future__ import annotations
 
 import re
 
-# people (and pets) a bare "my X" introduces; a thing needs "a/an X"
-RELATIONS = frozenset("""mum mom mother dad father parents brother sister son daughter wife husband partner
-girlfriend boyfriend fiance fiancee friend grandma grandpa granny grandmother grandfather aunt uncle cousin niece
-nephew boss colleague coworker teacher doctor roommate flatmate neighbour neighbor baby kids children dog cat puppy
-kitten""".split())
+from ..ops.words import RELATIONS
+
 _CALENDAR = frozenset("""january february march april may june july august september october november december monday
 tuesday wednesday thursday friday saturday sunday""".split())
 _OWNER = r"\b((?i:my|our))\s+"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .reply import SENTENCE, memory_text, to_you
-from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
+from .words import FIRST_PERSON_WORD, RELATIONS, SECOND_PERSON, content_words
 
 # -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
 # With the opening line, the bare 0.5B answered 7 of 21 replayed questions as if it were the user ("I drive a blue
@@ -227,10 +227,7 @@ def about_itself(reply: str, message: str) -> bool:
 # A question about the user's relative answered with the user's own fact: "What's my husband's job?" (never told) ->
 # "I am a vet." said to the user as "You are a vet." (thirty-first session, an unscripted chat): the job memory came
 # first for a work question. Such a reply gives way to what the memories shown say of that relative, or to the refusal.
-_ASKED_RELATION = re.compile(r"\b(?:my|our)\s+(?:best\s+)?(husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|"
-                             r"brother|sister|mum|mom|mother|dad|father|son|daughter|cousin|aunt|uncle|niece|nephew|"
-                             r"grandma|grandmother|grandpa|grandfather|friend|roommate|neighbou?r|boss|colleague)\b",
-                             re.I)
+_ASKED_RELATION = re.compile(rf"\b(?:my|our)\s+(?:best\s+)?({'|'.join(sorted(RELATIONS))})\b", re.I)
 
 
 def asked_relation(message: str) -> str | None:

@@ -18,6 +18,13 @@ FIRST_PERSON_WORD = re.compile(r"\b(?:i|i'm|i've|me|my|mine|we|we're|we've|us|ou
 SECOND_PERSON = re.compile(r"\byou(?:r|rs|'re|'ve|'d|'ll)?\b", re.I)
 
 
+# people (and pets) a bare "my X" introduces; a thing needs "a/an X" (chat.followup; reply_person.asked_relation)
+RELATIONS = frozenset("""mum mom mother dad father parents brother sister son daughter wife husband partner
+girlfriend boyfriend fiance fiancee friend grandma grandpa granny grandmother grandfather aunt uncle cousin niece
+nephew boss colleague coworker teacher doctor roommate flatmate neighbour neighbor baby kids children dog cat puppy
+kitten""".split())
+
+
 # Number words by value ("seven" is NUMBER_WORDS[7]): ground a digit in the reply checks, name an age in update's slots.
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen twenty").split()
