@@ -24,11 +24,26 @@ def test_fact_matching_uses_the_calibrated_threshold(embedder):
     assert ev.match_facts(pred, gold, embedder, ev.DEFAULT_THRESHOLD) == 1
     assert ev.match_facts(pred + pred, gold, embedder, ev.DEFAULT_THRESHOLD) == 1  # one-to-one
     assert ev.match_facts(pred, gold, embedder, 0.2) == 2
-    rows = [{"messages": [{"role": "assistant", "content": json.dumps({"facts": gold})}], "meta": {"facts": gold}}]
+    window = ("Session date: 3 May 2023\n\nCaroline: I went to an LGBTQ support group, the transgender stories "
+              "were so inspiring.\nMelanie: Kids and work are overwhelming.")
+    target = {"role": "assistant", "content": json.dumps({"facts": gold})}
+    rows = [{"messages": [{"role": "user", "content": window}, target], "meta": {"facts": gold}}]
     s = ev.score_extract([json.dumps({"facts": pred}), ], rows, embedder, ev.DEFAULT_THRESHOLD)
     assert (s["fact_precision"], s["fact_recall"], s["fact_f1"], s["json_valid_rate"]) == (0.5, 0.5, 0.5, 1.0)
     s = ev.score_extract(["- " + pred[0]], rows, embedder, ev.DEFAULT_THRESHOLD)  # bullets: facts, but not JSON
     assert s["json_valid_rate"] == 0.0 and s["fact_precision"] == 1.0
+
+
+def test_applied_extract_scores_what_the_runtime_stores(embedder):
+    turns = [Turn("Nate", "I adopted a turtle named Shelly last week!"), Turn("Joanna", "Aww, congrats!")]
+    prompt = op_extract.build_messages(turns, "8 May 2023")
+    assert ev.window_speakers(prompt[-1]["content"]) == ["Nate", "Joanna"]
+    gold = ["Nate adopted a turtle named Shelly the week before 8 May 2023."]
+    out = json.dumps({"facts": ["Anna loves hiking.", "Nate adopted a turtle named Shelly."]})  # the example copied
+    row = {"messages": [*prompt, {"role": "assistant", "content": ""}], "meta": {"facts": gold}}
+    s = ev.score_extract([out], [row], embedder, ev.DEFAULT_THRESHOLD)
+    assert (s["fact_precision"], s["fact_recall"]) == (0.5, 1.0)
+    assert (s["applied_fact_precision"], s["applied_fact_recall"], s["applied_facts"]) == (1.0, 1.0, 1)
 
 
 def test_update_scores():
@@ -121,7 +136,7 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
     _random_adapters(tiny_model_dir, tmp_path / "adapters")
     args = SimpleNamespace(adapters=str(tmp_path / "adapters"), data=str(tmp_path / "data"), ops="extract,update,answer",
                            split="test", limit=1, threshold=0.7, constrained=False, out=str(tmp_path / "out"),
-                           write_card=True, eval_model=str(tiny_model_dir))
+                           write_card=True, eval_model=str(tiny_model_dir), skip_base=False)
     old = ev.MAX_TOKENS.copy()
     ev.MAX_TOKENS.update(extract=24, update=16, answer=8)  # a random tiny model never stops on its own
     try:
@@ -141,12 +156,24 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
         assert len(rows) == 1 and rows[0]["adapter"] == res["ops"][op]["adapter"]["samples"][0]["output"]
     md = (tmp_path / "out" / "ops_eval.md").read_text()
     assert "| extract | 1 | fact_f1 |" in md and "| update | 1 | macro_f1 |" in md
-    assert "| update | 1 | applied_macro_f1 |" in md
+    assert "| update | 1 | applied_macro_f1 |" in md and "| extract | 1 | applied_fact_f1 |" in md
+    args.ops, args.skip_base, args.write_card, args.out = "answer", True, False, str(tmp_path / "out2")
+    with_base = res["ops"]["answer"]["adapter"]["token_f1"]
+    old = ev.MAX_TOKENS.copy()
+    ev.MAX_TOKENS.update(answer=8)
+    try:
+        assert ev.run(args) == 0
+    finally:
+        ev.MAX_TOKENS.update(old)
+    res = json.loads((tmp_path / "out2" / "ops_eval.json").read_text())["ops"]["answer"]
+    assert "base" not in res and res["adapter"]["token_f1"] == with_base  # the adapter alone: the same scores
+    assert "| answer | 1 | token_f1 | – |" in (tmp_path / "out2" / "ops_eval.md").read_text()
 
 
 def test_run_names_missing_inputs(tmp_path, capsys):
     args = SimpleNamespace(adapters=str(tmp_path), data=str(tmp_path), ops="extract", split="test", limit=None,
-                           threshold=0.7, constrained=False, out=str(tmp_path / "o"), write_card=False, eval_model=None)
+                           threshold=0.7, constrained=False, out=str(tmp_path / "o"), write_card=False, eval_model=None,
+                           skip_base=False)
     assert ev.run(args) == 2
     assert "no test.jsonl for extract" in capsys.readouterr().err
     args.ops = "summarise"

@@ -1,7 +1,9 @@
 """`memlora eval ops`: per-operation scores, bare base vs base + adapter, same prompts (the distilled test split).
 
 extract: fact precision / recall / F1 against the teacher's facts; a predicted fact matches a teacher fact when
-         their embedding cosine >= --threshold (greedy one-to-one matching); JSON-validity rate.
+         their embedding cosine >= --threshold (greedy one-to-one matching); JSON-validity rate. Also `applied_*`:
+         the facts the runtime stores from the same output (`ops.extract.kept_facts`: example copies and facts
+         nobody said dropped, pronouns and "I" given back to the speaker).
 update:  event accuracy, strict accuracy (event + id), macro-F1 over ADD/UPDATE/DELETE/NONE; JSON-validity rate.
          Also `applied_*`: the events `Memory` acts on (invalid -> ADD, then `ops.update.check`'s similarity
          guards), which need the fact and memories in each row's meta.
@@ -12,6 +14,7 @@ Writes `<out>/ops_eval.json`, `<out>/ops_eval.md` and `<out>/<op>_outputs.jsonl`
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -35,6 +38,7 @@ def add_arguments(p):
     p.add_argument("--constrained", action="store_true", help="JSON-schema constrained decoding, as at runtime")
     p.add_argument("--out", default="runs/eval_ops")
     p.add_argument("--write-card", action="store_true", help="store the scores in each adapter's card.json")
+    p.add_argument("--skip-base", action="store_true", help="score the adapters only (base numbers known)")
     p.add_argument("--model", dest="eval_model", default=None, help="base model (default: the device's preset, `memlora models`)")
 
 
@@ -76,11 +80,20 @@ def match_facts(pred: list[str], gold: list[str], embedder, threshold: float) ->
     return n
 
 
+def window_speakers(given: str) -> list[str]:
+    """Speakers of an extract prompt's turns ("Nate: …" lines after the session date), in order of first turn."""
+    names = [m.group(1) for m in _TURN.finditer(given.partition("\n\n")[2] or given)]
+    return list(dict.fromkeys(names))
+
+
+_TURN = re.compile(r"^([^:\n]{1,60}): ", re.M)
+
+
 def score_extract(outputs: list[str], rows: list[dict], embedder, threshold: float) -> dict:
-    from ..ops.extract import parse_facts
+    from ..ops.extract import kept_facts, parse_facts
     from ..ops.parsing import parse_json_object
 
-    n_pred = n_gold = n_match = valid = 0
+    n_pred = n_gold = n_match = valid = n_kept = n_kept_match = 0
     for text, r in zip(outputs, rows):
         obj = parse_json_object(text)
         valid += isinstance(obj, dict) and isinstance(obj.get("facts"), list)
@@ -88,10 +101,19 @@ def score_extract(outputs: list[str], rows: list[dict], embedder, threshold: flo
         gold = r["meta"].get("facts") or parse_facts(r["messages"][-1]["content"])[0]
         n_pred, n_gold = n_pred + len(pred), n_gold + len(gold)
         n_match += match_facts(pred, gold, embedder, threshold)
+        prompt = r["messages"][:-1]
+        kept = kept_facts(text, prompt, window_speakers(prompt[-1]["content"]))
+        n_kept, n_kept_match = n_kept + len(kept), n_kept_match + match_facts(kept, gold, embedder, threshold)
+    return {"n": len(rows), **_prf("fact", n_match, n_pred, n_gold),
+            **_prf("applied_fact", n_kept_match, n_kept, n_gold),
+            "json_valid_rate": valid / len(rows) if rows else 0.0, "pred_facts": n_pred, "gold_facts": n_gold,
+            "applied_facts": n_kept}
+
+
+def _prf(name: str, n_match: int, n_pred: int, n_gold: int) -> dict:
     p = n_match / n_pred if n_pred else 0.0
     rc = n_match / n_gold if n_gold else 0.0
-    return {"n": len(rows), "fact_precision": p, "fact_recall": rc, "fact_f1": 2 * p * rc / (p + rc) if p + rc else 0.0,
-            "json_valid_rate": valid / len(rows) if rows else 0.0, "pred_facts": n_pred, "gold_facts": n_gold}
+    return {f"{name}_precision": p, f"{name}_recall": rc, f"{name}_f1": 2 * p * rc / (p + rc) if p + rc else 0.0}
 
 
 def macro_f1(gold: list[str], pred: list[str], labels=EVENTS) -> tuple[float, dict]:
@@ -217,18 +239,23 @@ def _test_file(data: Path, op: str, split: str) -> Path:
 
 
 def markdown(results: dict) -> str:
-    keys = {"extract": ["fact_precision", "fact_recall", "fact_f1", "json_valid_rate"],
+    keys = {"extract": ["fact_precision", "fact_recall", "fact_f1", "json_valid_rate", "applied_fact_f1"],
             "update": ["accuracy", "strict_accuracy", "macro_f1", "json_valid_rate", "applied_macro_f1"],
             "answer": ["token_f1", "bleu1"]}
     lines = ["| op | n | metric | base | base + adapter |", "|---|---|---|---|---|"]
     for op, r in results["ops"].items():
         for k in (k for k in keys.get(op, []) if k in r["adapter"]):
-            lines.append(f"| {op} | {r['adapter']['n']} | {k} | {r['base'][k]:.3f} | {r['adapter'][k]:.3f} |")
+            lines.append(f"| {op} | {r['adapter']['n']} | {k} | {_num(r.get('base', {}).get(k))} | "
+                         f"{r['adapter'][k]:.3f} |")
         if "leaks" in r["adapter"]:
             lines.append(f"| {op} | {r['adapter']['n']} | model outputs with prompt-example text "
-                         f"(answer: refused at run time) | {r['base']['leaks']} | "
+                         f"(answer: refused at run time) | {r.get('base', {}).get('leaks', '–')} | "
                          f"{r['adapter']['leaks']} |")
     return "\n".join(lines) + "\n"
+
+
+def _num(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
 def run(args) -> int:
@@ -260,7 +287,7 @@ def run(args) -> int:
         engine.load_adapter(op, adir[op])
         res = {"test_file": str(files[op])}
         outputs = {}
-        for name, adapter in (("base", None), ("adapter", op)):
+        for name, adapter in ((("base", None),) * (not args.skip_base) + (("adapter", op),)):
             outs, secs = outputs[name] = generate_all(engine, rows, op, adapter, args.constrained)
             if op == "extract":
                 res[name] = score_extract(outs, rows, embedder, args.threshold)
@@ -276,7 +303,7 @@ def run(args) -> int:
         with open(out / f"{op}_outputs.jsonl", "w") as f:  # every prediction, for error analysis
             for i, r in enumerate(rows):
                 f.write(json.dumps({"gold": r["messages"][-1]["content"], "meta": r.get("meta", {}),
-                                    "base": outputs["base"][0][i], "adapter": outputs["adapter"][0][i]}) + "\n")
+                                    **{k: v[0][i] for k, v in outputs.items()}}) + "\n")
         (out / "ops_eval.json").write_text(json.dumps(results, indent=2))
         (out / "ops_eval.md").write_text(markdown(results))
         if args.write_card:
@@ -287,13 +314,14 @@ def run(args) -> int:
 
 
 def write_card_eval(card_path: Path, results: dict, op: str) -> None:
-    keep = {"extract": ("fact_precision", "fact_recall", "fact_f1", "json_valid_rate"),
+    keep = {"extract": ("fact_precision", "fact_recall", "fact_f1", "json_valid_rate", "applied_fact_precision",
+                        "applied_fact_recall", "applied_fact_f1"),
             "update": ("accuracy", "macro_f1", "json_valid_rate", "applied_macro_f1"),
             "answer": ("token_f1", "bleu1")}[op]
     r = results["ops"][op]
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter")}
-    for k in ("base", "adapter"):
+    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter") if k in r}
+    for k in (k for k in ("base", "adapter") if k in r):
         card["eval"][k]["leaks"] = r[k].get("leaks")
     card["eval"].update(n=r["adapter"]["n"], test_file=r["test_file"], split=results["split"],
                         limit=results["limit"], threshold=results["threshold"] if op == "extract" else None,

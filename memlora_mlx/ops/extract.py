@@ -168,8 +168,8 @@ def adapter_for(engine, turns: list[Turn], whole: bool = True) -> str | None:
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
                   context: list[Turn] | None = None, whole: bool = True) -> list[str]:
     """Run the extract adapter (`adapter_for`) on `turns` (`context`: earlier turns, not mined); stops early on a
-    repeated fact; rejects are logged, never raised. When every fact of the adapter was dropped (`_facts`), one of them
-    for a number nobody said ("… getting married in 2027 in 1000."), the bare base is asked once."""
+    repeated fact; rejects are logged, never raised. When every fact of the adapter was dropped (`kept_facts`), one of
+    them for a number nobody said ("… getting married in 2027 in 1000."), the bare base is asked once."""
     if not turns:
         return []
     messages, adapter = build_messages(turns, session_date, context), adapter_for(engine, turns, whole)
@@ -181,7 +181,7 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
             if any(c in delta for c in '",]') and _repeats(out):
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
-        facts = _facts(out, messages, [t.speaker for t in turns])
+        facts = kept_facts(out, messages, [t.speaker for t in turns])
         given = messages[-1]["content"]
         facts = lasting(facts, given) if adapter == CHAT_ADAPTER else facts  # not "dara had a long day at work."
         if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
@@ -208,7 +208,7 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
         texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
-            facts = _facts(text, m, [t.speaker for t in jobs[i][0]])
+            facts = kept_facts(text, m, [t.speaker for t in jobs[i][0]])
             out[i] = lasting(facts, m[-1]["content"]) if adapter == CHAT_ADAPTER else facts
     return out
 
@@ -373,7 +373,7 @@ def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[
     return out
 
 
-def _facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
+def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
     said (`unsaid`) or a number they did not say (`extract_numbers`), a "she"/"he" of a turn given back to whom it
     means (`pronoun_subjects`), a "used to" the turn did not say of it dropped (`used_to_where_said`), their "I'm"
