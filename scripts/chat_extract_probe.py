@@ -3,7 +3,7 @@ do questions and small talk give none?
 
     uv run python scripts/chat_extract_probe.py [--adapters DIR|none] [--model qwen2.5-coder-0.5b]
         [--dates 2026-12-01,2026-12-02,...] [--statements-only] [--context] [--followups [--sets ABC] [--resolve]]
-        [--compound] [--dated [--date-form mark|replace|none]] [--short] [--requests] [--we]
+        [--compound] [--dated [--date-form mark|replace|none]] [--short] [--requests] [--we] [--partner-we]
 
 A message is a statement when it is one of FACTS below (the fact-bearing lines of the four scripts); every other
 message should leave no fact. The session date is part of the extract prompt, so each date is a separate run.
@@ -11,7 +11,8 @@ message should leave no fact. The session date is part of the extract prompt, so
 `Conversation(extract_context=1)`. `--compound` runs COMPOUND (one message, several facts: how many are kept).
 `--short` runs SHORT (short statements about health, diet, likes and habits, each from five users; and questions on
 those topics). `--requests` runs REQUESTS (general requests and remarks: none may leave a fact). `--we` runs WE
-(news said with "we" or "our": kept, and the user's). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and
+(news said with "we" or "our": kept, and the user's). `--partner-we` runs PARTNER_WE (a named partner and news with
+"we" in one message: both kept, the news as the user's). `--followups` runs the sets FOLLOWUPS, FOLLOWUPS_B and
 FOLLOWUPS_C instead
 (`--resolve`: each follow-up rewritten first by the chat's resolver, as the chat sends it; with `--context`: the
 previous message as context; without: the follow-up alone, as the chat sends it with the shipped adapter): a
@@ -255,13 +256,42 @@ WE = [
     ("Shall we start?", None), ("We'll see how it goes.", None), ("What should we cook for dinner tonight?", None),
 ]
 WE_USERS = ["lin", "marek", "Bea"]
-PARTNER = r"\b(?:husband|wife|partner|boyfriend|girlfriend|fianc)"
+PARTNER_WORDS = "husband|wife|partner|boyfriend|girlfriend|fianc"
+PARTNER = rf"\b(?:{PARTNER_WORDS})"
 
 
 def we(engine, day: str) -> None:
     per_user(engine, day, "we", WE_USERS, WE, lambda user, line, pattern, facts: any(
         re.search(pattern, f, re.I) and f.lower().startswith(user.lower())
         and (re.search(PARTNER, line, re.I) or not re.search(PARTNER, f, re.I)) for f in facts))
+
+
+# Thirty-second session, written before `chat_source.PARTNER_WE` and its training run (held out; a test keeps its
+# values and shapes out of the templates): x11 stored noor's "My husband Omar is a nurse and we have a dog called
+# Pepper." as the husband's dog. (message, pattern of the partner's fact, pattern of the "we" fact.) Right when one fact
+# names the partner with what is said of them, and another, the user's (not "<user>'s husband …"), has the "we" news.
+PARTNER_WE = [
+    ("My husband Karim is a nurse and we've got a puppy named Mochi.", r"karim.*nurse|nurse.*karim", r"mochi"),
+    ("My wife Ingrid teaches maths, and we live just outside Bergen.", r"ingrid.*(math|teach)", r"bergen"),
+    ("My partner Sacha bakes bread for a living; we just moved to Ghent.", r"sacha.*(bak|bread)", r"ghent"),
+    ("My girlfriend Maya works at the zoo and we're saving up for a trip to Peru.", r"maya.*zoo", r"peru"),
+    ("My boyfriend Ezra plays the cello in an orchestra, and we have two cats.", r"ezra.*cello", r"\bcats?\b"),
+    ("My wife Lotte is pregnant and we're moving to Utrecht in May.", r"lotte.*pregnan", r"utrecht"),
+    ("My husband Joao grew up in Recife; we met at university.", r"joao.*recife", r"universit"),
+    ("We have a son called Theo, and my wife Anja flies planes for a living.", r"anja.*(pilot|plane|fl[iy])",
+     r"\btheo\b"),
+]
+PARTNER_WE_USERS = ["wren", "Caio", "ottilie"]
+
+
+def partner_we(engine, day: str) -> None:
+    def kept(user, line, patterns, facts):
+        partner, news = patterns
+        theirs = re.compile(rf"{re.escape(user)}'s\s+(?:{PARTNER_WORDS})", re.I)
+        return any(re.search(partner, f, re.I) for f in facts) and any(
+            re.search(news, f, re.I) and f.lower().startswith(user.lower()) and not theirs.match(f) for f in facts)
+
+    per_user(engine, day, "partner_we", PARTNER_WE_USERS, [(m, (a, b)) for m, a, b in PARTNER_WE], kept)
 
 
 def main() -> None:
@@ -279,6 +309,8 @@ def main() -> None:
     p.add_argument("--requests", action="store_true", help="run the general requests and remarks instead")
     p.add_argument("--short", action="store_true", help="run the short health, diet and habit statements instead")
     p.add_argument("--we", action="store_true", help="run the news said with we / our instead")
+    p.add_argument("--partner-we", action="store_true",
+                   help="run messages that say something of a named partner and news with we instead")
     p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
     p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
                    help="how the extract prompt writes relative dates (default: the shipped extract.DATE_FORM)")
@@ -298,6 +330,9 @@ def main() -> None:
             continue
         if args.we:
             we(engine, day)
+            continue
+        if args.partner_we:
+            partner_we(engine, day)
             continue
         if args.requests:
             requests(engine, day)
