@@ -7,6 +7,7 @@ from pathlib import Path
 
 import memlora_mlx  # noqa: F401
 from memlora_mlx.distill import chat_source as cs
+from memlora_mlx.distill import chat_we
 
 ROOT = Path(__file__).parents[1]
 MONTHS = "January February March April May June July August September October November December"
@@ -129,7 +130,36 @@ def test_we_news_is_the_speakers_and_the_we_probe_stays_held_out():
     probe = _probe()
     assert {u.lower() for u in probe.WE_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
     values = cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES  # names and places; "dog" is in both
-    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in cs.WE} | set(cs.WE_QUIET)
+    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in chat_we.WE} | set(chat_we.WE_QUIET)
     for line, _ in probe.WE:  # not a template with one word filled in, and no template value
+        assert not any(re.fullmatch(re.escape(t).replace("X", r"\S+"), line) for t in shapes), line
+        assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line
+
+
+def test_partner_and_we_news_are_two_facts_and_the_partner_probe_stays_held_out():
+    rows = cs.short_examples(120, rng=random.Random(8), quiet_share=0.2, partner=True)
+    kinds = [r["meta"]["variant"] for r in rows]
+    assert 10 < kinds.count("chat_partner_we_quiet") < 45 and kinds.count("chat_partner_we") > 75
+    for r in rows:
+        speaker, message = r["messages"][-2]["content"].split("\n\n", 1)[1].split(": ", 1)
+        facts = r["meta"]["facts"]
+        if r["meta"]["variant"] == "chat_partner_we_quiet":
+            assert facts == []
+            continue
+        partner = re.search(r"\b(?:wife|husband|partner|girlfriend|boyfriend)\b", message).group(0)
+        assert len(facts) == 2 and all(f.startswith(speaker + " ") or f.startswith(speaker + "'s ") for f in facts)
+        assert sum(f.startswith(f"{speaker}'s {partner}") for f in facts) == 1  # one fact is the partner's
+    out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+    cs.add_chat_examples(out, 0, 0.4, 0, seed=1, n_we=10)
+    only_we = [r["messages"] for r in out["train"] if "messages" in r]
+    out2 = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+    cs.add_chat_examples(out2, 0, 0.4, 0, seed=1, n_we=10, n_partner=10)
+    assert [r["messages"] for r in out2["train"] if r.get("meta", {}).get("variant", "").startswith("chat_we")] \
+        == only_we and len(out2["train"]) == 40  # its own stream: the rest of the build is unchanged
+    probe = _probe()
+    assert {u.lower() for u in probe.PARTNER_WE_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
+    values = cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES + cs.JOBS
+    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in chat_we.PARTNER_WE + chat_we.WE}
+    for line, _, _ in probe.PARTNER_WE:  # not a template with one word filled in, and no template value
         assert not any(re.fullmatch(re.escape(t).replace("X", r"\S+"), line) for t in shapes), line
         assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line

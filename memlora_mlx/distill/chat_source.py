@@ -19,6 +19,7 @@ import random
 from datetime import date, timedelta
 
 from . import chat_example
+from .chat_we import KIDS, PARTNER_WE, PARTNERS, WE, WE_QUIET
 
 SPEAKERS = ["alex", "sam", "Jordan", "priya", "Tom", "lena", "Omar", "kim", "Rosa", "ben", "Yuki", "noah"]
 RELATIONS = ["brother", "mother", "father", "cousin", "best friend", "aunt", "uncle", "son", "daughter",
@@ -174,45 +175,19 @@ REQUESTS = [
     "What's the best way to learn to code?",
 ]
 AGES = ["29", "34", "41", "52", "23", "67"]
-# News said with "we", "our" or "my wife and I" (thirty-first session): x10 gave no fact for "We just got back from a
-# week in Lisbon." and gave "we have a dog" to the husband. The user is in the "we": the fact is theirs, and names the
-# partner only when the message does. Values are kept apart from the probe's (`--we`), which is held out.
-WE = [
-    ("We just got back from {city}.", ["{U} just got back from {city}."]),
-    ("We just got back from two weeks in {city}!", ["{U} just got back from two weeks in {city}."]),
-    ("We're moving to {city} in {month}.", ["{U} is moving to {city} in {month}."]),
-    ("Next month we move to {city}.", ["{U} is moving to {city} in {next_month}."]),
-    ("We've got a {pet} named {p1}.", ["{U} has a {pet} named {p1}."]),
-    ("We've got two {pets}, {p1} and {p2}.", ["{U} has two {pets}, {p1} and {p2}."]),
-    ("Our {pet} is called {p1}.", ["{U}'s {pet} is called {p1}."]),
-    ("Our {kid} {name} starts school in {month}.", ["{U}'s {kid} {name} starts school in {month}."]),
-    ("Our {kid} is learning {skill}.", ["{U}'s {kid} is learning {skill}."]),
-    ("My {partner} and I just bought a house in {city}.", ["{U} and {U}'s {partner} just bought a house in {city}."]),
-    ("My {partner} and I go {hobby} every {day}.", ["{U} and {U}'s {partner} go {hobby} every {day}."]),
-    ("Me and my {partner} are going to {city} in {month}.",
-     ["{U} and {U}'s {partner} are going to {city} in {month}."]),
-    ("We got engaged in {month}!", ["{U} got engaged in {month}."]),
-    ("We're expecting a baby in {month}.", ["{U} is expecting a baby in {month}."]),
-    ("We go {hobby} every {day}.", ["{U} goes {hobby} every {day}."]),
-    ("We're building a treehouse in the garden.", ["{U} is building a treehouse in the garden."]),
-]
-WE_QUIET = [
-    "Where did we stop?", "Shall we carry on?", "We can talk later.", "Can we go back to my question?",
-    "Let's see what we can do.", "Should we make pasta or rice tonight?", "We'll talk tomorrow.", "Are we done?",
-    "We had such a {weather} day.", "Could we try that again?",
-]
-PARTNERS = ["wife", "husband", "partner", "girlfriend", "boyfriend"]
-KIDS = ["son", "daughter"]
 
 
-def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25, we: bool = False) -> list[dict]:
+def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25, we: bool = False,
+                   partner: bool = False) -> list[dict]:
     """`n` short chat messages (SHORT; `quiet_share` of them SHORT_QUIET or REQUESTS with {"facts": []}; with `we`,
-    WE and WE_QUIET), from speakers of SPEAKERS + MORE_SPEAKERS, lower- and capitalised names alike."""
+    WE and WE_QUIET; with `partner`, PARTNER_WE and WE_QUIET), from speakers of SPEAKERS + MORE_SPEAKERS, lower- and
+    capitalised names alike."""
     from ..ops import extract as op
     from ..ops.dates import month_shift
     from ..types import Turn
 
-    statements, quiet, kind = (WE, WE_QUIET, "chat_we") if we else (SHORT, SHORT_QUIET + REQUESTS, "chat_short")
+    statements, quiet, kind = ((PARTNER_WE, WE_QUIET, "chat_partner_we") if partner else
+                               (WE, WE_QUIET, "chat_we") if we else (SHORT, SHORT_QUIET + REQUESTS, "chat_short"))
 
     rows = []
     for _ in range(n):
@@ -223,7 +198,7 @@ def short_examples(n: int, *, rng: random.Random, quiet_share: float = 0.25, we:
             "drink": rng.choice(DRINKS), "fear": rng.choice(FEARS), "like": rng.choice(LIKES),
             "dislike": rng.choice(DISLIKES), "instrument": rng.choice(INSTRUMENTS),
             "language": rng.choice(LANGUAGES), "medicine": rng.choice(MEDICINES), "age": rng.choice(AGES)}
-        if we:  # drawn only here, so that a build without WE is the same as before
+        if we or partner:  # drawn only here, so that a build without WE is the same as before
             f |= {"partner": rng.choice(PARTNERS), "kid": rng.choice(KIDS),
                   "next_month": f"{month_shift(day, 1):%B %Y}"}
         if rng.random() < quiet_share:
@@ -358,10 +333,12 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
 
 
 def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int,
-                      compound_share: float = 0.0, n_short: int = 0, short_quiet: float = 0.25, n_we: int = 0) -> None:
-    """Insert `n_chat` single messages, `n_followups` two-message examples, `n_short` short statements and `n_we`
-    news said with "we" (`short_quiet` of both fact-free) into train (and a tenth as many into valid) at random
-    places, each kind from its own stream: the rest of the build is the same without them."""
+                      compound_share: float = 0.0, n_short: int = 0, short_quiet: float = 0.25, n_we: int = 0,
+                      n_partner: int = 0) -> None:
+    """Insert `n_chat` single messages, `n_followups` two-message examples, `n_short` short statements, `n_we`
+    news said with "we" and `n_partner` messages with a named partner and "we" news (`short_quiet` of the last three
+    fact-free) into train (and a tenth as many into valid) at random places, each kind from its own stream: the rest
+    of the build is the same without them."""
     crng = random.Random(seed + 4)
     for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
         for r in chat_examples(n, quiet_share=quiet_share, rng=crng, compound_share=compound_share):
@@ -378,3 +355,7 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
     for name, n in (("train", n_we), ("valid", max(1, n_we // 10))) if n_we else ():
         for r in short_examples(n, rng=wrng, quiet_share=short_quiet, we=True):
             out[name].insert(wrng.randint(0, len(out[name])), r)
+    prng = random.Random(seed + 8)
+    for name, n in (("train", n_partner), ("valid", max(1, n_partner // 10))) if n_partner else ():
+        for r in short_examples(n, rng=prng, quiet_share=short_quiet, partner=True):
+            out[name].insert(prng.randint(0, len(out[name])), r)
