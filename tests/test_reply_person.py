@@ -142,3 +142,14 @@ def test_a_question_about_a_relative_answered_with_the_users_own_fact_is_not_kep
     assert C.final_reply("Your husband Liam is a chef.", "What's my husband's job?", chef, "marta")[0] == \
         "Your husband Liam is a chef."
     assert C.final_reply("You are a vet.", "What's my job?", vet, "marta")[0] == "You are a vet."
+
+
+def test_the_users_cat_said_back_as_ours_is_said_to_them():
+    # verbatim drafts of the thirty-first session's elsa and marta: the assistant has no cat
+    cat = [{"memory": "elsa adopted a cat called Biscotti in November 2026."}]
+    assert C.final_reply("Biscotti is our cat.", "What's our cat called?", cat, "elsa")[0] == "Biscotti is your cat."
+    dogs = [{"memory": "marta and marta's husband Liam have two dogs, Bran and Fern."}]
+    assert C.final_reply("We have two dogs, Bran and Fern.", "What are our dogs called?", dogs, "marta")[0] == \
+        "What I remember: You and your husband Liam have two dogs, Bran and Fern."  # as the chat gave it (s31)
+    assert C.final_reply("We can talk about your dogs.", "What are our dogs called?", dogs, "marta")[0] == \
+        "We can talk about your dogs."  # no memory restated: the assistant's own "we"

@@ -14,8 +14,12 @@ from .words import FIRST_PERSON_WORD, RELATIONS, SECOND_PERSON, content_words
 # shown (said to the user, two content words or more in common) is turned to "you": "You drive a blue Honda Civic.".
 _FIRST_PERSON = [(r"\bI am\b", "you are"), (r"\bI'm\b", "you're"), (r"\bI was\b", "you were"), (r"\bI've\b", "you've"),
                  (r"\bI'd\b", "you'd"), (r"\bI'll\b", "you'll"), (r"\bI\b", "you"), (r"\bmy\b", "your"),
-                 (r"\bmine\b", "yours"), (r"\bmyself\b", "yourself"), (r"\bme\b", "you")]
-STARTS_AS_USER = re.compile(r"^\W*(?:I|I'm|I've|My)\b")
+                 (r"\bmine\b", "yours"), (r"\bmyself\b", "yourself"), (r"\bme\b", "you"),
+                 # the user's household said as the assistant's ("We have two dogs, Bran and Fern.": s31's marta)
+                 (r"\bwe're\b", "you're"), (r"\bwe've\b", "you've"), (r"\bwe\b", "you"), (r"\bour\b", "your"),
+                 (r"\bours\b", "yours")]
+STARTS_AS_USER = re.compile(r"^\W*(?:I|I'm|I've|My|We|We're|We've|Our)\b")
+_HOUSEHOLD = re.compile(r"^\W*(?:We|We're|We've|Our)\b")
 # the assistant speaking for itself about the memory ("I'm sorry, but I don't have any information about your food",
 # "I remember Maria working as a pilot in Lisbon.")
 SAYS_NO = re.compile(r"\b(?:sorry|don't|do not|can't|cannot|not sure|no information|remember|glad|hope|think)\b", re.I)
@@ -53,12 +57,13 @@ def as_said_to_user(reply: str, memories: list, user: str, message: str = "") ->
     for sentence in SENTENCE.findall(reply):
         words = content_words(sentence)
         # two content words of a memory, or all of a one-word one ("I am an architect." with "lin is an architect.")
-        if any(m and (len(words & m) >= min(2, len(m)) or (words & m and words & asked)) for m in shown) \
-                and not speaks_for_itself(sentence):
-            if STARTS_AS_USER.match(sentence):
+        strong = any(m and len(words & m) >= min(2, len(m)) for m in shown)
+        if (strong or any(words & m and words & asked for m in shown)) and not speaks_for_itself(sentence):
+            # the assistant's own "we" ("We can talk about your dogs.") unless a memory is plainly restated
+            if STARTS_AS_USER.match(sentence) and (strong or not _HOUSEHOLD.match(sentence)):
                 sentence = _to_second_person(sentence)
-            else:  # "Pixel and Mochi are my cats."
-                sentence = re.sub(r"\bmy\b", "your", sentence)
+            else:  # "Pixel and Mochi are my cats.", "Biscotti is our cat."
+                sentence = re.sub(r"\b(?:my|our)\b" if strong else r"\bmy\b", "your", sentence)
         out.append(sentence)
     return "".join(out)
 
