@@ -15,6 +15,7 @@ from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import lasting
 from .person import about
+from .said_by import given_to_sayer
 from .words import content_words
 
 log = logging.getLogger(__name__)
@@ -375,7 +376,8 @@ def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[
 
 def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`) or a number they did not say (`extract_numbers`), a "she"/"he" of a turn given back to whom it
+    said (`unsaid`) or a number they did not say (`extract_numbers`), of two speakers the one whose words a fact holds
+    (`said_by.given_to_sayer`), a "she"/"he" of a turn given back to whom it
     means (`pronoun_subjects`), a "used to" the turn did not say of it dropped (`used_to_where_said`), their "I'm"
     said as "it is" given back (`own_it_is`), their "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their
     age if no fact has it and a "your" meant as their "my" (`own_age_and_your`), each in the third person
@@ -390,6 +392,7 @@ def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list
     said = [f for f in kept if not unsaid(f, given) and not invented_numbers(f, given)]
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said, or a number", len(kept) - len(said))
+    said = given_to_sayer(said, {n: _said_by(given, n) for n in dict.fromkeys(speakers) if n})
     facts = used_to_where_said(pronoun_subjects(said, given, speakers), given, speakers)
     facts = own_verb_agreed(own_it_is(facts, given, speakers), given, speakers)
     facts = own_age_and_your(facts, given, speakers)
