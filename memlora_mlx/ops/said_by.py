@@ -37,8 +37,8 @@ def given_to_sayer(facts: list[str], said: dict[str, str]) -> list[str]:
             if not m:
                 continue
             rest = f[m.end():]
-            words = content_words(rest) - names
-            if not content_words(rest) & names and len(words & own[other]) >= len(words & own[who]) + MARGIN:
+            words = content_words(rest)
+            if not words & names and len(words & own[other]) >= len(words & own[who]) + MARGIN:
                 f = other + rest
             break
         out.append(f)
