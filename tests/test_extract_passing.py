@@ -9,7 +9,8 @@ from support.scripted_engine import ScriptedEngine
 
 
 @pytest.mark.parametrize("fact", ["dara had a long day at work.", "sam is exhausted today.", "jo is so tired today.",
-                                  "sam feels tired.", "kim was really busy this morning.", "dara had a rough night."])
+                                  "sam feels tired.", "kim was really busy this morning.", "dara had a rough night.",
+                                  "bram was exhausting today.", "bram's work was exhausting today."])  # s32's bram
 def test_a_passing_state_is_told_apart(fact):
     assert is_passing(fact)
 
@@ -17,7 +18,8 @@ def test_a_passing_state_is_told_apart(fact):
 @pytest.mark.parametrize("fact", ["sam is tired of his job.", "jo is busy planning her wedding.",
                                   "dara is a physiotherapist.", "sam had a long chat with his dad.",
                                   "jo is exhausted after the marathon.",
-                                  "ivo had a long day at work with his boss Tim."])
+                                  "ivo had a long day at work with his boss Tim.", "bram's job is tiring for his back.",
+                                  "bram's work is exhausting him after the move."])
 def test_what_lasts_or_says_more_is_kept(fact):
     assert not is_passing(fact) and lasting([fact]) == [fact]
 
