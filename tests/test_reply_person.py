@@ -153,3 +153,15 @@ def test_the_users_cat_said_back_as_ours_is_said_to_them():
         "What I remember: You and your husband Liam have two dogs, Bran and Fern."  # as the chat gave it (s31)
     assert C.final_reply("We can talk about your dogs.", "What are our dogs called?", dogs, "marta")[0] == \
         "We can talk about your dogs."  # no memory restated: the assistant's own "we"
+
+
+def test_news_answered_with_the_partners_job_as_the_users_is_said_back():
+    # the thirty-second session's ilse, verbatim draft
+    draft = ("You know, firefighters are like superheroes who help people in need. Saffie is a cat, and you're a "
+             "firefighter. It's like when you're playing with your toys and your friend asks you to help you with "
+             "something.")
+    message = "My partner Joris is a firefighter and we have a cat called Saffie."
+    assert C.final_reply(draft, message, [], "ilse") == (
+        "Got it: your partner Joris is a firefighter and you have a cat called Saffie.", [])
+    assert C.final_reply("You're a firefighter too?", "Is Joris a firefighter?", [], "ilse")[0] != \
+        "Got it: is Joris a firefighter?"  # a question is not news said back

@@ -36,8 +36,8 @@ from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_endearment, holds_forth, misreads, parrots, remark_reply,
                          says_nothing, wrong_tone)
 from .reply_person import (SAYS_NO, STARTS_AS_USER, about_itself, answered_as_asker, answers_for_user,
-                           as_said_to_user, asked_relation, drop_misattributed, drop_user_name_claim, misattributed,
-                           own_travels, restated_to_user)
+                           as_said_to_user, asked_relation, claims_anothers, drop_misattributed, drop_user_name_claim,
+                           misattributed, own_travels, restated_to_user)
 from .words import FIRST_PERSON_WORD, FUNCTION_WORDS, NUMBER_WORDS, content_words
 
 # -- grounding: a claim about the user names only what the user or the memories said -----------------------------------
@@ -369,6 +369,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
         return (grounded_reply(named, user) if named else UNGROUNDED_REPLY), []
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
+    if not said.rstrip().endswith("?") and claims_anothers(text, said):  # news: "…, and you're a firefighter."
+        return said_back(said, user), []
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."

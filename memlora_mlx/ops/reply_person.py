@@ -122,6 +122,13 @@ def drop_misattributed(text: str, message: str) -> str:
     return "".join(out).strip() if "".join(out).strip() else text
 
 
+def claims_anothers(text: str, message: str) -> bool:
+    """A clause of `text` says the user is or did what `message` says a named person is or did: "Saffie is a cat, and
+    you're a firefighter." to "My partner Joris is a firefighter and we have a cat called Saffie." (s32's ilse)."""
+    said = " ".join(message.split())
+    return any(_done_by_another(c, said) for x in SENTENCE.findall(text) for c in re.split(r"[,;]", x) if c.strip())
+
+
 def misattributed(text: str, message: str) -> bool:
     """Every sentence of `text` says the user did what `message` says a named person did."""
     said = " ".join(message.split())
