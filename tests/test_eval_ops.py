@@ -38,6 +38,8 @@ def test_applied_extract_scores_what_the_runtime_stores(embedder):
     turns = [Turn("Nate", "I adopted a turtle named Shelly last week!"), Turn("Joanna", "Aww, congrats!")]
     prompt = op_extract.build_messages(turns, "8 May 2023")
     assert ev.window_speakers(prompt[-1]["content"]) == ["Nate", "Joanna"]
+    earlier = op_extract.build_messages(turns[1:], "8 May 2023", context=[Turn("Maria", "Hi all!")])
+    assert ev.window_speakers(earlier[-1]["content"]) == ["Joanna"]  # the context's speakers are not the window's
     gold = ["Nate adopted a turtle named Shelly the week before 8 May 2023."]
     out = json.dumps({"facts": ["Anna loves hiking.", "Nate adopted a turtle named Shelly."]})  # the example copied
     row = {"messages": [*prompt, {"role": "assistant", "content": ""}], "meta": {"facts": gold}}
@@ -157,7 +159,8 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
     md = (tmp_path / "out" / "ops_eval.md").read_text()
     assert "| extract | 1 | fact_f1 |" in md and "| update | 1 | macro_f1 |" in md
     assert "| update | 1 | applied_macro_f1 |" in md and "| extract | 1 | applied_fact_f1 |" in md
-    args.ops, args.skip_base, args.write_card, args.out = "answer", True, False, str(tmp_path / "out2")
+    card_base = json.loads((tmp_path / "adapters" / "answer" / "card.json").read_text())["eval"]["base"]
+    args.ops, args.skip_base, args.out = "answer", True, str(tmp_path / "out2")
     with_base = res["ops"]["answer"]["adapter"]["token_f1"]
     old = ev.MAX_TOKENS.copy()
     ev.MAX_TOKENS.update(answer=8)
@@ -168,6 +171,7 @@ def test_run_compares_base_and_adapter(tmp_path, tiny_model_dir):
     res = json.loads((tmp_path / "out2" / "ops_eval.json").read_text())["ops"]["answer"]
     assert "base" not in res and res["adapter"]["token_f1"] == with_base  # the adapter alone: the same scores
     assert "| answer | 1 | token_f1 | – |" in (tmp_path / "out2" / "ops_eval.md").read_text()
+    assert json.loads((tmp_path / "adapters" / "answer" / "card.json").read_text())["eval"]["base"] == card_base
 
 
 def test_run_names_missing_inputs(tmp_path, capsys):

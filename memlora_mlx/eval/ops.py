@@ -81,9 +81,12 @@ def match_facts(pred: list[str], gold: list[str], embedder, threshold: float) ->
 
 
 def window_speakers(given: str) -> list[str]:
-    """Speakers of an extract prompt's turns ("Nate: …" lines after the session date), in order of first turn."""
-    names = [m.group(1) for m in _TURN.finditer(given.partition("\n\n")[2] or given)]
-    return list(dict.fromkeys(names))
+    """Speakers of an extract prompt's new turns ("Nate: …" lines after the session date, and after the context
+    turns when there are any: the runtime passes those), in order of first turn."""
+    from ..ops.extract import NEW_HEAD
+
+    new = given.split(f"\n{NEW_HEAD}\n")[-1] if f"\n{NEW_HEAD}\n" in given else given.partition("\n\n")[2]
+    return list(dict.fromkeys(m.group(1) for m in _TURN.finditer(new or given)))
 
 
 _TURN = re.compile(r"^([^:\n]{1,60}): ", re.M)
@@ -287,7 +290,7 @@ def run(args) -> int:
         engine.load_adapter(op, adir[op])
         res = {"test_file": str(files[op])}
         outputs = {}
-        for name, adapter in ((("base", None),) * (not args.skip_base) + (("adapter", op),)):
+        for name, adapter in [("adapter", op)] if args.skip_base else [("base", None), ("adapter", op)]:
             outs, secs = outputs[name] = generate_all(engine, rows, op, adapter, args.constrained)
             if op == "extract":
                 res[name] = score_extract(outs, rows, embedder, args.threshold)
@@ -320,7 +323,9 @@ def write_card_eval(card_path: Path, results: dict, op: str) -> None:
             "answer": ("token_f1", "bleu1")}[op]
     r = results["ops"][op]
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
-    card["eval"] = {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter") if k in r}
+    kept_base = {"base": card["eval"]["base"]} if "base" not in r and "base" in card.get("eval", {}) else {}
+    card["eval"] = kept_base | {k: {m: round(r[k][m], 4) for m in keep if m in r[k]} for k in ("base", "adapter")
+                                if k in r}  # --skip-base: the card's base numbers stay
     for k in (k for k in ("base", "adapter") if k in r):
         card["eval"][k]["leaks"] = r[k].get("leaks")
     card["eval"].update(n=r["adapter"]["n"], test_file=r["test_file"], split=results["split"],

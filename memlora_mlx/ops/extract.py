@@ -15,7 +15,7 @@ from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import lasting
 from .person import about
-from .said_by import given_to_sayer
+from .said_by import CLAUSE, given_to_sayer
 from .words import content_words
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,6 @@ def in_third_person(fact: str, speakers: list[str]) -> str:
     return fact
 
 
-_CLAUSE = re.compile(r"[,;.!?]+|\s+(?:and|but|so|because)\s+", re.I)
 _HE_SHE = re.compile(r"^\s*(?:he|she)\b(?!')", re.I)
 
 
@@ -260,7 +259,7 @@ def pronoun_subjects(facts: list[str], given: str, speakers: list[str]) -> list[
         said = _said_by(given, name)
         if len(people) != 1 or not said:
             continue
-        clauses = [c for c in _CLAUSE.split(said) if c.strip()]
+        clauses = [c for c in CLAUSE.split(said) if c.strip()]
         for i, f in enumerate(out):
             m = own.match(f)
             words = content_words(f[m.end():]) if m else set()
@@ -297,7 +296,7 @@ def used_to_where_said(facts: list[str], given: str, speakers: list[str]) -> lis
     fact's words after its verb are in clauses without it, none with it."""
     out = list(facts)
     for name in {s for s in speakers if s}:
-        clauses = [c for c in _CLAUSE.split(_said_by(given, name)) if c.strip()]
+        clauses = [c for c in CLAUSE.split(_said_by(given, name)) if c.strip()]
         if not any(_USED_TO.search(c) for c in clauses):
             continue
         form = re.compile(rf"^({re.escape(name)}) used to ([a-z]+)\b", re.I)

@@ -10,7 +10,7 @@ import re
 
 from .words import content_words
 
-_CLAUSE = re.compile(r"[,;.!?]+|\s+(?:and|but|so|because)\s+", re.I)
+CLAUSE = re.compile(r"[,;.!?]+|\s+(?:and|but|so|because)\s+", re.I)  # clauses of a turn (extract.py too)
 MARGIN = 3  # content words of the fact the other speaker said more than the one it names
 _TO_OTHER = re.compile(r"\b(?:you|your|yours|you're|you've)\b", re.I)
 
@@ -18,7 +18,7 @@ _TO_OTHER = re.compile(r"\b(?:you|your|yours|you're|you've)\b", re.I)
 def own_words(said: str) -> set[str]:
     """Content words of what a speaker said of themselves or the world: clauses spoken to the other ("your screenplay
     sounds great") are about the other."""
-    return set().union(*(content_words(c) for c in _CLAUSE.split(said) if c.strip() and not _TO_OTHER.search(c)))
+    return set().union(*(content_words(c) for c in CLAUSE.split(said) if c.strip() and not _TO_OTHER.search(c)))
 
 
 def given_to_sayer(facts: list[str], said: dict[str, str]) -> list[str]:
