@@ -120,18 +120,28 @@ def test_we_news_is_the_speakers_and_the_we_probe_stays_held_out():
         partner = re.search(r"\b(?:wife|husband|partner|girlfriend|boyfriend)\b", facts[0])
         assert not partner or partner.group(0) in message  # the partner only when the message names one
         assert "next month" not in message  # relative dates reach the model as their absolute form
-    out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
-    cs.add_chat_examples(out, 0, 0.4, 0, seed=1, n_short=30)
-    only_short = [r["messages"] for r in out["train"] if "messages" in r]
-    out2 = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
-    cs.add_chat_examples(out2, 0, 0.4, 0, seed=1, n_short=30, n_we=10)
-    assert [r["messages"] for r in out2["train"] if r.get("meta", {}).get("variant", "").startswith("chat_short")] \
-        == only_short and len(out2["train"]) == 60  # WE has its own stream: the rest of the build is unchanged
+    _own_stream({"n_short": 30}, "n_we", "chat_short")
     probe = _probe()
-    assert {u.lower() for u in probe.WE_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
-    values = cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES  # names and places; "dog" is in both
-    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in chat_we.WE} | set(chat_we.WE_QUIET)
-    for line, _ in probe.WE:  # not a template with one word filled in, and no template value
+    _held_out(probe.WE_USERS, [line for line, _ in probe.WE], [m for m, _ in chat_we.WE] + chat_we.WE_QUIET,
+              cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES)  # names and places; "dog" is in both
+
+
+def _own_stream(before: dict, added: str, kind: str) -> None:
+    """Adding `added` examples to a build of `before` leaves the `kind` rows where they were."""
+    def build(**extra):
+        out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
+        cs.add_chat_examples(out, 0, 0.4, 0, seed=1, **before, **extra)
+        return [r["messages"] for r in out["train"] if r.get("meta", {}).get("variant", "").startswith(kind)], out
+    alone, _ = build()
+    with_added, out = build(**{added: 10})
+    assert alone and with_added == alone and len(out["train"]) == 20 + sum(before.values()) + 10
+
+
+def _held_out(users: list[str], lines: list[str], templates: list[str], values: list[str]) -> None:
+    """A probe's users, lines and values stay out of the templates: no line is a template with one word filled in."""
+    assert {u.lower() for u in users}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
+    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m in templates}
+    for line in lines:
         assert not any(re.fullmatch(re.escape(t).replace("X", r"\S+"), line) for t in shapes), line
         assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line
 
@@ -149,17 +159,8 @@ def test_partner_and_we_news_are_two_facts_and_the_partner_probe_stays_held_out(
         partner = re.search(r"\b(?:wife|husband|partner|girlfriend|boyfriend)\b", message).group(0)
         assert len(facts) == 2 and all(f.startswith(speaker + " ") or f.startswith(speaker + "'s ") for f in facts)
         assert sum(f.startswith(f"{speaker}'s {partner}") for f in facts) == 1  # one fact is the partner's
-    out = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
-    cs.add_chat_examples(out, 0, 0.4, 0, seed=1, n_we=10)
-    only_we = [r["messages"] for r in out["train"] if "messages" in r]
-    out2 = {"train": [{"n": i} for i in range(20)], "valid": [{"n": i} for i in range(4)]}
-    cs.add_chat_examples(out2, 0, 0.4, 0, seed=1, n_we=10, n_partner=10)
-    assert [r["messages"] for r in out2["train"] if r.get("meta", {}).get("variant", "").startswith("chat_we")] \
-        == only_we and len(out2["train"]) == 40  # its own stream: the rest of the build is unchanged
+    _own_stream({"n_we": 10}, "n_partner", "chat_we")
     probe = _probe()
-    assert {u.lower() for u in probe.PARTNER_WE_USERS}.isdisjoint(u.lower() for u in cs.SPEAKERS + cs.MORE_SPEAKERS)
-    values = cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES + cs.JOBS
-    shapes = {re.sub(r"\{[a-z_0-9A-Z]+\}", "X", m) for m, _ in chat_we.PARTNER_WE + chat_we.WE}
-    for line, _, _ in probe.PARTNER_WE:  # not a template with one word filled in, and no template value
-        assert not any(re.fullmatch(re.escape(t).replace("X", r"\S+"), line) for t in shapes), line
-        assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for v in values), line
+    _held_out(probe.PARTNER_WE_USERS, [line for line, _, _ in probe.PARTNER_WE],
+              [m for m, _ in chat_we.PARTNER_WE + chat_we.WE],
+              cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES + cs.JOBS)
