@@ -10,7 +10,7 @@ from collections import defaultdict
 import numpy as np
 
 from memlora_mlx.locomo import load_conversations
-from memlora_mlx.memory.attribution import named
+from memlora_mlx.ops.whose import named
 from memlora_mlx.memory.embedder import load_embedder
 from memlora_mlx.memory.rerank import CANDIDATES, focus_scores
 from memlora_mlx.ops.dates import asked_period

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from memlora_mlx.locomo import load_conversations
-from memlora_mlx.memory.attribution import MARGIN, PLACEHOLDER, attribute, named, without_names
+from memlora_mlx.memory.attribution import MARGIN, attribute
 from memlora_mlx.memory.embedder import load_embedder
+from memlora_mlx.ops.whose import PLACEHOLDER, named, without_names
 from memlora_mlx.ops.words import content_words
 
 MARGINS = (0.0, 0.1, 0.2, 0.34, 0.5)  # shares of a question's words: steps of 1/3, 1/4, 1/5 …

@@ -9,7 +9,8 @@ import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.eval import report
 from memlora_mlx.eval.locomo_eval import EvalConfig, Run
 from memlora_mlx.memory import Memory
-from memlora_mlx.memory.attribution import MARGIN, attribute, named, without_names
+from memlora_mlx.memory.attribution import MARGIN, attribute
+from memlora_mlx.ops.whose import named, without_names
 
 from support.scripted_engine import ScriptedEngine
 
@@ -65,6 +66,28 @@ def test_a_topic_both_talk_about_stays_with_the_person_asked_about(tmp_path, emb
         att = attribute(m, "What type of movies does Nate enjoy watching the most?", users)
         assert not att.elsewhere and att.fit["Nate"] == att.fit["Joanna"] > 0
         assert attribute(m, "What are the names of Joanna's turtles?", users).elsewhere
+
+
+def test_the_answer_op_refuses_what_another_persons_memory_shown_answers():
+    """Memories of two people shown (cosine retrieval, answer distillation, a transcript of two speakers): a question
+    about one answered by the other's memory gets the refusal, whatever the model wrote (conv-42's first 60 per-op
+    questions: 7 of 12 adversarial, 1 of 48 answerable)."""
+    from memlora_mlx.ops import answer
+
+    shown = [{"text": "Joanna made a cute little bookmark for one of the ladies at her writing club.",
+              "date": "2022-10-06", "speaker": "Joanna"},
+             {"text": "Nate made something for Joanna to encourage her.", "date": "2022-10-06", "speaker": "Nate"},
+             {"text": "Nate watched 'Little Women' recently.", "date": "2022-10-06", "speaker": "Nate"}]
+    wrong = answer.build_messages("What did Nate make for one of the ladies at his writing club?", shown)
+    assert answer.asked_of_another(wrong) == "Joanna"
+    assert answer.final_answer("A bookmark", wrong) == answer.UNKNOWN_ANSWER
+    right = answer.build_messages("What did Joanna make for one of the ladies at her writing club?", shown)
+    assert answer.asked_of_another(right) is None and answer.final_answer("A bookmark", right) == "A bookmark"
+    # one person's memories, no speakers, or nobody named: no judgement
+    for q, mems in (("What did Nate make for the ladies at his writing club?", shown[1:]),
+                    ("What did Nate make for the ladies at his writing club?", [m["text"] for m in shown]),
+                    ("What was made for one of the ladies at the writing club?", shown)):
+        assert answer.asked_of_another(answer.build_messages(q, mems)) is None
 
 
 def test_speaker_margin_option():

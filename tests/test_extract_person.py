@@ -55,6 +55,11 @@ def test_a_fact_said_of_someone_by_she_or_he_is_theirs():
     turns = [Turn("priyanka", "My daughter Zara is six and she just started ballet.")]
     assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
         "priyanka's daughter Zara is six.", "priyanka's daughter Zara just started ballet."]
+    # "he's" too (thirty-second session's compound probe: "ivan is moving to Dubai in March." was stored)
+    out = '{"facts": ["ivan\'s best friend Ravi is a pilot.", "ivan is moving to Dubai in March."]}'
+    turns = [Turn("ivan", "My best friend Ravi is a pilot and he's moving to Dubai in March.")]
+    assert extract.extract_facts(OneReply(out), turns, "2026-12-01") == [
+        "ivan's best friend Ravi is a pilot.", "ivan's best friend Ravi is moving to Dubai in March."]
 
 
 @pytest.mark.parametrize("facts, said", [

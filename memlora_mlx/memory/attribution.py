@@ -27,27 +27,12 @@ store (training) F1 25.1 -> 25.9 and category 5 45.8 % -> 58.3 %; conv-42's (hel
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..ops.words import content_words
+from ..ops.whose import asked_words, named, share
+from .rerank import CANDIDATES  # search hits per person whose words are counted: the pool that is reranked
 
 MARGIN = 0.0  # share of the question's words
-PLACEHOLDER = "someone"
-CANDIDATES = 50  # search hits per person whose words are counted (the pool memory/rerank.py reranks, which imports
-# this module, so it cannot be imported from there)
-
-
-def named(question: str, users: list[str]) -> list[str]:
-    """The users whose name (user id) the question holds as a word, case-insensitive."""
-    return [u for u in users if re.search(rf"\b{re.escape(u)}\b", question, flags=re.I)]
-
-
-def without_names(text: str, names: list[str]) -> str:
-    """`text` with each name (and its possessive) replaced by PLACEHOLDER."""
-    for n in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"\b{re.escape(n)}(?:'s)?\b", PLACEHOLDER, text, flags=re.I)
-    return text
 
 
 @dataclass
@@ -71,12 +56,11 @@ def attribute(memory, question: str, users: list[str], *, limit: int = CANDIDATE
     who = named(question, users)
     if len(who) != 1:
         return None
-    asked = content_words(without_names(question, users)) - {PLACEHOLDER}
+    asked = asked_words(question, users)
     fit = {}
     for u in users:
         hits = memory.search(question, user_id=u, limit=limit)["results"] if asked else []
-        fit[u] = max((len(asked & content_words(without_names(h["memory"], users))) / len(asked) for h in hits),
-                     default=0.0)
+        fit[u] = max((share(asked, h["memory"], users) for h in hits), default=0.0)
     asked_about = who[0]
     best = max(fit, key=fit.get)
     return Attribution(asked_about, best if fit[best] > fit[asked_about] + margin else asked_about, fit)

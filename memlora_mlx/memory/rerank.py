@@ -3,14 +3,14 @@
 Every memory starts with its owner's name ("Nate won his first video game tournament …"), so a question that names
 two people ("What did Nate give Joanna?") is pulled toward every memory that names them both ("Nate supports Joanna
 and cheers her on."), whatever it is about. A hit's focus score is the mean of its cosine to the question and its
-cosine with the people's names taken out of both sides (`attribution.without_names`), plus `KEYWORD_WEIGHT` times
+cosine with the people's names taken out of both sides (`ops/whose.without_names`), plus `KEYWORD_WEIGHT` times
 the share of the question's content words that the memory holds ("first", "tournament"; the chat's
 `ops/words.py: content_words`, plurals and -ing/-ed endings cut).
 
 Chosen on LoCoMo's training conversations (conv-26, conv-30, conv-41) with their annotated observations standing in
 for memories, by how often an evidence fact of an answerable question is among the ten shown
 (`scripts/locomo_retrieval.py`, five per speaker): cosine 0.637, focus score 0.655, focus score with ten of the
-speaker the question names (`memory/attribution.py: named`) 0.697; held out on conv-42: 0.578, 0.638, 0.709.
+speaker the question names (`ops/whose.py: named`) 0.697; held out on conv-42: 0.578, 0.638, 0.709.
 
 A question that names a date ("What did Nate make on 9 November, 2022?", "... in June 2022?") adds `DATE_WEIGHT` to
 the memories whose session date falls in the period it names (`ops/dates.py: asked_period`: the day from the day
@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.dates import asked_period, session_day
+from ..ops.whose import PLACEHOLDER, named, without_names
 from ..ops.words import content_words
-from .attribution import PLACEHOLDER, named, without_names
 
 KEYWORD_WEIGHT = 0.15
 DATE_WEIGHT = 0.15

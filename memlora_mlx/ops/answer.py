@@ -9,6 +9,7 @@ from .dates import WHEN, phrases_by_date
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 from .person import third_person
+from .whose import elsewhere
 
 UNKNOWN_ANSWER = "I don't know"
 
@@ -31,6 +32,7 @@ LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking")
 
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
 _BARE_DATE = re.compile(r"^(?:on\s+)?(\d{1,2} [A-Z][a-z]+ \d{4})\W*$", re.I)
+_DATED_SPEAKER = re.compile(r"^- [^,:]+, ([^,:]+): (.+)$")  # a memory line of `format_memory` with date and speaker
 
 
 def format_memory(m: dict | str) -> str:
@@ -76,12 +78,25 @@ def dated_answer(answer: str, messages: list[dict]) -> str:
     return phrases_by_date(question, shown.splitlines()).get(date.group(1).lower(), answer)
 
 
+def asked_of_another(messages: list[dict]) -> str | None:
+    """The person whose memory shown fits the question better than any of the person it names (`whose.elsewhere`):
+    LoCoMo's adversarial questions ask about one speaker what the other did ("What did Nate make for one of the
+    ladies at his writing club?" shown "Joanna made a cute little bookmark for one of the ladies at her writing
+    club."). The answer adapter answers 11 of 12 such questions on conv-42's first 60 (thirty-third session)."""
+    shown, _, question = messages[-1]["content"].rpartition("\nQuestion: ")
+    lines = [m.groups() for m in map(_DATED_SPEAKER.match, shown.splitlines()) if m]
+    return elsewhere(question, lines)
+
+
 def final_answer(text: str, messages: list[dict]) -> str:
     """`clean_answer`, and the refusal when the answer came from the worked example: it is not in the memories,
-    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions); a date answer in the
-    form its memory gives it (`dated_answer`)."""
+    so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions), or when the question
+    names one person and another's memory fits it better (`asked_of_another`); a date answer in the form its memory
+    gives it (`dated_answer`)."""
     ans = clean_answer(text)
-    return UNKNOWN_ANSWER if example_leaks(ans, messages) else dated_answer(ans, messages)
+    if example_leaks(ans, messages) or asked_of_another(messages):
+        return UNKNOWN_ANSWER
+    return dated_answer(ans, messages)
 
 
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,

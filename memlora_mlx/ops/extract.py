@@ -242,7 +242,7 @@ def in_third_person(fact: str, speakers: list[str]) -> str:
     return fact
 
 
-_HE_SHE = re.compile(r"^\s*(?:he|she)\b(?!')", re.I)
+_HE_SHE = re.compile(r"^\s*(?:he|she)(?:['\u2019](?:s|ll|d))?\b(?!['\u2019])", re.I)  # "he", "she's", "he'll"
 
 
 def pronoun_subjects(facts: list[str], given: str, speakers: list[str]) -> list[str]:

@@ -1,0 +1,47 @@
+"""Whose is it: a question that names one person, weighed against each person's memories with every name taken out
+("someone"), so that what is left is what the question and a memory are about. `memory/attribution.py` weighs the
+store's search hits this way before retrieval; `elsewhere` weighs the memories an answer is given."""
+
+from __future__ import annotations
+
+import re
+
+from .words import content_words
+
+PLACEHOLDER = "someone"
+
+
+def named(question: str, users: list[str]) -> list[str]:
+    """The users whose name (user id) the question holds as a word, case-insensitive."""
+    return [u for u in users if re.search(rf"\b{re.escape(u)}\b", question, flags=re.I)]
+
+
+def without_names(text: str, names: list[str]) -> str:
+    """`text` with each name (and its possessive) replaced by PLACEHOLDER."""
+    for n in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(n)}(?:'s)?\b", PLACEHOLDER, text, flags=re.I)
+    return text
+
+
+def asked_words(question: str, names: list[str]) -> set[str]:
+    """The question's content words, names aside."""
+    return content_words(without_names(question, names)) - {PLACEHOLDER}
+
+
+def share(asked: set[str], text: str, names: list[str]) -> float:
+    """The share of `asked` that `text` holds, names aside."""
+    return len(asked & content_words(without_names(text, names))) / len(asked) if asked else 0.0
+
+
+def elsewhere(question: str, memories: list[tuple[str, str]], margin: float = 0.0) -> str | None:
+    """The person whose memory fits `question` best, when the question names one other person of the (person, text)
+    `memories` (two people or more) and that memory holds a larger share of its words (by more than `margin`) than
+    any of the named person's; else None."""
+    people = sorted({p for p, _ in memories})
+    who = named(question, people)
+    asked = asked_words(question, people)
+    if len(people) < 2 or len(who) != 1 or not asked:
+        return None
+    fit = {p: max(share(asked, t, people) for q, t in memories if q == p) for p in people}
+    best = max(fit, key=fit.get)
+    return best if best != who[0] and fit[best] > fit[who[0]] + margin else None
