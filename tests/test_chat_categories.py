@@ -54,6 +54,9 @@ def test_a_household_we_is_searched_as_the_user():
     # the twenty-third's: a home said by a move, 0.32
     ("oksana", ["oksana moved from Leeds to York.", "oksana drives an old green Skoda.",
                 "oksana's partner Ilse and oksana keep bees on oksana's allotment."], "Where do I live?"),
+    # the thirty-second's: a home said only with the job's town
+    ("bram", ["bram is a bus mechanic in Groningen.", "bram is lactose intolerant.", "bram's wife Sanne teaches yoga.",
+              "bram went to a concert last week."], "Where do I live?"),
     # the twenty-fourth's: "for a living" is a job, not a home ("living" recalled "lives in Cardiff")
     ("priyanka", ["priyanka is a structural engineer.", "priyanka lives in Cardiff.",
                   "priyanka used to live in Bristol.", "priyanka's daughter Zara is six."], "What do I do for a living?"),

@@ -90,9 +90,22 @@ def says_job(memory: str) -> bool:
                                                 for n in nouns)
 
 
+# Where one lives, when only the job's town was said: "I'm a bus mechanic in Groningen." and "Where do I live?"
+# (thirty-second session's drive: nothing recalled, "I don't know that yet").
+HOME_MARK = content_words("live lives living home")
+_TOWN = re.compile(r"\b(?:in|at)\s+[A-Z][a-z]+")
+
+
+def says_work_town(memory: str) -> bool:
+    """`memory` names its subject's job and a town: "bram is a bus mechanic in Groningen."."""
+    return says_job(memory) and bool(_TOWN.search(memory))
+
+
 def memory_words(memory: str) -> set[str]:
-    """What a memory can share with a question: its content words, and "work"/"job" when it names a job."""
-    return content_words(memory) | (JOB_MARK if says_job(memory) else set())
+    """What a memory can share with a question: its content words, "work"/"job" when it names a job, and "live"/"home"
+    when it names a job and its town."""
+    return (content_words(memory) | (JOB_MARK if says_job(memory) else set())
+            | (HOME_MARK if says_work_town(memory) else set()))
 
 
 def question_words(message: str) -> set[str]:

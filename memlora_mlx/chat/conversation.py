@@ -227,7 +227,8 @@ class Conversation:
         """Memories of the kind a question asks for that lie too far from it by cosine, found by a search of their own:
         for "Can I have milk?" what the user does not eat or drink ("kim is vegan." was under min_score for "Should I
         try the cheese pizza?"), for "What's my job?" a job said by its form ("lu runs a small flower shop in Leeds."
-        0.49). `words`: `categories.question_words(message)`."""
+        0.49), for "Where do I live?" a job said with its town ("bram is a bus mechanic in Groningen."). `words`:
+        `categories.question_words(message)`."""
         kinds = []
         if reply_diet.asks_diet(message) or reply_diet.asks_food_advice(message):
             kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, does not eat or drink, "
@@ -235,6 +236,8 @@ class Conversation:
                           reply_diet.says_diet))
         if words & categories.JOB_MARK:
             kinds.append((f"{self.user_id} works as", categories.says_job))
+        if words & categories.HOME_MARK:  # where the user lives: a job's town if nothing else says it
+            kinds.append((f"{self.user_id} lives in", categories.says_work_town))
         return [h for query, is_kind in kinds  # the user's own, not "omar's sister Laila is vegan."
                 for h in self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
                 if reply_op.about_user(reply_op.memory_text(h), self.user_id) and is_kind(reply_op.memory_text(h))]
