@@ -23,6 +23,9 @@ movie." fit it better than Nate's "Nate loves action and sci-fi movies, …". Me
 with the check off and applying each rule's refusals to those answers (`scripts/speaker_margin.py --run`): conv-30's
 store (training) F1 25.1 -> 25.9 and category 5 45.8 % -> 58.3 %; conv-42's (held out) 18.8 -> 19.5 and 50.8 % ->
 55.7 %; the training conversations' observations 58 % / 6 % -> 57 % / 3 % (adversarial / answerable refused).
+
+The weighing itself (names, shares) is `ops/whose.py`, which the answer op also applies to the memories it is given
+(thirty-third session).
 """
 
 from __future__ import annotations
