@@ -6,6 +6,7 @@ import re
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.ops import reply as R
 from memlora_mlx.ops import reply_checks as C
+from memlora_mlx.ops import reply_grounding as G
 from memlora_mlx.ops.reply_person import NO_TRAVELS
 
 
@@ -167,34 +168,6 @@ def test_memories_about_the_user_are_said_to_them():
     assert R.to_you("Kenji moved to Osaka.", "sam") == "Kenji moved to Osaka."
 
 
-def test_a_claim_about_the_user_may_only_name_what_was_said():
-    src = lambda message, *mems: C.grounding_sources(message, [{"text": m} for m in mems], "rui", "2026-12-02")
-    # made up: names and numbers nobody said, in a sentence about "your"/"my"
-    assert C.ungrounded("You told me your brother's name is Rui.", src("What's my brother's name?")) == ["Rui"]
-    assert C.ungrounded("My cat is named Max. My cat Max is 3.", src("What's my cat called?")) == ["Max", "3"]
-    assert C.ungrounded("Your sister lives in Porto.", src("Where does my sister live?", "rui's sister Ana.")) \
-        == ["Porto"]
-    # said by the user, by a memory shown (also as a number word), or today's date
-    assert C.ungrounded("You told me that your partner Tessa is a vet.", src("My partner Tessa is a vet.")) == []
-    assert C.ungrounded("Your daughter Ana turns 7 in June.", src("How old is my daughter?",
-                                                                  "rui's daughter Ana turns seven in June.")) == []
-    assert C.ungrounded("Your trip is on 2 December 2026.", src("When is my trip?")) == []
-    # not about the user, or a question back: not checked
-    assert C.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
-    assert C.ungrounded("Is your cat called Max?", src("hello")) == []
-    # advice to the user is not a claim about them; a claim after "Sure!" or "I remember that" is
-    assert C.ungrounded('Sure! For your trip, I recommend "The Great Gatsby" by F. Scott Fitzgerald.',
-                        src("Could you recommend a book for my trip?")) == []
-    assert C.ungrounded("You could visit Kyoto.", src("Any tips for my trip?")) == []
-    assert C.ungrounded("Sure! You are traveling with Kim.", src("Who am I travelling with?")) == ["Kim"]
-    assert C.ungrounded("I remember that your son is 14.", src("How old is my son?", "rui's son Theo is 12.")) \
-        == ["14"]
-    # what replaces a made-up reply: the best memory shown, said to the user, else the refusal
-    assert C.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
-    assert C.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
-    assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)
-
-
 def test_as_said_to_user_turns_only_restated_memories():
     mems = [{"text": "jo works as a baker at Crumb & Co."}, {"text": "alex has two cats called Pixel and Mochi."}]
     assert C.as_said_to_user("I work as a baker at Crumb & Co.", mems, "jo") == "You work as a baker at Crumb & Co."
@@ -239,49 +212,49 @@ def test_the_opening_copied_to_a_message_about_a_memory_is_caught():
 
 
 def test_with_no_memory_a_claimed_fact_about_the_user_is_unsupported():
-    assert C.unsupported("You work as a teacher.", "What do I do for work?", [], "sam") == ["teacher"]
-    assert {"small", "town"} <= set(C.unsupported("Your sister lives in a small town.", "Where does my sister live?",
+    assert G.unsupported("You work as a teacher.", "What do I do for work?", [], "sam") == ["teacher"]
+    assert {"small", "town"} <= set(G.unsupported("Your sister lives in a small town.", "Where does my sister live?",
                                                   [], "sam"))
-    assert C.unsupported("You haven't told me what you do for work.", "What do I do for work?", [], "sam") == []
-    assert C.unsupported("I don't know that yet.", "What do I do for work?", [], "sam") == []
-    assert C.unsupported("Your name is sam.", "What's my name?", [], "sam") == []  # the user's own name is known
-    assert C.unsupported("Theo plays the piano.", "What instrument does my son Theo play?", [], "kim") == ["piano"]
-    assert C.unsupported("Theo plays the piano.", "What do I play?", [], "kim") == []  # not about anyone asked
+    assert G.unsupported("You haven't told me what you do for work.", "What do I do for work?", [], "sam") == []
+    assert G.unsupported("I don't know that yet.", "What do I do for work?", [], "sam") == []
+    assert G.unsupported("Your name is sam.", "What's my name?", [], "sam") == []  # the user's own name is known
+    assert G.unsupported("Theo plays the piano.", "What instrument does my son Theo play?", [], "kim") == ["piano"]
+    assert G.unsupported("Theo plays the piano.", "What do I play?", [], "kim") == []  # not about anyone asked
     # the model speaking as the user, or taking "my job" for its own (lee, fourteenth session)
-    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == ["piano"]
-    assert {"language", "model", "OpenAI"} <= set(C.unsupported(
+    assert G.unsupported("I am learning the piano.", "Which instrument am I learning?", [], "sam") == ["piano"]
+    assert {"language", "model", "OpenAI"} <= set(G.unsupported(
         "I am an AI language model created by OpenAI. I help people.", "What is my job?", [], "lee"))
-    assert C.unsupported("My job is to answer questions.", "What is my job?", [], "lee") == ["answer", "questions"]
-    assert C.unsupported("I'm sorry, I don't have that information.", "What is my job?", [], "lee") == []
-    assert C.unsupported("I haven't heard about your job yet.", "What is my job?", [], "lee") == []
-    assert C.unsupported("I suggest a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
-    assert C.unsupported("My favourite is pasta with garlic.", "What should I cook tonight?", [], "sam") == []
-    assert C.unsupported("I recommend a scarf.", "What is a good gift for my mom?", [], "sam") == []
+    assert G.unsupported("My job is to answer questions.", "What is my job?", [], "lee") == ["answer", "questions"]
+    assert G.unsupported("I'm sorry, I don't have that information.", "What is my job?", [], "lee") == []
+    assert G.unsupported("I haven't heard about your job yet.", "What is my job?", [], "lee") == []
+    assert G.unsupported("I suggest a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
+    assert G.unsupported("My favourite is pasta with garlic.", "What should I cook tonight?", [], "sam") == []
+    assert G.unsupported("I recommend a scarf.", "What is a good gift for my mom?", [], "sam") == []
     # advice, opinions and general requests are not claims of fact
-    assert C.unsupported("You could try a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
-    assert C.unsupported("Your trip sounds exciting!", "Can you help me plan my trip?", [], "sam") == []
-    assert C.unsupported("Your idea is great.", "What do you think of my idea?", [], "sam") == []
-    assert C.unsupported("You start with the basics.", "How do I learn Spanish?", [], "sam") == []
-    assert C.unsupported("Your best bet is the library.", "What's a good book?", [], "sam") == []
-    assert C.unsupported("You work as a teacher.", "I work as a teacher.", [], "sam") == []  # a statement
+    assert G.unsupported("You could try a mushroom risotto.", "What should I cook tonight?", [], "sam") == []
+    assert G.unsupported("Your trip sounds exciting!", "Can you help me plan my trip?", [], "sam") == []
+    assert G.unsupported("Your idea is great.", "What do you think of my idea?", [], "sam") == []
+    assert G.unsupported("You start with the basics.", "How do I learn Spanish?", [], "sam") == []
+    assert G.unsupported("Your best bet is the library.", "What's a good book?", [], "sam") == []
+    assert G.unsupported("You work as a teacher.", "I work as a teacher.", [], "sam") == []  # a statement
 
 
 def test_a_made_up_common_noun_in_an_answer_is_unsupported():
     cello = [{"text": "sam has been learning the cello since September."}]
-    assert C.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
-    assert C.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
-    assert C.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
+    assert G.unsupported("I am learning the piano.", "Which instrument am I learning?", cello, "sam") == ["piano"]
+    assert G.unsupported("You are learning the cello.", "Which instrument am I learning?", cello, "sam") == []
+    assert G.unsupported("I am learning the piano.", "I play the piano.", cello, "sam") == []  # not a question
     theo = [{"text": "kim's son Theo is 12."}]
-    assert C.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
+    assert G.unsupported("Theo plays the piano.", "What instrument does Theo play?", theo, "kim") == ["piano"]
     leo = [{"text": "pat's son Leo just turned 8."}]
-    assert C.unsupported("Leo is 8 years old.", "How old is Leo?", leo, "pat") == []  # the 8 is remembered
-    assert C.unsupported("Leo is a teenager.", "How old is Leo?", leo, "pat") == ["teenager"]
+    assert G.unsupported("Leo is 8 years old.", "How old is Leo?", leo, "pat") == []  # the 8 is remembered
+    assert G.unsupported("Leo is a teenager.", "How old is Leo?", leo, "pat") == ["teenager"]
     saffron = [{"text": "tariq has a cat called Saffron who is fourteen."}]  # twenty-fifth session's drive
-    assert C.unsupported("Saffron is 14 years old.", "How old is Saffron?", saffron, "tariq") == []
+    assert G.unsupported("Saffron is 14 years old.", "How old is Saffron?", saffron, "tariq") == []
     sister = [{"text": "alex's sister Maria works as a pilot in Lisbon."}]
-    assert C.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
+    assert G.unsupported("Your sister might like a travel book.", "What should I get my sister?", sister, "alex") == []
     kenji = [{"text": "sam's best friend Kenji just moved to Osaka for work."}]
-    assert C.unsupported("Kenji lives in Osaka. It's a great city!", "Where does Kenji live now?", kenji, "sam") == []
+    assert G.unsupported("Kenji lives in Osaka. It's a great city!", "Where does Kenji live now?", kenji, "sam") == []
 
 
 def test_a_statement_answered_with_another_memory_is_off_topic():
@@ -366,17 +339,17 @@ def test_a_clause_that_adds_to_a_memory_is_cut():
     porto = [{"text": "nora just got back from a week in Porto."}]
     q = "Where was I last week?"
     draft = "You were last week in Porto, where you were born and grew up."
-    assert C.unsupported(draft, q, porto, "nora") == []  # part of it is remembered: the sentence gets through
-    assert C.cut_additions(draft, q, porto, "nora") == ("You were last week in Porto.", ["born", "grew"])
+    assert G.unsupported(draft, q, porto, "nora") == []  # part of it is remembered: the sentence gets through
+    assert G.cut_additions(draft, q, porto, "nora") == ("You were last week in Porto.", ["born", "grew"])
     assert C.final_reply(draft, q, porto, "nora") == ("You were last week in Porto.", ["born", "grew"])
     # kept: a clause the memory holds, a statement, nothing shown, a clause in an answer that says nothing remembered
     climb = [{"text": "alex goes rock climbing every Saturday morning, and sometimes on Sundays."}]
     ok = "You go rock climbing every Saturday morning, and sometimes on Sundays."
-    assert C.cut_additions(ok, "What do I do on weekends?", climb, "alex") == (ok, [])
-    assert C.cut_additions(draft, "I was in Porto last week.", porto, "nora") == (draft, [])
-    assert C.cut_additions(draft, q, [], "nora") == (draft, [])
+    assert G.cut_additions(ok, "What do I do on weekends?", climb, "alex") == (ok, [])
+    assert G.cut_additions(draft, "I was in Porto last week.", porto, "nora") == (draft, [])
+    assert G.cut_additions(draft, q, [], "nora") == (draft, [])
     odd = "You like jazz, which is great."
-    assert C.cut_additions(odd, q, porto, "nora") == (odd, [])
+    assert G.cut_additions(odd, q, porto, "nora") == (odd, [])
 
 
 def test_the_assistant_has_not_been_anywhere():

@@ -3,6 +3,7 @@ person did told back as the user's (drive 11, "hana")."""
 
 import memlora_mlx  # noqa: F401 - BLAS preload before mlx
 from memlora_mlx.ops import reply_checks as C
+from memlora_mlx.ops import reply_grounding as G
 
 
 def test_a_claim_that_negates_a_memory_shown_gives_way_to_the_memory():
@@ -65,8 +66,8 @@ def test_a_claim_that_affirms_what_a_memory_retracts_gives_way_to_it():
 def test_a_claim_said_to_the_user_is_checked_like_one_said_as_them():
     # "You" opening a claim is not a name that a memory grounds ("You have been learning the cello …" shown)
     mem = [{"text": "rui has been learning the cello since September."}]
-    assert C.unsupported("You are learning the piano.", "Which instrument am I learning?", mem, "rui") == ["piano"]
-    assert C.unsupported("You don't do pottery.", "Do I still do pottery?", [{"text": "bea stopped doing pottery."}],
+    assert G.unsupported("You are learning the piano.", "Which instrument am I learning?", mem, "rui") == ["piano"]
+    assert G.unsupported("You don't do pottery.", "Do I still do pottery?", [{"text": "bea stopped doing pottery."}],
                          "bea") == []  # "don't" names nothing
 
 

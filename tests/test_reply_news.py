@@ -101,6 +101,10 @@ def test_a_parroted_remark_on_the_day_gets_a_word_by_its_tone():
     # the thirtieth session's drives, verbatim: the 0.5B said each remark back word for word
     for remark in ("Traffic was awful this morning.", "It's been raining all week here.", "It's freezing here today."):
         assert C.final_reply(remark, remark, [], "pedro") == (N.SYMPATHY, [])
+    # the thirty-second session's bram: answered with his job memory, then said back as "Got it: Work was …"
+    bram = [{"text": "bram is a bus mechanic in Groningen."}]
+    assert C.final_reply("You are a bus mechanic in Groningen.", "Work was exhausting today.", bram, "bram") == (
+        N.SYMPATHY, [])
     assert C.final_reply("Such a nice sunset tonight.", "Such a nice sunset tonight.", [], "amara") == (
         N.SHARED_PLEASURE, [])
     # news about the user or someone else, a neutral or a mixed remark: said back, lower case after the colon

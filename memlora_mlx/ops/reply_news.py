@@ -81,11 +81,11 @@ def says_nothing(reply: str, message: str) -> bool:
 
 # A remark about the day said back ("Traffic was awful this morning." -> "Got it: Traffic was awful this morning.", the
 # thirtieth session's pedro, tomasz and noor drives: the 0.5B parrots such a remark, the parrot gives way to the
-# remark said back): a remark that tells nothing about the user, with a word of how it went, gets a few words of
-# sympathy or of sharing the pleasure instead.
+# remark said back; "Got it: Work was exhausting today." to the thirty-second session's bram): a remark that tells
+# nothing about the user, with a word of how it went, gets a few words of sympathy or of sharing the pleasure instead.
 _BAD_DAY = re.compile(r"\b(?:awful|terrible|horrible|dreadful|miserable|rubbish|bad|worst|freezing|raining|rain|"
                       r"pouring|stormy|late|delayed|cancelled|broke|broken|ugh|annoying|noisy|stuck|dropping|"
-                      r"crash(?:ed|ing|es)?|not working)\b", re.I)
+                      r"crash(?:ed|ing|es)?|not working|exhausting|exhausted|tiring|stressful|hectic|draining)\b", re.I)
 _GOOD_DAY = re.compile(r"\b(?:nice|lovely|beautiful|gorgeous|great|glorious|sunny|warm|amazing|wonderful|perfect)\b",
                        re.I)
 SYMPATHY = "Oh no, sorry to hear that. I hope the rest of your day is better."
