@@ -83,6 +83,9 @@ def test_the_answer_op_refuses_what_another_persons_memory_shown_answers():
     assert answer.final_answer("A bookmark", wrong) == answer.UNKNOWN_ANSWER
     right = answer.build_messages("What did Joanna make for one of the ladies at her writing club?", shown)
     assert answer.asked_of_another(right) is None and answer.final_answer("A bookmark", right) == "A bookmark"
+    engine = ScriptedEngine()  # `memlora ask`'s path: refused before the model is called
+    assert answer.answer_question(engine, "What did Nate make for one of the ladies at his writing club?",
+                                  shown) == answer.UNKNOWN_ANSWER and not engine.calls
     # one person's memories, no speakers, or nobody named: no judgement
     for q, mems in (("What did Nate make for the ladies at his writing club?", shown[1:]),
                     ("What did Nate make for the ladies at his writing club?", [m["text"] for m in shown]),

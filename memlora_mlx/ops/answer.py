@@ -101,10 +101,13 @@ def final_answer(text: str, messages: list[dict]) -> str:
 
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,
                     asker: str | None = None) -> str:
-    """Short answer from `memories`; no memories -> UNKNOWN_ANSWER without a model call."""
+    """Short answer from `memories`; no memories, or a question another person's memory answers
+    (`asked_of_another`) -> UNKNOWN_ANSWER without a model call."""
     if not memories:
         return UNKNOWN_ANSWER
     messages = build_messages(question, memories, asker)
+    if asked_of_another(messages):
+        return UNKNOWN_ANSWER
     out = engine.generate(messages, adapter="answer", max_tokens=max_tokens, temperature=0.0, stop=STOP)
     return final_answer(out, messages)
 
