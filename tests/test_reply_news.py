@@ -163,3 +163,16 @@ def test_news_said_to_be_untold_is_said_back():
     draft = "You moved to Bristol, so you have not told me about your wife and I before."
     assert C.final_reply(draft, "My wife and I just moved to Bristol.", [], "hana") == (
         "Got it: your wife and you just moved to Bristol.", [])
+
+
+def test_a_later_sentence_that_lectures_on_a_thing_the_news_named_is_dropped():
+    # the thirty-third session's tomas, verbatim
+    draft = "You're right, I can't eat shellfish. Shellfish are not a food that can be eaten by humans."
+    assert C.final_reply(draft, "I can't eat shellfish.", [], "tomas") == ("You can't eat shellfish.", [])
+    # a remark on it ("It's …"), a person the news named, or one sentence alone: kept
+    accordion = "You're learning the accordion since the summer. It's a fun instrument to make music with."
+    assert N.drop_lecture(accordion, "I've been learning the accordion since the summer.") == accordion
+    ines = "That's great! Ines must be so proud of her progress."
+    assert N.drop_lecture(ines, "My girlfriend Ines is running a half marathon in April.") == ines
+    assert N.drop_lecture("Shellfish are tasty.", "I can't eat shellfish.") == "Shellfish are tasty."
+

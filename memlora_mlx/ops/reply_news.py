@@ -127,6 +127,25 @@ def drop_advice(reply: str, message: str) -> str:
     return rest if SECOND_PERSON.search(rest) or content_words(rest) <= content_words(message) else ""
 
 
+def drop_lecture(reply: str, message: str) -> str:
+    """`reply` to news without a later sentence that holds forth on a thing the news named, not to the user, with at
+    least CLAIM_WORDS words nobody said ("I can't eat shellfish." -> "You can't eat shellfish. Shellfish are not a
+    food that can be eaten by humans.", thirty-third session's tomas). A person the news names ("Ines") is not a
+    thing: "Ines must be so proud of her progress." stays."""
+    if message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message):
+        return reply
+    things = {w for w in re.findall(r"\b[a-z][a-z'-]*", message)}  # said in lower case: not a name
+    sentences = SENTENCE.findall(reply)
+    told = content_words(message)
+
+    def lecture(x: str) -> bool:
+        head = re.match(r"\W*([A-Za-z]+)", x)
+        return bool(head) and head.group(1).lower() in things and bool(content_words(head.group(1)) & told) \
+            and not SECOND_PERSON.search(x) and len(content_words(x) - told) >= CLAIM_WORDS
+    kept = sentences[:1] + [x for x in sentences[1:] if not lecture(x)]
+    return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
+
 # Bad news answered cheerfully: "I'm knackered after that meeting." -> "I'm glad you found the meeting interesting.",
 # "Ugh, I'm so tired today." -> "… but I'm glad you're feeling better." (thirtieth session's final runs).
 _LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|sad|upset|worn out|drained|awful|"
