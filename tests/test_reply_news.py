@@ -176,3 +176,15 @@ def test_a_later_sentence_that_lectures_on_a_thing_the_news_named_is_dropped():
     assert N.drop_lecture(ines, "My girlfriend Ines is running a half marathon in April.") == ines
     assert N.drop_lecture("Shellfish are tasty.", "I can't eat shellfish.") == "Shellfish are tasty."
 
+
+def test_news_answered_by_greeting_the_user_again_loses_the_greeting():
+    # the thirty-second and thirty-third sessions' bram, verbatim
+    draft = "Hello bram, I'm a bus mechanic in Groningen. How are you?"
+    assert C.final_reply(draft, "I'm a bus mechanic in Groningen.", [], "bram") == (
+        "You're a bus mechanic in Groningen.", [])
+    # a greeting answered with one, a question, or nothing left but the greeting: kept
+    assert N.drop_greeting("Hello bram, how are you?", "Good evening.", "bram") == "Hello bram, how are you?"
+    assert N.drop_greeting("Hello bram, you work in Groningen.", "Where do I work?", "bram") == (
+        "Hello bram, you work in Groningen.")
+    assert N.drop_greeting("Hello bram! How are you?", "I'm back.", "bram") == "Hello bram! How are you?"
+

@@ -33,8 +33,8 @@ from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
-from .reply_news import (SYMPATHY, drop_advice, drop_endearment, drop_lecture, holds_forth, misreads, parrots,
-                         remark_reply, says_nothing, wrong_tone)
+from .reply_news import (SYMPATHY, drop_advice, drop_endearment, drop_greeting, drop_lecture, holds_forth, misreads,
+                         parrots, remark_reply, says_nothing, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, misattributed, own_travels,
                            restated_to_user)
@@ -204,6 +204,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     if wrong_tone(draft, said):  # "I'm knackered." -> "I'm glad you found the meeting interesting."
         return SYMPATHY, []
     text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
+    text = drop_greeting(text, said, user)  # "Hello bram, you're a bus mechanic in Groningen. How are you?"
     if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user
         return said_back(said, user), []
     text = drop_lecture(text, said)  # "You can't eat shellfish. Shellfish are not a food that can be eaten …"

@@ -146,6 +146,22 @@ def drop_lecture(reply: str, message: str) -> str:
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
 
 
+# News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
+# bus mechanic in Groningen." (thirty-second and thirty-third sessions' bram, every run).
+_GREETS = re.compile(r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", re.I)
+_HOW_ARE_YOU = re.compile(r"\s*how are you(?: doing)?(?: today)?\?\s*", re.I)
+
+
+def drop_greeting(reply: str, message: str, user: str) -> str:
+    """`reply` to news without an opening "Hello {user}," and its "How are you?" (unchanged when the message greets,
+    asks, or nothing else is left)."""
+    m = re.match(rf"\W*(?:hi|hello|hey)\s+{re.escape(user)}\s*[,!.]\s*", reply, re.I)
+    if not m or _GREETS.match(message) or message.rstrip().endswith("?"):
+        return reply
+    rest = "".join(x for x in SENTENCE.findall(reply[m.end():]) if not _HOW_ARE_YOU.fullmatch(x)).strip()
+    return rest[:1].upper() + rest[1:] if rest else reply
+
+
 # Bad news answered cheerfully: "I'm knackered after that meeting." -> "I'm glad you found the meeting interesting.",
 # "Ugh, I'm so tired today." -> "… but I'm glad you're feeling better." (thirtieth session's final runs).
 _LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|sad|upset|worn out|drained|awful|"
