@@ -87,3 +87,37 @@ def test_pork_and_beef_rule_out_what_is_made_of_them():
     assert diet_reply("Sure!", "Can I have a burger?", ["raj doesn't eat beef."], "raj") == \
         "Better not: you don't eat beef."
     assert diet_reply("Sure!", "Can I have a chicken sandwich?", pork, "hana") is None
+
+
+def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp_path, embedder):
+    """The thirty-third session's marit: "Could you suggest a quick dinner?" got "Sure, here's a quick dinner for
+    you:" and the vegetarian memory as the prompt shows it; the chat asks once more without the memories, and the diet
+    check still holds the new draft to them."""
+    from memlora_mlx.chat.conversation import Conversation
+    from memlora_mlx.memory import Memory
+    from memlora_mlx.ops import reply_checks as C
+    from support.scripted_engine import ChatScriptedEngine
+
+    class Copier(ChatScriptedEngine):  # as the 0.5B did with the memories shown; a meal without them
+        def generate(self, messages, *, adapter=None, **kw):
+            if adapter != "reply":
+                return super().generate(messages, adapter=adapter, **kw)
+            shown = "[What you remember about me" in messages[-1]["content"]
+            return ("Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian." if shown
+                    else "How about a chicken stir-fry with rice?")
+
+    with Memory(engine=Copier(), store=tmp_path / "store", embedder=embedder) as memory:
+        memory.add("marit is vegetarian.", user_id="marit", infer=False)
+        conv = Conversation(memory, "marit", today=lambda: "2026-12-05")
+        reply = conv.turn("Could you suggest a quick dinner?")
+        "".join(reply)
+        assert [h["memory"] for h in reply.memories] == ["marit is vegetarian."]
+        assert reply.text == "Something without chicken, since you are vegetarian."
+    mems = [{"memory": "marit is vegetarian.", "date": "2026-12-05"}]
+    copied = "Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian."
+    assert C.memory_lines(copied, mems, "marit") == ["- 5 December 2026: You are vegetarian."]
+    assert C.without_memory_lines(copied, mems, "marit") == ""
+    assert C.final_reply(copied, "Could you suggest a quick dinner?", mems, "marit")[0] == C.NO_ANSWER
+    kept = "Try a lentil curry.\n- You are vegetarian, so no meat."  # a list of its own: kept
+    assert C.without_memory_lines(kept, mems, "marit") == kept
+

@@ -28,7 +28,8 @@ from datetime import date
 
 from .parsing import normalize_text
 from .person import third_person
-from .reply import ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, memory_text, not_the_opening_again, opening, to_you
+from .reply import (ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, not_the_opening_again, opening,
+                    to_you)
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
@@ -180,7 +181,25 @@ def drop_unasked(reply: str, message: str) -> str:
     return rest[:1].upper() + rest[1:] if rest.strip() else reply
 
 
+# A request answered with the prompt's own memory lines as its list ("Could you suggest a quick dinner?" -> "Sure,
+# here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian.", thirty-third session's marit): those lines
+# are prompt text, not an answer. They are dropped; the chat then asks once more without them (`chat.Reply`).
+def memory_lines(text: str, memories: list, user: str) -> list[str]:
+    """The lines of `text` that are a memory shown as the prompt shows it ("- 5 December 2026: You are vegetarian.")."""
+    shown = {normalize_text(format_memory(m, user)) for m in memories}
+    return [ln for ln in text.splitlines() if ln.strip() and normalize_text(ln) in shown]
+
+
+def without_memory_lines(text: str, memories: list, user: str) -> str:
+    """`text` without `memory_lines`, and without an opening left hanging on a colon ("Sure, here's …:")."""
+    if not (lines := memory_lines(text, memories, user)):
+        return text
+    rest = "\n".join(ln for ln in text.splitlines() if ln not in lines).strip()
+    return "" if rest.endswith(":") else rest
+
+
 NOTHING_MORE = "That's all I can tell you about it."  # a "Tell me more." answered with the last reply again
+NO_ANSWER = "Sorry, I don't have a good answer for that."  # a draft that was only the prompt's memory lines
 
 
 def repeats(text: str, earlier: str) -> bool:
@@ -199,6 +218,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     `previous`, the exchange a "Tell me more." goes on with (what it says counts as given, and the message is taken
     as a question)."""
     said = understood or message
+    if not (draft := without_memory_lines(draft, memories, user)):  # "- 5 December 2026: You are vegetarian." alone
+        return NO_ANSWER, []
     if no := diet_reply(draft, said, memories, user):  # "Can I have milk?" -> "Better not: you are lactose intolerant."
         return no, []
     if wrong_tone(draft, said):  # "I'm knackered." -> "I'm glad you found the meeting interesting."
