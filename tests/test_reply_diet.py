@@ -91,8 +91,8 @@ def test_pork_and_beef_rule_out_what_is_made_of_them():
 
 def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp_path, embedder):
     """The thirty-third session's marit: "Could you suggest a quick dinner?" got "Sure, here's a quick dinner for
-    you:" and the vegetarian memory as the prompt shows it; the chat asks once more without the memories, and the diet
-    check still holds the new draft to them."""
+    you:" and the vegetarian memory as the prompt shows it; the chat asks once more, for one thing, without the
+    memories, and the diet check still holds the new draft to them."""
     from memlora_mlx.chat.conversation import Conversation
     from memlora_mlx.memory import Memory
     from memlora_mlx.ops import reply_checks as C
@@ -103,8 +103,10 @@ def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp
             if adapter != "reply":
                 return super().generate(messages, adapter=adapter, **kw)
             shown = "[What you remember about me" in messages[-1]["content"]
-            return ("Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian." if shown
-                    else "How about a chicken stir-fry with rice?")
+            if shown:
+                return "Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian."
+            asked = C.ASK_AGAIN in messages[-1]["content"]
+            return "How about a chicken stir-fry with rice?" if asked else "Sure, I can suggest a quick dinner."
 
     with Memory(engine=Copier(), store=tmp_path / "store", embedder=embedder) as memory:
         memory.add("marit is vegetarian.", user_id="marit", infer=False)

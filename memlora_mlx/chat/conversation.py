@@ -98,7 +98,8 @@ class Reply:
                 self.text = reply_op.drop_repeats(reply_op.without_memory_head(self.text))  # nor one it looped to
                 if reply_checks.memory_lines(self.text, answer_context(self.memories), conv.user_id):
                     # a list made of the prompt's memory lines: asked once more without them (the checks keep them)
-                    self.text = reply_op.drop_repeats("".join(conv._open(self.understood, [], self.previous)))
+                    again = f"{self.understood} {reply_checks.ASK_AGAIN}"
+                    self.text = reply_op.drop_repeats("".join(conv._open(again, [], self.previous)))
                 self.text, self.ungrounded = reply_checks.final_reply(
                     self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
                     understood=self.understood, previous=[m["content"] for m in self.previous])  # the app shows it

@@ -183,7 +183,9 @@ def drop_unasked(reply: str, message: str) -> str:
 
 # A request answered with the prompt's own memory lines as its list ("Could you suggest a quick dinner?" -> "Sure,
 # here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian.", thirty-third session's marit): those lines
-# are prompt text, not an answer. They are dropped; the chat then asks once more without them (`chat.Reply`).
+# are prompt text, not an answer. They are dropped; the chat then asks once more without them and for one thing
+# (`chat.Reply`, ASK_AGAIN: asked again bare, the 0.5B said only "Sure, I can suggest a quick dinner.").
+ASK_AGAIN = "Name one."
 def memory_lines(text: str, memories: list, user: str) -> list[str]:
     """The lines of `text` that are a memory shown as the prompt shows it ("- 5 December 2026: You are vegetarian.")."""
     shown = {normalize_text(format_memory(m, user)) for m in memories}
