@@ -100,6 +100,7 @@ class Reply:
                     # a list made of the prompt's memory lines: asked once more without them (the checks keep them)
                     again = f"{self.understood} {reply_checks.ASK_AGAIN}"
                     self.text = reply_op.drop_repeats("".join(conv._open(again, [], self.previous)))
+                    self.total_s = time.perf_counter() - self._t0
                 self.text, self.ungrounded = reply_checks.final_reply(
                     self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
                     understood=self.understood, previous=[m["content"] for m in self.previous])  # the app shows it
