@@ -30,6 +30,8 @@ from memlora_mlx.chat.followup import asks_more, bare_names, introduced, referen
     ("Hi!", "She's lovely.", "She's lovely."),  # nothing introduced
     ("I just bought a used car.", "It's so cold outside today.", "It's so cold outside today."),  # the weather's "it"
     ("I just bought a used car.", "It's getting late.", "It's getting late."),
+    # the thirty-third session's yusuf: "My week has been pouring all day." was stored and said back
+    ("I've been running three times a week.", "It's been pouring all day.", "It's been pouring all day."),
     ("My favourite food is mushroom risotto.", "It's creamy.", "It's creamy."),  # "my favourite": no relation
 ])
 def test_resolve(previous, message, expected):

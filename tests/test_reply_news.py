@@ -188,3 +188,11 @@ def test_news_answered_by_greeting_the_user_again_loses_the_greeting():
         "Hello bram, you work in Groningen.")
     assert N.drop_greeting("Hello bram! How are you?", "I'm back.", "bram") == "Hello bram! How are you?"
 
+
+def test_a_greeting_said_back_is_a_greeting():
+    # the thirty-third session's yusuf, verbatim: the draft declined, the message was said back as news
+    assert C.final_reply("I'm sorry, but I can't assist with that.", "Hey, it's Yusuf.", [], "yusuf") == (
+        "Hello yusuf, good to see you again. How are you?", [])
+    assert C.said_back("Good morning, I'm back!", "lee") == "Hello lee, good to see you again. How are you?"
+    assert "adopted a cat" in C.said_back("Hi! I adopted a cat.", "lee")  # news with a greeting: the news
+

@@ -38,9 +38,10 @@ _RELATION = re.compile(_OWNER + r"([a-z]+)\b")  # my mum
 _STOP = r"last|on|in|at|for|with|from|to|yesterday|today|tonight|this|next|and|but|so|because|called|named"
 _THING = re.compile(rf"\b(?:a|an)\s+((?:[a-z]+\s+){{0,2}}?[a-z]+)(?=\s+(?:{_STOP})\b|\s*[.,!?;]|\s*$)")  # a new job
 # "it" that stands for nothing: the weather, the time ("It's so cold outside today." after "I just bought a used car.")
-_WEATHER_IT = re.compile(r"^\W*it(?:'s|\u2019s| is| was| has been|'s been)\s+"
+_WEATHER_IT = re.compile(r"^\W*it(?:'s|\u2019s| is| was| has been|'s been|\u2019s been)\s+"
                          r"(?:(?:so|very|really|too|quite|a bit|getting)\s+)*"
                          r"(?:cold|hot|warm|sunny|rainy|raining|snowing|windy|freezing|humid|late|early|dark|"
+                         r"pouring|drizzling|stormy|foggy|cloudy|chilly|grey|gray|"  # "It's been pouring" (yusuf)
                          r"lovely out|nice out|\d)", re.I)
 _PREDICATE = frozenset("is was am are be been being as i'm he's she's it's".split())
 _PERSON = {"he", "she", "him", "his", "her", "hers", "they", "them", "their"}

@@ -75,6 +75,7 @@ def opening(user: str) -> str:
 # "Hi again!" in a new chat got the opening line back word for word (thirtieth session's tomasz drive, every run): the
 # user has just been shown it; the greeting alone is what a person says.
 AGAIN = "Hello {user}, good to see you again. How are you?"
+GREETING = re.compile(r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", re.I)  # a message that greets
 
 
 def not_the_opening_again(text: str, user: str) -> str:

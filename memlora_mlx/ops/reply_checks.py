@@ -28,8 +28,8 @@ from datetime import date
 
 from .parsing import normalize_text
 from .person import third_person
-from .reply import (ABOUT_ME, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text, not_the_opening_again, opening,
-                    to_you)
+from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text,
+                    not_the_opening_again, opening, to_you)
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
@@ -113,11 +113,17 @@ def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
     return any(len(said & m) >= 2 for m in shown)
 
 
+_HELLO = content_words("hi hello hey good morning afternoon evening again there back")
+
+
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist."; a remark on the
-    day by its tone (`remark_reply`)."""
+    day by its tone (`remark_reply`); a greeting with a greeting ("Hey, it's Yusuf." got "Got it: Hey, it's you.",
+    thirty-third session)."""
     if remark := remark_reply(message):
         return remark
+    if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said
+        return AGAIN.format(user=user)
     text = to_you(third_person(message, user), user).strip()
     lower = text.startswith(("You", "Your")) or text.split(" ", 1)[0].lower() in _STARTERS
     return f"Got it: {text[:1].lower()}{text[1:]}" if lower else f"Got it: {text}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .reply import SENTENCE
+from .reply import GREETING, SENTENCE
 from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
 
 CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
@@ -148,7 +148,6 @@ def drop_lecture(reply: str, message: str) -> str:
 
 # News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
 # bus mechanic in Groningen." (thirty-second and thirty-third sessions' bram, every run).
-_GREETS = re.compile(r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", re.I)
 _HOW_ARE_YOU = re.compile(r"\s*how are you(?: doing)?(?: today)?\?\s*", re.I)
 
 
@@ -156,7 +155,7 @@ def drop_greeting(reply: str, message: str, user: str) -> str:
     """`reply` to news without an opening "Hello {user}," and its "How are you?" (unchanged when the message greets,
     asks, or nothing else is left)."""
     m = re.match(rf"\W*(?:hi|hello|hey)\s+{re.escape(user)}\s*[,!.]\s*", reply, re.I)
-    if not m or _GREETS.match(message) or message.rstrip().endswith("?"):
+    if not m or GREETING.match(message) or message.rstrip().endswith("?"):
         return reply
     rest = "".join(x for x in SENTENCE.findall(reply[m.end():]) if not _HOW_ARE_YOU.fullmatch(x)).strip()
     return rest[:1].upper() + rest[1:] if rest else reply
