@@ -1,7 +1,8 @@
 """Checks on a reply to the user's news (`reply_checks.final_reply` says the news back when one fires): a lecture on
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
 back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
-the user, dropped (`drop_endearment`); advice nobody asked for, dropped (`drop_advice`); a cheerful reply to bad
+the user, dropped (`drop_endearment`); advice nobody asked for, a later sentence lecturing on a thing the news
+named, or the user greeted again, dropped (`drop_advice`, `drop_lecture`, `drop_greeting`); a cheerful reply to bad
 news (`wrong_tone`); and what replaces a parroted remark about the weather or the day (`remark_reply`)."""
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def drop_lecture(reply: str, message: str) -> str:
     thing: "Ines must be so proud of her progress." stays."""
     if message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message):
         return reply
-    things = {w for w in re.findall(r"\b[a-z][a-z'-]*", message)}  # said in lower case: not a name
+    things = set(re.findall(r"\b[a-z][a-z'-]*", message))  # said in lower case: not a name
     sentences = SENTENCE.findall(reply)
     told = content_words(message)
 
