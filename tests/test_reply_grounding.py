@@ -22,6 +22,9 @@ def test_a_claim_about_the_user_may_only_name_what_was_said():
                         src("We have twin boys, Luuk and Daan.")) == ["12", "fourteen"]
     assert G.ungrounded("Luuk and Daan love Lego.", src("We have twin boys, Luuk and Daan.")) == []
     assert G.ungrounded("Luuk is 7.", src("Luuk is seven today!")) == []
+    # advice with a number, opening with a common word the question said: not about anyone named
+    assert G.ungrounded("Run 30 minutes a day.", src("How long should I run each day?")) == []
+    assert G.ungrounded("Coffee has about 95 mg of caffeine.", src("How much caffeine is in coffee?")) == []
     # not about the user, or a question back: not checked
     assert G.ungrounded("Paris is the capital of France.", src("What is the capital of France?")) == []
     assert G.ungrounded("Is your cat called Max?", src("hello")) == []

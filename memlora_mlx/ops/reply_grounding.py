@@ -47,13 +47,16 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
     of its sentences about someone the sources name ("Luuk is a 12-year-old, and Daan is a 14-year-old." to "… we have
     twin boys, Luuk and Daan.", thirty-second session's bram)."""
     known, out = _known(sources), []
+    # names: capitalised inside a source ("Luuk"), not a word that opens one or a common word ("Run 30 minutes a day."
+    # to "How long should I run each day?" is advice)
+    names = {_key(t) for text in sources for t in _TOKEN.findall(text)[1:] if t[0].isupper()} - _NOT_NAMES
     for sentence in SENTENCE.findall(reply):
         first = _key(next(iter(_TOKEN.findall(sentence)), ""))
         if sentence.rstrip().endswith("?"):
             continue
         if _CLAIM.match(sentence):
             checked = [t for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()]
-        elif sentence.lstrip()[:1].isupper() and first in known and first not in _NOT_NAMES:
+        elif first in names:
             parts = [p for t in _TOKEN.findall(sentence) for p in t.split("-")]  # "fourteen-year-old"
             checked = [p for p in parts if p.isdigit() or p.lower() in NUMBER_WORDS]
         else:
