@@ -294,6 +294,52 @@ def partner_we(engine, day: str) -> None:
     per_user(engine, day, "partner_we", PARTNER_WE_USERS, [(m, (a, b)) for m, a, b in PARTNER_WE], kept)
 
 
+# Thirty-fourth session, written before `chat_family.FAMILY` and its training run (held out; a test keeps its values
+# and shapes out of the templates): x12 stored nothing for "… and she loves dinosaurs." after "My daughter Amira turned
+# five last week" (yusuf's chat), and "We're going to Istanbul in March to see my parents." also as the parents' trip.
+# (message, one list of patterns per fact; a trip's place must be in a fact of the user's and in no one else's)
+FAMILY = [
+    ("My son Anton turned seven on Sunday and he's obsessed with trains.", [[r"son|anton", r"seven|\b7\b"],
+                                                                            [r"son|anton", r"train"]]),
+    ("My brother Idris got married in June and he lives in Aarhus now.", [[r"brother|idris", r"married"],
+                                                                          [r"brother|idris", r"aarhus"]]),
+    ("My mum retired last year and she spends every morning in her garden.", [[r"mum|mother", r"retir"],
+                                                                              [r"mum|mother", r"garden"]]),
+    ("My daughter Lucia learned to swim this summer and she wants a bike for her birthday.",
+     [[r"daughter|lucia", r"swim"], [r"daughter|lucia", r"bike"]]),
+    ("My dad had knee surgery last week, and he hates sitting still.", [[r"dad|father", r"knee|surgery"],
+                                                                        [r"dad|father", r"sit"]]),
+    ("My niece Freya started university in September and she's studying law.", [[r"niece|freya", r"universit"],
+                                                                                [r"niece|freya", r"\blaw\b"]]),
+    ("I'm flying to Lagos next week to visit my grandmother.", [[r"lagos"]]),
+    ("We're driving to Galicia at Easter to see my in-laws.", [[r"galicia"]]),
+    ("Next weekend I'm taking the train to Dresden to see my brother.", [[r"dresden"]]),
+    ("I'm off to Accra in May to see my cousins.", [[r"accra"]]),
+]
+FAMILY_USERS = ["bilal", "Wanjiru", "petra"]
+
+
+def family(engine, day: str) -> None:
+    def kept(user, line, patterns, facts):
+        found = [next((f for f in facts if all(re.search(p, f, re.I) for p in pats)), None) for pats in patterns]
+        if len(patterns) > 1:
+            return sum(f is not None for f in found)
+        place = patterns[0][0]  # a trip: the user's, and no one else's
+        return int(found[0] is not None and all(f.lower().startswith(user.lower() + " ")
+                                                 for f in facts if re.search(place, f, re.I)))
+
+    said = total = whole = 0
+    for user in FAMILY_USERS:
+        for line, patterns in FAMILY:
+            facts = extract_op.extract_facts(engine, [Turn(user, line)], day)
+            got = kept(user, line, patterns, facts)
+            n = len(patterns)
+            said, total, whole = said + got, total + n, whole + (got == n)
+            print(f"{day} {user} family {got}/{n} {line!r} -> {facts}", flush=True)
+    print(json.dumps({"model": engine.model_id, "date": day, "set": "family", "facts_kept": f"{said}/{total}",
+                      "messages_whole": f"{whole}/{len(FAMILY) * len(FAMILY_USERS)}"}), flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--adapters", default="default", help="default (the shipped ones) | none | DIR of <op>/ adapters")
@@ -311,6 +357,8 @@ def main() -> None:
     p.add_argument("--we", action="store_true", help="run the news said with we / our instead")
     p.add_argument("--partner-we", action="store_true",
                    help="run messages that say something of a named partner and news with we instead")
+    p.add_argument("--family", action="store_true",
+                   help="run a relative's news with a he/she clause, and trips to see family, instead")
     p.add_argument("--dated", action="store_true", help="run the messages with relative dates instead")
     p.add_argument("--date-form", choices=["mark", "replace", "none"], default=None,
                    help="how the extract prompt writes relative dates (default: the shipped extract.DATE_FORM)")
@@ -318,24 +366,12 @@ def main() -> None:
     if args.date_form:
         extract_op.DATE_FORM = args.date_form
     engine = Engine(args.model, adapters=None if args.adapters == "none" else args.adapters)
+    sets = {"compound": compound, "dated": dated, "short": short, "we": we, "partner_we": partner_we,
+            "requests": requests, "family": family}
     for day in args.dates.split(","):
-        if args.compound:
-            compound(engine, day)
-            continue
-        if args.dated:
-            dated(engine, day)
-            continue
-        if args.short:
-            short(engine, day)
-            continue
-        if args.we:
-            we(engine, day)
-            continue
-        if args.partner_we:
-            partner_we(engine, day)
-            continue
-        if args.requests:
-            requests(engine, day)
+        chosen = [run for flag, run in sets.items() if getattr(args, flag)]
+        if chosen:
+            chosen[0](engine, day)
             continue
         if args.followups:
             followups(engine, day, args.context, args.sets, args.resolve)
