@@ -164,3 +164,30 @@ def test_partner_and_we_news_are_two_facts_and_the_partner_probe_stays_held_out(
     _held_out(probe.PARTNER_WE_USERS, [line for line, _, _ in probe.PARTNER_WE],
               [m for m, _ in chat_we.PARTNER_WE + chat_we.WE],
               cs.CITIES + cs.PET_NAMES + cs.HOBBIES + cs.NAMES + cs.JOBS)
+
+
+def test_family_news_is_the_relatives_and_a_trip_to_see_family_the_users_and_the_probe_stays_held_out():
+    from memlora_mlx.distill import chat_family as cf
+
+    rows = cf.family_examples(160, rng=random.Random(13), quiet_share=0.2)
+    kinds = [r["meta"]["variant"] for r in rows]
+    assert 15 < kinds.count("chat_family_quiet") < 50 and kinds.count("chat_family") > 40 < kinds.count("chat_trip")
+    for r in rows:
+        speaker, message = r["messages"][-2]["content"].split("\n\n", 1)[1].split(": ", 1)
+        facts, kind = r["meta"]["facts"], r["meta"]["variant"]
+        assert not re.search(r"\b(?:last|next) (?:week|month|year|weekend)\b|yesterday|tomorrow", message + str(facts))
+        if kind == "chat_family_quiet":
+            assert facts == []
+        elif kind == "chat_trip":  # the user's trip, one fact; the family seen is not travelling
+            assert len(facts) == 1 and facts[0].startswith(speaker + " is ")
+        else:  # two facts, each of the one relative the message names, the clause after "and he/she" too
+            rel = re.match(r"My ((?:little |best )?\w+)", message).group(1)
+            assert len(facts) == 2 and all(f.startswith(f"{speaker}'s {rel}") for f in facts), (message, facts)
+    _own_stream({"n_partner": 10}, "n_family", "chat_partner_we")
+    probe = _probe()
+    templates = [m for m, _ in cf.FAMILY + cf.FAMILY_YOUNG + cf.TRIPS] + cf.FAMILY_QUIET
+    _held_out(probe.FAMILY_USERS, [line for line, _ in probe.FAMILY], templates,
+              cs.CITIES + cs.NAMES + cs.PLACES + cs.HOBBIES + cf.KID_LIKES + cf.HIS_NAMES + cf.HER_NAMES)
+    drive = (ROOT / "scripts" / "chat_drive_thirty_first.txt").read_text()  # yusuf's chat stays held out too
+    values = cf.KID_LIKES + cf.HIS_NAMES + cf.HER_NAMES + cs.CITIES
+    assert not any(re.search(rf"\b{re.escape(v)}\b", drive, re.I) for v in values)

@@ -18,7 +18,7 @@ import json
 import random
 from datetime import date, timedelta
 
-from . import chat_example
+from . import chat_example, chat_family
 from .chat_we import KIDS, PARTNER_WE, PARTNERS, WE, WE_QUIET
 
 SPEAKERS = ["alex", "sam", "Jordan", "priya", "Tom", "lena", "Omar", "kim", "Rosa", "ben", "Yuki", "noah"]
@@ -334,10 +334,10 @@ def followup_examples(n: int, *, rng: random.Random, follow_share: float = 0.6) 
 
 def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: int, seed: int,
                       compound_share: float = 0.0, n_short: int = 0, short_quiet: float = 0.25, n_we: int = 0,
-                      n_partner: int = 0) -> None:
+                      n_partner: int = 0, n_family: int = 0) -> None:
     """Insert `n_chat` single messages, `n_followups` two-message examples, `n_short` short statements, `n_we`
-    news said with "we" and `n_partner` messages with a named partner and "we" news (`short_quiet` of the last three
-    fact-free) into train (and a tenth as many into valid) at random places, each kind from its own stream: the rest
+    news said with "we", `n_partner` messages with a named partner and "we" news and `n_family` a relative's news or a
+    trip to see family (`chat_family`; `short_quiet` of the last four fact-free) into train (and a tenth as many into valid) at random places, each kind from its own stream: the rest
     of the build is the same without them."""
     crng = random.Random(seed + 4)
     for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
@@ -359,3 +359,7 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
     for name, n in (("train", n_partner), ("valid", max(1, n_partner // 10))) if n_partner else ():
         for r in short_examples(n, rng=prng, quiet_share=short_quiet, partner=True):
             out[name].insert(prng.randint(0, len(out[name])), r)
+    frng = random.Random(seed + 9)
+    for name, n in (("train", n_family), ("valid", max(1, n_family // 10))) if n_family else ():
+        for r in chat_family.family_examples(n, rng=frng, quiet_share=short_quiet):
+            out[name].insert(frng.randint(0, len(out[name])), r)

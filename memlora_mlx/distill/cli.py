@@ -61,6 +61,9 @@ def add_arguments(p):
     p.add_argument("--extract-chat-partner", type=int, default=0, metavar="N",
                    help="extract: N chat messages that name a partner and tell news with \"we\" (two facts: the "
                         "partner's, the news as the user's), --extract-chat-short-quiet of them fact-free")
+    p.add_argument("--extract-chat-family", type=int, default=0, metavar="N",
+                   help="extract: N chat messages with a relative's news told with a he/she clause (two facts, the "
+                        "relative's) or a trip to see family (the user's), --extract-chat-short-quiet fact-free")
     p.add_argument("--extract-followups", type=int, default=0, metavar="N",
                    help="extract: N two-message chat examples (the previous message as context, then one that leans "
                         "on it or not; only the new message's facts are the target)")
@@ -188,7 +191,7 @@ def run(args) -> int:
                            chat_compound=args.extract_chat_compound,
                            followups=args.extract_followups, chat_short=args.extract_chat_short,
                            chat_short_quiet=args.extract_chat_short_quiet, chat_we=args.extract_chat_we,
-                           chat_partner=args.extract_chat_partner,
+                           chat_partner=args.extract_chat_partner, chat_family=args.extract_chat_family,
                            variant_ratio=args.answer_variants,
                            refusal_ratio=args.answer_refusals,
                            extra_updates=args.extra_updates,

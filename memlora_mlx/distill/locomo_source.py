@@ -343,7 +343,7 @@ def update_examples(conv, sessions, embedder, pools, *, per_session=8, n_memorie
 def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window=4, empty_ratio=0.25,
           single_ratio=0.5, quiet_ratio=0.0, variant_ratio=0.0, refusal_ratio=1.0, extra_updates=2, seed=0,
           chat_examples=0, chat_quiet=0.4, chat_compound=0.0, followups=0, chat_short=0,
-          chat_short_quiet=0.25, chat_we=0, chat_partner=0, embedder=None) -> dict[str, list[dict]]:
+          chat_short_quiet=0.25, chat_we=0, chat_partner=0, chat_family=0, embedder=None) -> dict[str, list[dict]]:
     """Examples per split. Conversations go to the split named in `split_map` (default train); when no
     conversation is a validation one, the last `valid_sessions` sessions of each training conversation are.
     Single-turn extract copies (`single_ratio`), chat-style answer copies (`variant_ratio`) and extra UPDATE
@@ -353,7 +353,7 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
     facts) join extract's train (and a tenth as
     many its valid) at random places, from a fifth stream; `chat_short` short statements (health, diet, likes)
     from a sixth, `chat_we` news said with "we" from a seventh, `chat_partner` a named partner and news with "we"
-    from an eighth."""
+    from an eighth, `chat_family` a relative's news or a trip to see family from a ninth."""
     rng, vrng, krng = random.Random(seed), random.Random(seed + 1), random.Random(seed + 2)
     qrng = random.Random(seed + 3)  # quiet-turn extract copies: their own stream, the other cases stay the same
     unknown = set(split_map) - {c.sample_id for c in convs}
@@ -390,5 +390,5 @@ def build(op: str, convs, split_map: dict[str, str], *, valid_sessions=2, window
 
         add_chat_examples(out, chat_examples, chat_quiet, followups, seed, compound_share=chat_compound,
                           n_short=chat_short, short_quiet=chat_short_quiet, n_we=chat_we,
-                          n_partner=chat_partner)
+                          n_partner=chat_partner, n_family=chat_family)
     return out
