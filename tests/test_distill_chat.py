@@ -169,7 +169,8 @@ def test_partner_and_we_news_are_two_facts_and_the_partner_probe_stays_held_out(
 def test_family_news_is_the_relatives_and_a_trip_to_see_family_the_users_and_the_probe_stays_held_out():
     from memlora_mlx.distill import chat_family as cf
 
-    rows = cf.family_examples(160, rng=random.Random(13), quiet_share=0.2)
+    rows = cf.family_examples(160, rng=random.Random(13), speakers=cs.SPEAKERS + cs.MORE_SPEAKERS,
+                              draw_fields=cs.draw_fields, quiet_share=0.2)
     kinds = [r["meta"]["variant"] for r in rows]
     assert 15 < kinds.count("chat_family_quiet") < 50 and kinds.count("chat_family") > 40 < kinds.count("chat_trip")
     for r in rows:

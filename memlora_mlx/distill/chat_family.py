@@ -69,18 +69,20 @@ FAMILY_QUIET = [
 ]
 
 
-def family_examples(n: int, *, rng: random.Random, quiet_share: float = 0.2) -> list[dict]:
-    """`n` chat messages of FAMILY (FAMILY_YOUNG for a child) and TRIPS (half each), `quiet_share` of them FAMILY_QUIET with {"facts": []}; the
-    relative dates in the targets are the absolute ones the prompt shows (`dates.mark_relative_dates`)."""
+def family_examples(n: int, *, rng: random.Random, speakers: list[str], draw_fields,
+                    quiet_share: float = 0.2) -> list[dict]:
+    """`n` chat messages of FAMILY (FAMILY_YOUNG for a child) and TRIPS (half each), `quiet_share` of them
+    FAMILY_QUIET with {"facts": []}; the relative dates in the targets are the absolute ones the prompt shows
+    (`dates.mark_relative_dates`). `speakers` and `draw_fields(rng, speaker, day)` are `chat_source`'s (passed in:
+    that module imports this one)."""
     from ..ops import extract as op
     from ..ops.dates import mark_relative_dates
     from ..types import Turn
     from . import chat_example
-    from .chat_source import MORE_SPEAKERS, SPEAKERS, draw_fields
 
     rows = []
     for _ in range(n):
-        speaker = rng.choice(SPEAKERS + MORE_SPEAKERS)
+        speaker = rng.choice(speakers)
         day = date(2023, 1, 1) + timedelta(days=rng.randrange(4 * 365))
         f = draw_fields(rng, speaker, day)
         young = rng.random() < 0.4

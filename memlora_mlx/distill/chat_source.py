@@ -361,5 +361,6 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
             out[name].insert(prng.randint(0, len(out[name])), r)
     frng = random.Random(seed + 9)
     for name, n in (("train", n_family), ("valid", max(1, n_family // 10))) if n_family else ():
-        for r in chat_family.family_examples(n, rng=frng, quiet_share=short_quiet):
+        for r in chat_family.family_examples(n, rng=frng, speakers=SPEAKERS + MORE_SPEAKERS, draw_fields=draw_fields,
+                                             quiet_share=short_quiet):
             out[name].insert(frng.randint(0, len(out[name])), r)
