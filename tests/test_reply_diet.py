@@ -3,7 +3,7 @@
 import pytest
 
 from memlora_mlx.ops.reply_checks import final_reply
-from memlora_mlx.ops.reply_diet import asks_diet, asks_food_advice, diet_reply, ruled_out
+from memlora_mlx.ops.reply_diet import asks_diet, asks_food_advice, diet_reply, diet_said, ruled_out
 
 
 def test_what_a_memory_rules_out():
@@ -106,6 +106,8 @@ def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp
             if shown:
                 return "Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian."
             asked = C.ASK_AGAIN in messages[-1]["content"]
+            if asked and "I am vegetarian." in messages[-1]["content"] and "lunch" not in messages[-1]["content"]:
+                return "How about a chickpea curry with rice?"  # for lunch it names chicken all the same
             return "How about a chicken stir-fry with rice?" if asked else "Sure, I can suggest a quick dinner."
 
     with Memory(engine=Copier(), store=tmp_path / "store", embedder=embedder) as memory:
@@ -114,7 +116,14 @@ def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp
         reply = conv.turn("Could you suggest a quick dinner?")
         "".join(reply)
         assert [h["memory"] for h in reply.memories] == ["marit is vegetarian."]
+        assert reply.text == "How about a chickpea curry with rice?"
+        reply = conv.turn("Could you suggest a quick lunch?")
+        "".join(reply)
         assert reply.text == "Something without chicken, since you are vegetarian."
+    assert diet_said("What should I cook tonight?", ["marit is vegetarian.", "marit's son Leo is vegan.",
+                                                     "marit doesn't eat pork."], "marit") == \
+        "I am vegetarian. I don't eat pork."
+    assert diet_said("Where do I work?", ["marit is vegetarian."], "marit") == ""
     mems = [{"memory": "marit is vegetarian.", "date": "2026-12-05"}]
     copied = "Sure, here's a quick dinner for you:\n\n- 5 December 2026: You are vegetarian."
     assert C.memory_lines(copied, mems, "marit") == ["- 5 December 2026: You are vegetarian."]

@@ -98,7 +98,8 @@ class Reply:
                 self.text = reply_op.drop_repeats(reply_op.without_memory_head(self.text))  # nor one it looped to
                 if reply_checks.memory_lines(self.text, answer_context(self.memories), conv.user_id):
                     # a list made of the prompt's memory lines: asked once more without them (the checks keep them)
-                    again = f"{self.understood} {reply_checks.ASK_AGAIN}"
+                    diet = reply_diet.diet_said(self.understood, answer_context(self.memories), conv.user_id)
+                    again = " ".join(x for x in (self.understood, diet, reply_checks.ASK_AGAIN) if x)
                     self.text = reply_op.drop_repeats("".join(conv._open(again, [], self.previous)))
                     self.total_s = time.perf_counter() - self._t0
                 self.text, self.ungrounded = reply_checks.final_reply(

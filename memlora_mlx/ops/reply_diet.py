@@ -142,3 +142,25 @@ def diet_reply(draft: str, message: str, memories: list, user: str) -> str | Non
             said = to_you(text, user)
             return f"Better not: {said[:1].lower()}{said[1:]}"
     return None
+
+
+_YOU = [(re.compile(r"^You are\b"), "I am"), (re.compile(r"^You're\b"), "I'm"), (re.compile(r"^You were\b"), "I was"),
+        (re.compile(r"^You\b"), "I"), (re.compile(r"\byour\b", re.I), "my"), (re.compile(r"\byou\b", re.I), "me")]
+
+
+def diet_said(message: str, memories: list, user: str) -> str:
+    """For a message asking what to eat, the user's diet as they would say it ("I am vegetarian."), from the memories
+    shown that say one of theirs; "" otherwise. The chat asks once more without the memories when the draft was
+    their lines (`chat.Reply`): asked bare, the 0.5B named a chicken salad to marit, who is vegetarian (thirty-third
+    session), so the diet goes along in the user's words."""
+    if not asks_food_advice(message):
+        return ""
+    said = []
+    for m in memories:
+        text = memory_text(m)
+        if says_diet(text) and ruled_out(text) and about_user(text, user):
+            line = to_you(text, user)
+            for pattern, mine in _YOU:
+                line = pattern.sub(mine, line, count=1) if pattern.pattern.startswith("^") else pattern.sub(mine, line)
+            said.append(line if line.endswith((".", "!")) else line + ".")
+    return " ".join(dict.fromkeys(said))
