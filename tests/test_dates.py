@@ -134,3 +134,15 @@ def test_anchored_phrases_are_found_as_mark_relative_dates_writes_them():
     assert anchored_phrases(text) == [("the Friday before 23 January 2022", "23 January 2022"),
                                       ("the weekend after 23 January 2022", "23 January 2022")]
     assert anchored_phrases("the week of the party") == []
+
+
+def test_a_relative_date_the_extract_adapter_writes_back_is_stored_as_the_date_it_means():
+    """conv-42 (thirty-fourth session): the turn said "the week before 21 January 2022" in the prompt, the adapter
+    wrote "last week" again, and the fact was dropped as a copy of the worked example's "last week"."""
+    messages = extract.build_messages([Turn("Nate", "I won my first video game tournament last week!"),
+                                       Turn("Joanna", "Congrats! I moved to Boston last year.")], "2022-01-21")
+    out = '{"facts": ["Nate won his first video game tournament last week.", "Joanna moved to Boston last year."]}'
+    assert extract.kept_facts(out, messages, ["Nate", "Joanna"]) == [
+        "Nate won his first video game tournament the week before 21 January 2022.", "Joanna moved to Boston during 2021."]
+    copied = '{"facts": ["Nate started a pottery class last week."]}'  # the example's own fact is still dropped
+    assert extract.kept_facts(copied, messages, ["Nate", "Joanna"]) == []

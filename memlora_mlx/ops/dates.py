@@ -134,6 +134,18 @@ def mark_relative_dates(text: str, when, form: str = "mark") -> str:
     return _PHRASES.sub(lambda m: f"{m.group(0)} ({_meaning(m, day)})", text)
 
 
+_SESSION = re.compile(r"^Session date: (?P<date>[^\n]+)\n")
+
+
+def fact_dates_absolute(fact: str, prompt: str) -> str:
+    """`fact` with each relative date it still says written as the date it means on the session day that the extract
+    `prompt` is headed by ("Session date: …"), as the prompt writes the turns'. The adapter wrote back a "last week"
+    the turns said as "the week before 21 January 2022" ("Nate won his first video game tournament last week."): the
+    example's "last week" and not the turns', so the fact was dropped as a copy of it (2 of 99 held-out conv-42
+    windows, thirty-fourth session)."""
+    head = _SESSION.match(prompt)
+    return mark_relative_dates(fact, head["date"].strip(), "replace") if head else fact
+
 _MONTH = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december)"
 _ASKED = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}}) {_MONTH.format('m1')},? (?P<y1>\d{{4}})"  # 1 May, 2022

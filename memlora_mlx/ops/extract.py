@@ -9,7 +9,7 @@ import logging
 import re
 
 from ..types import Turn
-from .dates import mark_relative_dates
+from .dates import fact_dates_absolute, mark_relative_dates
 from .extract_numbers import invented_numbers
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
@@ -374,17 +374,18 @@ def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[
 
 
 def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
-    """Parsed facts of one output, without those copied from the worked example or that say nothing the turns
-    said (`unsaid`) or a number they did not say (`extract_numbers`), of two speakers the one whose words a fact holds
-    (`said_by.given_to_sayer`), a "she"/"he" of a turn given back to whom it
-    means (`pronoun_subjects`), a "used to" the turn did not say of it dropped (`used_to_where_said`), their "I'm"
-    said as "it is" given back (`own_it_is`), their "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their
-    age if no fact has it and a "your" meant as their "my" (`own_age_and_your`), each in the third person
-    (`in_third_person`); rejects are logged."""
+    """Parsed facts of one output, relative dates written absolute (`dates.fact_dates_absolute`), without those copied
+    from the worked example or that say nothing the turns said (`unsaid`) or a number they did not say
+    (`extract_numbers`), of two speakers the one whose words a fact holds (`said_by.given_to_sayer`), a "she"/"he" of a
+    turn given back to whom it means (`pronoun_subjects`), a "used to" the turn did not say of it dropped
+    (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their "I hate" copied as "bea hate"
+    agreed (`own_verb_agreed`), their age if no fact has it and a "your" meant as their "my" (`own_age_and_your`),
+    each in the third person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
     example, given = example_text(EXAMPLE), messages[-1]["content"]
+    facts = [fact_dates_absolute(f, given) for f in facts]  # a "last week" said back: the date it means
     kept = [f for f in facts if not find_leaks(f, example, given, SYSTEM_PROMPT)]
     if len(kept) < len(facts):
         log.info("extract: dropped %d fact(s) copied from the prompt's example", len(facts) - len(kept))
