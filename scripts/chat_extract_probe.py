@@ -297,7 +297,8 @@ def partner_we(engine, day: str) -> None:
 # Thirty-fourth session, written before `chat_family.FAMILY` and its training run (held out; a test keeps its values
 # and shapes out of the templates): x12 stored nothing for "… and she loves dinosaurs." after "My daughter Amira turned
 # five last week" (yusuf's chat), and "We're going to Istanbul in March to see my parents." also as the parents' trip.
-# (message, one list of patterns per fact; a trip's place must be in a fact of the user's and in no one else's)
+# (message, one list of patterns per fact; a trip's place must be in a fact of the user's, and every fact of a trip
+# the user's: tightened after x12's first run, which gave "bilal's cousins are seeing bilal in May.", before x13's)
 FAMILY = [
     ("My son Anton turned seven on Sunday and he's obsessed with trains.", [[r"son|anton", r"seven|\b7\b"],
                                                                             [r"son|anton", r"train"]]),
@@ -324,9 +325,8 @@ def family(engine, day: str) -> None:
         found = [next((f for f in facts if all(re.search(p, f, re.I) for p in pats)), None) for pats in patterns]
         if len(patterns) > 1:
             return sum(f is not None for f in found)
-        place = patterns[0][0]  # a trip: the user's, and no one else's
-        return int(found[0] is not None and all(f.lower().startswith(user.lower() + " ")
-                                                 for f in facts if re.search(place, f, re.I)))
+        # a trip: the user's, and no fact of the family seen ("bilal's cousins are seeing bilal in May.")
+        return int(found[0] is not None and all(f.lower().startswith(user.lower() + " ") for f in facts))
 
     said = total = whole = 0
     for user in FAMILY_USERS:
