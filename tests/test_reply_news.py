@@ -74,8 +74,7 @@ def test_a_statement_answered_with_itself_is_said_back():
 
 def test_the_user_is_not_called_sweetie():
     draft = "You're vegetarian, sweetie. I'm glad you're enjoying your meal."  # thirtieth session, verbatim
-    assert C.final_reply(draft, "I'm vegetarian.", [], "ines")[0] == \
-        "You're vegetarian. I'm glad you're enjoying your meal."
+    assert C.final_reply(draft, "I'm vegetarian.", [], "ines")[0] == "You're vegetarian."  # the guess: drop_glad_guess
     assert C.drop_endearment("Thanks, dear!") == "Thanks!"
     for kept in ("Dear Omar is your brother.", "You love hiking.", "Honey is sweet.", "You're dear to Ana.",
                  "You're in love.", "Oh dear."):
@@ -196,3 +195,15 @@ def test_a_greeting_said_back_is_a_greeting():
     assert C.said_back("Good morning, I'm back!", "lee") == "Hello lee, good to see you again. How are you?"
     assert "adopted a cat" in C.said_back("Hi! I adopted a cat.", "lee")  # news with a greeting: the news
 
+
+
+def test_news_answered_with_a_guess_at_what_the_user_enjoys_loses_the_guess():
+    # the thirty-third session's marit, verbatim
+    draft = "You're vegetarian, sweetie. I'm glad you're enjoying your meal. What's your favorite food?"
+    assert C.final_reply(draft, "I'm vegetarian.", [], "marit") == ("You're vegetarian. What's your favorite food?", [])
+    # gladness about what the news said, a first sentence, or a question asked: kept
+    spanish = "That's a great start. I'm glad you found the Spanish language interesting."
+    assert N.drop_glad_guess(spanish, "I started learning Spanish last month.") == spanish
+    assert N.drop_glad_guess("I'm glad you're enjoying it!", "I'm vegetarian.") == "I'm glad you're enjoying it!"
+    asked = "Try a lentil soup. I'm glad you're enjoying your meals."
+    assert N.drop_glad_guess(asked, "What should I cook tonight?") == asked

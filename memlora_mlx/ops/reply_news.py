@@ -147,6 +147,23 @@ def drop_lecture(reply: str, message: str) -> str:
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
 
 
+# News answered with a guess at what the user is doing or feels: "I'm vegetarian." -> "You're vegetarian. I'm glad
+# you're enjoying your meal. What's your favorite food?" (thirty-third session's marit, every run).
+_GLAD_YOU = re.compile(r"^\W*(?:i'm|i am|it's|it is|that's|that is)\s+(?:so\s+|really\s+)?(?:glad|great|good|nice|"
+                       r"wonderful|happy)\s+(?:to hear\s+)?(?:that\s+)?you\b", re.I)
+_GLAD_WORDS = content_words("glad great good nice wonderful happy hear")
+
+
+def drop_glad_guess(reply: str, message: str) -> str:
+    """`reply` to news without a later "I'm glad you …" sentence that shares no word with the news: what it is glad
+    of was not said ("I'm glad you're enjoying your meal." to "I'm vegetarian.")."""
+    if message.rstrip().endswith("?"):
+        return reply
+    told, sentences = content_words(message), SENTENCE.findall(reply)
+    kept = sentences[:1] + [x for x in sentences[1:]
+                            if not (_GLAD_YOU.match(x) and not (content_words(x) - _GLAD_WORDS) & told)]
+    return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
 # News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
 # bus mechanic in Groningen." (thirty-second and thirty-third sessions' bram, every run).
 _HOW_ARE_YOU = re.compile(r"\s*how are you(?: doing)?(?: today)?\?\s*", re.I)
