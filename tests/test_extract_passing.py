@@ -10,7 +10,9 @@ from support.scripted_engine import ScriptedEngine
 
 @pytest.mark.parametrize("fact", ["dara had a long day at work.", "sam is exhausted today.", "jo is so tired today.",
                                   "sam feels tired.", "kim was really busy this morning.", "dara had a rough night.",
-                                  "bram was exhausting today.", "bram's work was exhausting today."])  # s32's bram
+                                  "bram was exhausting today.", "bram's work was exhausting today.",  # s32's bram
+                                  "noor is been raining all week here.", "rui is morning.",  # x13, thirty-fourth
+                                  "noor is currently experiencing rain.", "noor is still raining all week."])
 def test_a_passing_state_is_told_apart(fact):
     assert is_passing(fact)
 
@@ -19,7 +21,9 @@ def test_a_passing_state_is_told_apart(fact):
                                   "dara is a physiotherapist.", "sam had a long chat with his dad.",
                                   "jo is exhausted after the marathon.",
                                   "ivo had a long day at work with his boss Tim.", "bram's job is tiring for his back.",
-                                  "bram's work is exhausting him after the move."])
+                                  "bram's work is exhausting him after the move.", "lin is an evening person.",
+                                  "kim is a night owl.", "kim is a night shift nurse.", "sam is moving to sunny Spain.",
+                                  "noor is a morning person."])
 def test_what_lasts_or_says_more_is_kept(fact):
     assert not is_passing(fact) and lasting([fact]) == [fact]
 

@@ -27,6 +27,12 @@ _PASSING = [
     re.compile(r"^\W*[\w'-]+\s+(?:had|has had|is having)\s+(?:a|such a|a really|a very)\s+"
                r"(?:long|rough|busy|hard|tough|stressful|bad|tiring|hectic|exhausting)\s+(?:day|night|morning|week)"
                r"(?:\s+(?:at|in)\s+(?:work|the office|school))?(?:\s+today)?\s*[.!]?\s*$", re.I),
+    # the weather or the time of day made the user's (thirty-fourth session, x13: "It's been raining all week here."
+    # -> "noor is been raining all week here.", "Morning! Just made coffee." -> "rui is morning."; v8b, s28: "noor is
+    # still raining all week.")
+    re.compile(r"^\W*[\w'-]+\s+(?:is|was|has been|is been|'s)\s+(?:(?:just|currently|still|experiencing)\s+)*"
+               r"(?:raining|rain|pouring|snowing|drizzling|sunny|cloudy|foggy|windy|freezing|morning|afternoon|evening|"
+               r"night)(?:\s+(?:all|day|week|here|today|outside|again|now|lately|this|morning))*\s*[.!]?\s*$", re.I),
 ]
 
 
