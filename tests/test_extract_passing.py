@@ -64,3 +64,21 @@ def test_a_liking_the_message_never_said_is_not_kept():
                        ("I can't stand olives.", "gus hates olives.")):
         assert lasting([fact], f"gus: {said}") == [fact], said
     assert lasting(["gus loves night shifts."]) == ["gus loves night shifts."]  # nothing given: as before
+
+
+def test_a_message_that_only_asks_stores_nothing():
+    from memlora_mlx.ops import extract
+    from memlora_mlx.ops.passing import only_asks
+    from memlora_mlx.types import Turn
+
+    def given(text, context=None):
+        return extract.build_messages([Turn("yusuf", text)], "2026-12-05", context=context)[-1]["content"]
+
+    # x13 (thirty-fourth session's yusuf drive): "Where are we going in March?" -> "yusuf is going in March."
+    assert lasting(["yusuf is going in March."], given("Where are we going in March?")) == []
+    assert only_asks(given("Hi! How old is Amira?"))
+    assert only_asks(given("What breed should it be?", context=[Turn("yusuf", "I got a dog.")]))
+    for told in ("Can you remember that my sister is called Ana?", "Where do I live? I moved to Leeds last year.",
+                 "I moved to Leeds. What is it like?", "What a lovely day!"):
+        assert not only_asks(given(told)), told
+    assert lasting(["yusuf moved to Leeds."], given("I moved to Leeds. What is it like?")) == ["yusuf moved to Leeds."]

@@ -46,7 +46,23 @@ _SAYS_LIKING = re.compile(r"\b(?:lov\w*|lik(?:e|es|ed|ing)|enjoy\w*|hat(?:e|es|e
                           r"favou?rite|into|passion\w*|keen|can't stand|cannot stand)\b", re.I)
 
 
+_WH_QUESTION = re.compile(r"^\W*(?:what|what's|where|where's|when|who|who's|whose|which|why|how)\b[^.!?]*\?+\W*$", re.I)
+
+
+def only_asks(given: str) -> bool:
+    """The message (the last line of `given`, the extract prompt's text, without its "speaker: ") is only "what/where/
+    who …?" questions, with at most a word or two beside ("Hi!"): it tells nothing. x13 (thirty-fourth session) stored
+    "yusuf is going in March." for "Where are we going in March?"."""
+    line = given.strip().splitlines()[-1] if given.strip() else ""
+    said = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", line.split(": ", 1)[-1]) if x.strip()]
+    return bool(said) and any(_WH_QUESTION.match(x) for x in said) and all(
+        _WH_QUESTION.match(x) or len(x.split()) <= 2 for x in said)
+
+
 def lasting(facts: list[str], given: str = "") -> list[str]:
-    """`facts` without the passing ones, nor (with `given`, the message they came from) a liking it never said."""
+    """`facts` without the passing ones, nor (with `given`, the message they came from) a liking it never said, and
+    none of a message that only asks (`only_asks`)."""
+    if given and only_asks(given):
+        return []
     unsaid_liking = bool(given) and not _SAYS_LIKING.search(given)
     return [f for f in facts if not is_passing(f) and not (unsaid_liking and _LIKING.search(f))]
