@@ -138,6 +138,9 @@ def test_recall_keeps_only_memories_close_to_the_best_hit(tmp_path, embedder):
             assert key in got[0] and len(got) == 1, got
             assert len(wide.recall(question)) == len(facts)  # without the margin: everything the user said
         assert conv.recall("Anyway, have a nice evening.") == []
+        # the user's own name is in every memory: no key to any (thirty-fourth session's yusuf, "Hey, it's Yusuf.",
+        # was shown all five memories and said them back as his own, his daughter's "loves dinosaurs" too)
+        assert conv.recall("Hey, it's Alex.") == []
 
 
 def test_recall_puts_the_memory_about_the_question_first(tmp_path, embedder):

@@ -21,6 +21,7 @@ from ..memory.memory import answer_context
 from ..ops import extract as extract_op
 from ..ops import person, reply_checks, reply_diet
 from ..ops import reply as reply_op
+from ..ops.words import content_words
 from . import categories, followup
 
 # Memories given to the reply: cosine >= MIN_SCORE and within RECALL_MARGIN of the best hit. Every memory of a user
@@ -212,14 +213,14 @@ class Conversation:
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)
         floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
-        words = categories.question_words(message)  # "pets" also matches "tortoise"
+        words = categories.question_words(message) - content_words(self.user_id)  # "pets" also matches "tortoise"
 
         def shares(h: dict) -> bool:
             return categories.shares_words(message, words, reply_op.memory_text(h))
 
         # a name the message says is a key of its own: "Who is Ada?" and "amara's sister Ngozi just had a baby girl
         # called Ada." are 0.47 apart (thirtieth session), under min_score
-        names = {n.lower() for n in followup.bare_names(message)}
+        names = {n.lower() for n in followup.bare_names(message)} - {self.user_id.lower()}  # the user's: in all
         kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))
                 or names & set(re.findall(r"[a-z]+", reply_op.memory_text(h).lower()))]
         kept = reply_op.dedupe(kept + self.of_kind(message, words), self.top_k)
