@@ -12,7 +12,8 @@ from support.scripted_engine import ScriptedEngine
                                   "sam feels tired.", "kim was really busy this morning.", "dara had a rough night.",
                                   "bram was exhausting today.", "bram's work was exhausting today.",  # s32's bram
                                   "noor is been raining all week here.", "rui is morning.",  # x13, thirty-fourth
-                                  "noor is currently experiencing rain.", "noor is still raining all week."])
+                                  "noor is currently experiencing rain.", "noor is still raining all week.",
+                                  "ilse is freezing out there today."])
 def test_a_passing_state_is_told_apart(fact):
     assert is_passing(fact)
 

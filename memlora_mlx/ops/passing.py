@@ -32,7 +32,7 @@ _PASSING = [
     # still raining all week.")
     re.compile(r"^\W*[\w'-]+\s+(?:is|was|has been|is been|'s)\s+(?:(?:just|currently|still|experiencing)\s+)*"
                r"(?:raining|rain|pouring|snowing|drizzling|sunny|cloudy|foggy|windy|freezing|morning|afternoon|evening|"
-               r"night)(?:\s+(?:all|day|week|here|today|outside|again|now|lately|this|morning))*\s*[.!]?\s*$", re.I),
+               r"night)(?:\s+(?:all|day|week|here|out|there|today|outside|again|now|lately|this|morning))*\s*[.!]?\s*$", re.I),
 ]
 
 
