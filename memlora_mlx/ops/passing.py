@@ -6,7 +6,8 @@ do I do for work?" then recalled it instead of the job; it stores "… is exhaus
 a fact that only says how the user feels or how a day went is dropped (`lasting`). LoCoMo's windows keep theirs: its
 questions ask how a speaker felt after an event.
 A liking the message never said is dropped there too: "I'm a bus driver, mostly night shifts." gave "gus is a bus
-driver." and "gus loves night shifts." (x11, thirty-first session's gus drive).
+driver." and "gus loves night shifts." (x11, thirty-first session's gus drive); so is the weather made the user's
+("rui is morning."), and every fact of a message that only asks "what/where …?" (`only_asks`, thirty-fourth session).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _PASSING = [
     # still raining all week.")
     re.compile(r"^\W*[\w'-]+\s+(?:is|was|has been|is been|'s)\s+(?:(?:just|currently|still|experiencing)\s+)*"
                r"(?:raining|rain|pouring|snowing|drizzling|sunny|cloudy|foggy|windy|freezing|morning|afternoon|evening|"
-               r"night)(?:\s+(?:all|day|week|here|out|there|today|outside|again|now|lately|this|morning))*\s*[.!]?\s*$", re.I),
+               r"night)(?:\s+(?:all|day|week|here|out|there|today|outside|again|now|lately|this|morning))*"
+               r"\s*[.!]?\s*$", re.I),
 ]
 
 

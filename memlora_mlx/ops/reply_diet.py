@@ -160,7 +160,7 @@ def diet_said(message: str, memories: list, user: str) -> str:
         text = memory_text(m)
         if says_diet(text) and ruled_out(text) and about_user(text, user):
             line = to_you(text, user)
-            for pattern, mine in _YOU:
-                line = pattern.sub(mine, line, count=1) if pattern.pattern.startswith("^") else pattern.sub(mine, line)
+            for pattern, mine in _YOU:  # "^" matches once: "You are …" -> "I am …", then "your" -> "my"
+                line = pattern.sub(mine, line)
             said.append(line if line.endswith((".", "!")) else line + ".")
     return " ".join(dict.fromkeys(said))
