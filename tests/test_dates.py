@@ -124,9 +124,25 @@ MEMORIES = [{"text": "zed printed his first screenplay the Friday before 23 Janu
     ("When did zed dye his hair?", "24 January 2022", "24 January 2022"),
     ("When did zed dye his hair?", "purple, 23 January 2022", "purple, 23 January 2022"),  # not only a date
     ("What did zed do on 23 January 2022?", "23 January 2022", "23 January 2022"),  # not a "When" question
+    ("When did zed dye his hair?", "23 January, 2022", "the week before 23 January 2022"),  # LoCoMo's comma
+    ("When did zed dye his hair?", "2022", "the week before 23 January 2022"),  # a year: that year's best memory
+    ("When did zed print his screenplay?", "In 2022.", "the Friday before 23 January 2022"),
+    ("When did zed move to Leeds?", "2022", "2022"),  # its memory anchors no phrase
+    ("When did zed move to Leeds?", "2021", "2021"),  # no memory of that year
+    ("What did zed dye purple?", "2022", "2022"),
 ])
 def test_a_date_answer_takes_the_phrase_its_memory_anchors_on_that_date(question, said, final):
     assert answer.final_answer(said, answer.build_messages(question, MEMORIES)) == final
+
+
+def test_the_answer_prompt_shows_a_memorys_relative_date_as_the_date_it_means():
+    """conv-42 (thirty-fifth session): LoCoMo's observations say "last week"; the answer adapter gave "2022"."""
+    crashed = {"text": "zed's laptop crashed last week.", "date": "2022-09-14", "speaker": "zed"}
+    messages = answer.build_messages("When did zed's laptop crash?", [crashed, MEMORIES[2]])
+    shown = "- 14 September 2022, zed: zed's laptop crashed the week before 14 September 2022."
+    assert shown in messages[-1]["content"]
+    assert answer.final_answer("2022", messages) == "the week before 14 September 2022"
+    assert answer.format_memory({"text": "zed's laptop crashed last week."}) == "- zed's laptop crashed last week."
 
 
 def test_anchored_phrases_are_found_as_mark_relative_dates_writes_them():

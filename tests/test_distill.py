@@ -16,6 +16,7 @@ from memlora_mlx.distill import locomo_source as ls
 from memlora_mlx.ops import answer as op_answer
 from memlora_mlx.ops import extract as op_extract
 from memlora_mlx.ops import update as op_update
+from memlora_mlx.ops.dates import mark_relative_dates
 
 DATA = Path("/work/shared/data/locomo")
 CONV30 = DATA / "conv-30.json"
@@ -139,8 +140,8 @@ def test_answer_examples_hold_evidence_and_refusals(conv30, embedder):
     assert len(rows) > 50
     facts_by_turn = {}
     for f in ls.conversation_facts(conv30):
-        for d in f.dia_ids:
-            facts_by_turn.setdefault(d, []).append(f.text)
+        for d in f.dia_ids:  # shown as the runtime shows it: a relative date as the date it means
+            facts_by_turn.setdefault(d, []).append(mark_relative_dates(f.text, f.date, "replace"))
     for r in rows:
         m, target, user = r["meta"], r["messages"][-1]["content"], r["messages"][-2]["content"]
         if m["category"] == 5:

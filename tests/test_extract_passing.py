@@ -83,3 +83,22 @@ def test_a_message_that_only_asks_stores_nothing():
                  "I moved to Leeds. What is it like?", "What a lovely day!"):
         assert not only_asks(given(told)), told
     assert lasting(["yusuf moved to Leeds."], given("I moved to Leeds. What is it like?")) == ["yusuf moved to Leeds."]
+
+
+def test_a_fact_with_a_word_nobody_said_is_not_kept():
+    # x13's `--requests` probe (thirty-fourth session), verbatim
+    for said, fact in (("The traffic was awful this morning.", "noor just got a beautiful traffic."),
+                       ("Lovely weather for a walk.", "noor is looking for a walk."),
+                       ("Lovely weather for a walk.", "dara's weather for a walk is good."),
+                       ("Ugh, Mondays.", "dara is not sure about the mondays.")):
+        assert lasting([fact], f"Session date: 1 December 2026\n\nnoor: {said}") == [], fact
+    # the message's words in the third person, a date the prompt gave, a liking in other words, the chat before it
+    given = "Session date: 5 December 2026\n\nsofie: I'm flying to Madrid in January 2027 to see my grandparents."
+    kept = ["sofie is flying to Madrid in January 2027 to see sofie's grandparents."]
+    assert lasting(kept, given) == kept
+    assert lasting(["sofie doesn't eat fish."], "sofie: I don't eat fish.") == ["sofie doesn't eat fish."]
+    assert lasting(["gus hates olives."], "gus: I can't stand olives.") == ["gus hates olives."]
+    assert lasting(["sofie's sister Ronja lived in Tromsø."], "sofie: My sister Ronja lives in Tromsø.") != []
+    followup = "Earlier, already remembered:\nalex: I just adopted a puppy.\n\nNew:\nalex: She's called Bean."
+    assert lasting(["alex's puppy is called Bean."], followup) == ["alex's puppy is called Bean."]
+    assert lasting(["sofie is flying to Madrid to see Sofia's grandparents."], given) == []  # a name nobody said

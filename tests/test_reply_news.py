@@ -207,3 +207,12 @@ def test_news_answered_with_a_guess_at_what_the_user_enjoys_loses_the_guess():
     assert N.drop_glad_guess("I'm glad you're enjoying it!", "I'm vegetarian.") == "I'm glad you're enjoying it!"
     asked = "Try a lentil soup. I'm glad you're enjoying your meals."
     assert N.drop_glad_guess(asked, "What should I cook tonight?") == asked
+
+
+def test_a_later_sentence_joining_a_word_to_itself_is_dropped():
+    draft = "Your son is crazy about volcanoes. It's amazing how they can be so dangerous and dangerous."  # s34 sofie
+    message = "My son Mattis turned eight on Saturday and he's crazy about volcanoes."
+    assert C.final_reply(draft, message, [], "sofie")[0] == "Your son is crazy about volcanoes."
+    for kept in ("You practise again and again. It gets better and better.", "Dangerous and dangerous.",
+                 "You love volcanoes. They are big and dangerous."):
+        assert N.drop_doubled(kept) == kept, kept

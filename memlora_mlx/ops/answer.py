@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .dates import WHEN, phrases_by_date
+from .dates import WHEN, anchored_phrases, mark_relative_dates, phrases_by_date
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 from .person import third_person
 from .whose import elsewhere
+from .words import content_words
 
 UNKNOWN_ANSWER = "I don't know"
 
@@ -31,15 +32,20 @@ STOP = ["\n"]
 LEAK_WORDS = True  # answers are a few words: one word of the example ("Hiking") is a leak (ops/leaks.py)
 
 _PREFIX = re.compile(r"^\s*(?:answer|a)\s*[:\-]\s*", re.I)
-_BARE_DATE = re.compile(r"^(?:on\s+)?(\d{1,2} [A-Z][a-z]+ \d{4})\W*$", re.I)
+_BARE_DATE = re.compile(r"^(?:on\s+)?(\d{1,2}) ([A-Z][a-z]+),? (\d{4})\W*$", re.I)
+_BARE_YEAR = re.compile(r"^(?:in\s+)?(\d{4})\W*$", re.I)
+_DATE_HEAD = re.compile(r"^- (\d{1,2} [A-Z][a-z]+ \d{4})[,:]")  # a memory line of `format_memory` with a date
 _DATED_SPEAKER = re.compile(r"^- [^,:]+, ([^,:]+): (.+)$")  # a memory line of `format_memory` with date and speaker
 
 
 def format_memory(m: dict | str) -> str:
-    """'- 8 May 2023, Caroline: text' (date and speaker only when known)."""
+    """'- 8 May 2023, Caroline: text' (date and speaker only when known). A relative date in the text is written as
+    the date it means on the memory's day ("crashed last week" -> "crashed the week before 14 September 2022",
+    `dates.mark_relative_dates`): the answer adapter gave "2022" to 14 of conv-42's 40 temporal questions whose
+    memory said "last week" or "last Friday" (thirty-fifth session). The store's memories already read so."""
     if isinstance(m, str):
         return f"- {' '.join(m.split())}"
-    text = " ".join(str(m.get("text") or m.get("memory") or "").split())
+    text = mark_relative_dates(" ".join(str(m.get("text") or m.get("memory") or "").split()), m.get("date"), "replace")
     head = ", ".join(x for x in (format_date(m.get("date")), m.get("speaker")) if x)
     return f"- {head}: {text}" if head else f"- {text}"
 
@@ -70,12 +76,25 @@ def dated_answer(answer: str, messages: list[dict]) -> str:
     memory's phrase: "23 January 2022" -> "the Friday before 23 January 2022" when a memory says "… printed it the
     Friday before 23 January 2022". The 0.5B answers with the date a memory is headed by (its session's), which is
     not the day of what "last Friday" told (27th session: 4 of 4 such questions asked by `memlora ask`). Of several
-    such memories, the one holding most of the question's words."""
+    such memories, the one holding most of the question's words. An answer that is only a year ("2022", as LoCoMo's
+    training answers often are) becomes the phrase of that year's memory holding most of the question's words, when
+    that memory anchors one."""
     shown, _, question = messages[-1]["content"].rpartition("\nQuestion: ")
-    date = _BARE_DATE.match(answer.strip())
-    if not date or not WHEN.match(question):
+    if not WHEN.match(question):
         return answer
-    return phrases_by_date(question, shown.splitlines()).get(date.group(1).lower(), answer)
+    if date := _BARE_DATE.match(answer.strip()):
+        on = " ".join(date.groups())
+        return phrases_by_date(question, shown.splitlines()).get(on.lower(), answer)
+    if year := _BARE_YEAR.match(answer.strip()):
+        asked, best = content_words(question), None
+        for i, line in enumerate(shown.splitlines()):
+            head = _DATE_HEAD.match(line)
+            if head and head.group(1).endswith(year.group(1)):
+                key = (len(asked & content_words(line)), -i)
+                best = max(best or (key, line), (key, line))
+        phrases = anchored_phrases(best[1]) if best else []
+        return phrases[0][0] if phrases else answer
+    return answer
 
 
 def asked_of_another(messages: list[dict]) -> str | None:

@@ -2,8 +2,9 @@
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
 back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
 the user, dropped (`drop_endearment`); advice nobody asked for, a later sentence lecturing on a thing the news
-named, or the user greeted again, dropped (`drop_advice`, `drop_lecture`, `drop_greeting`); a cheerful reply to bad
-news (`wrong_tone`); and what replaces a parroted remark about the weather or the day (`remark_reply`)."""
+named, the user greeted again, or a word coordinated with itself, dropped (`drop_advice`, `drop_lecture`,
+`drop_greeting`, `drop_doubled`); a cheerful reply to bad news (`wrong_tone`); and what replaces a parroted remark
+about the weather or the day (`remark_reply`)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,23 @@ def drop_glad_guess(reply: str, message: str) -> str:
     kept = sentences[:1] + [x for x in sentences[1:]
                             if not (_GLAD_YOU.match(x) and not (content_words(x) - _GLAD_WORDS) & told)]
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
+_DOUBLED = re.compile(r"\b([a-z]{3,})(?:,)? (?:and|or) (?:so |very |really )?\1\b", re.I)
+
+
+def drop_doubled(reply: str) -> str:
+    """`reply` without a later sentence that joins a word to itself, a small model's loop, not a thought ("Your son is
+    crazy about volcanoes. It's amazing how they can be so dangerous and dangerous.", thirty-fourth session's sofie).
+    "again and again" is kept: a word in it repeats by design."""
+    sentences = SENTENCE.findall(reply)
+    kept = sentences[:1] + [x for x in sentences[1:] if not any(m.group(1).lower() not in _ON_PURPOSE
+                                                                  for m in _DOUBLED.finditer(x))]
+    return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
+
+_ON_PURPOSE = {"again", "over", "more", "better", "worse", "bigger", "smaller", "longer", "faster", "round", "through",
+               "on", "out", "back", "forth", "time"}
+
 
 # News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
 # bus mechanic in Groningen." (thirty-second and thirty-third sessions' bram, every run).
