@@ -13,7 +13,8 @@ from support.scripted_engine import ScriptedEngine
                                   "bram was exhausting today.", "bram's work was exhausting today.",  # s32's bram
                                   "noor is been raining all week here.", "rui is morning.",  # x13, thirty-fourth
                                   "noor is currently experiencing rain.", "noor is still raining all week.",
-                                  "ilse is freezing out there today."])
+                                  "ilse is freezing out there today.",
+                                  "marit was delayed again this morning.", "jo was running late today."])  # s34, s35
 def test_a_passing_state_is_told_apart(fact):
     assert is_passing(fact)
 
@@ -24,7 +25,8 @@ def test_a_passing_state_is_told_apart(fact):
                                   "ivo had a long day at work with his boss Tim.", "bram's job is tiring for his back.",
                                   "bram's work is exhausting him after the move.", "lin is an evening person.",
                                   "kim is a night owl.", "kim is a night shift nurse.", "sam is moving to sunny Spain.",
-                                  "noor is a morning person."])
+                                  "noor is a morning person.", "sam was late for his own wedding.",
+                                  "jo's flight was delayed by six hours."])
 def test_what_lasts_or_says_more_is_kept(fact):
     assert not is_passing(fact) and lasting([fact]) == [fact]
 

@@ -20,15 +20,16 @@ import re
 from .words import content_words
 
 _MOOD = (r"(?:tired|exhausted|sleepy|bored|busy|stressed|grumpy|knackered|shattered|worn out|fed up|cranky|"
-         r"drained|wiped out|exhausting|tiring|draining)")  # s32's bram: "Work was exhausting today." -> "bram was
-# exhausting today."
+         r"drained|wiped out|exhausting|tiring|draining|late|running late|delayed)")  # s32's bram: "Work was exhausting
+# today." -> "bram was exhausting today."; s34's marit: "The trains were delayed again this morning." -> "marit was
+# delayed again this morning."
 _DEGREE = r"(?:(?:so|really|very|a bit|quite|a little|super|pretty|totally|completely)\s+)?"
 _NOW = r"(?:today|tonight|this (?:morning|afternoon|evening|week)|right now|at the moment|now|lately)"
 _PASSING = [
     # "dara is exhausted today.", "sam feels tired.", "jo was so busy this morning."
     re.compile(rf"^\W*[\w'-]+(?:\s+(?:work|day|shift))?\s+(?:is|was|feels|felt|has been|'s)\s+(?:feeling\s+)?"
                rf"{_DEGREE}{_MOOD}"
-               rf"(?:\s+{_NOW})?\s*[.!]?\s*$", re.I),
+               rf"(?:\s+again)?(?:\s+{_NOW})?\s*[.!]?\s*$", re.I),
     # "dara had a long day at work.", "sam had a rough night."
     re.compile(r"^\W*[\w'-]+\s+(?:had|has had|is having)\s+(?:a|such a|a really|a very)\s+"
                r"(?:long|rough|busy|hard|tough|stressful|bad|tiring|hectic|exhausting)\s+(?:day|night|morning|week)"
