@@ -83,7 +83,7 @@ def dated_answer(answer: str, messages: list[dict]) -> str:
     if not WHEN.match(question):
         return answer
     if date := _BARE_DATE.match(answer.strip()):
-        on = " ".join(date.groups())
+        on = f"{int(date.group(1))} {date.group(2)} {date.group(3)}"  # "05 August, 2022" -> "5 August 2022"
         return phrases_by_date(question, shown.splitlines()).get(on.lower(), answer)
     if year := _BARE_YEAR.match(answer.strip()):
         asked, best = content_words(question), None
