@@ -67,9 +67,10 @@ def only_asks(given: str) -> bool:
         _WH_QUESTION.match(x) or len(x.split()) <= 2 for x in said)
 
 
-# what a fact in the third person says that its message need not: "I don't eat pork." -> "noor doesn't eat pork."
-# and a liking said in other words ("I can't stand olives." -> "gus hates olives."; the liking rule judges those)
-_AGREEMENT = frozenset("doesn isn wasn hasn currently really very lov lik enjoy hat ador prefer dislik".split())
+# what a fact in the third person says that its message need not: "I don't eat pork." -> "noor doesn't eat pork.",
+# "I'm 40 …" -> "ivo is 40 years old." (`extract.own_age_and_your`), and a liking said in other words ("I can't stand
+# olives." -> "gus hates olives."; the liking rule judges those)
+_AGREEMENT = frozenset("doesn isn wasn hasn currently really very year old lov lik enjoy hat ador prefer dislik".split())
 _NAME = re.compile(r"^([^:\n]{1,60}):", re.M)  # a speaker of the extract prompt's lines
 
 
