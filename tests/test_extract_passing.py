@@ -101,6 +101,9 @@ def test_a_fact_with_a_word_nobody_said_is_not_kept():
     assert lasting(["sofie doesn't eat fish."], "sofie: I don't eat fish.") == ["sofie doesn't eat fish."]
     assert lasting(["gus hates olives."], "gus: I can't stand olives.") == ["gus hates olives."]
     assert lasting(["ivo is 40 years old."], "ivo: I'm 40 and I drive a red Volvo.") == ["ivo is 40 years old."]
+    for said, fact in (("I study law.", "noor studies law."), ("I fly to Oslo often.", "noor flies to Oslo often."),
+                       ("I studied law.", "noor studied law."), ("I live in Ghent.", "noor lives in Ghent.")):
+        assert lasting([fact], f"noor: {said}") == [fact], fact
     assert lasting(["sofie's sister Ronja lived in Tromsø."], "sofie: My sister Ronja lives in Tromsø.") != []
     followup = "Earlier, already remembered:\nalex: I just adopted a puppy.\n\nNew:\nalex: She's called Bean."
     assert lasting(["alex's puppy is called Bean."], followup) == ["alex's puppy is called Bean."]

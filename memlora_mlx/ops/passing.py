@@ -70,12 +70,15 @@ def only_asks(given: str) -> bool:
 # what a fact in the third person says that its message need not: "I don't eat pork." -> "noor doesn't eat pork.",
 # "I'm 40 …" -> "ivo is 40 years old." (`extract.own_age_and_your`), and a liking said in other words ("I can't stand
 # olives." -> "gus hates olives."; the liking rule judges those)
-_AGREEMENT = frozenset("doesn isn wasn hasn currently really very year old lov lik enjoy hat ador prefer dislik".split())
+_AGREEMENT = frozenset("doesn isn wasn hasn currently really very year old "
+                       "lov lik enjoy hat ador prefer dislik".split())
 _NAME = re.compile(r"^([^:\n]{1,60}):", re.M)  # a speaker of the extract prompt's lines
 
 
 def _roots(text: str) -> set[str]:
-    return {w.rstrip("e") for w in content_words(text)}  # "lives", "lived" -> "liv"
+    """Content words as roots: "lives", "lived" -> "liv"; "studies", "studied", "study" -> "study" (what
+    `extract.own_verb_agreed` writes: "flies")."""
+    return {re.sub(r"ie?$", "y", w).rstrip("e") for w in content_words(text)}
 
 
 def adds_words(fact: str, given: str) -> bool:
