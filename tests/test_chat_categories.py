@@ -29,6 +29,10 @@ def test_a_question_about_work_is_asked_in_the_words_for_a_job():
     assert reword("What do I do?") == "What is my job?"
     for same in ("I locked myself out. What do I do?", "What does Marco do?", "What do I do on Sundays?"):
         assert reword(same) == same
+    # a relative's, as the whole message (thirty-fifth session's lotte)
+    assert reword("What does my husband do?") == "What is my husband's job?"
+    assert reword("what does my sister Ana do") == "What is my sister Ana's job?"
+    assert reword("What does my husband do on weekends?") == "What does my husband do on weekends?"
 
 
 def test_what_pets_recalls_the_tortoise_and_the_goldfish(tmp_path, embedder):
@@ -132,3 +136,15 @@ def test_a_name_asked_about_recalls_the_memory_that_names_it(tmp_path, embedder)
         conv = Conversation(memory, "amara")
         assert [h["memory"] for h in conv.recall("Who is Ada?")] == [ada]
         assert conv.recall("Who is Bob?") == []
+
+
+def test_a_relatives_job_is_shown_first_for_what_they_do(tmp_path, embedder):
+    # the thirty-fifth session's lotte: both memories of Pieter recalled, the hobby first, and the reply said only it
+    facts = ["lotte's husband Pieter builds boats in his spare time.", "lotte's husband Pieter is a carpenter.",
+             "lotte is a librarian at the city library in Ghent."]
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in facts:
+            memory.add(fact, user_id="lotte", infer=False)
+        conv = Conversation(memory, "lotte")
+        assert [h["memory"] for h in conv.recall("What does my husband do?")][0] == facts[1]
+        assert [h["memory"] for h in conv.recall("What do I do for a living?")][0] == facts[2]

@@ -108,3 +108,14 @@ def test_a_fact_with_a_word_nobody_said_is_not_kept():
     followup = "Earlier, already remembered:\nalex: I just adopted a puppy.\n\nNew:\nalex: She's called Bean."
     assert lasting(["alex's puppy is called Bean."], followup) == ["alex's puppy is called Bean."]
     assert lasting(["sofie is flying to Madrid to see Sofia's grandparents."], given) == []  # a name nobody said
+
+
+def test_news_of_a_thing_is_not_made_the_speakers():
+    # the thirty-fifth session's lotte drive, verbatim: x13 gave "lotte was packed again this morning."
+    given = "Session date: 5 December 2026\n\nlotte: The tram was packed again this morning."
+    assert lasting(["lotte was packed again this morning."], given) == []
+    assert lasting(["noor is just raining all week here."], "noor: It's been raining all week here.") == []
+    # a thing of theirs, a message with "I" or "my", one that starts with them: kept
+    assert lasting(["lotte's kids start school on Monday."], "lotte: The kids start school on Monday.") != []
+    assert lasting(["lotte has a dog."], "lotte: The thing is, I have a dog.") == ["lotte has a dog."]
+    assert lasting(["lotte just got promoted."], "lotte: Just got promoted!") == ["lotte just got promoted."]

@@ -29,6 +29,9 @@ _FOR_A_LIVING = re.compile(r"\bwhat (?:do|does) (.+?) do for (?:a )?(?:living|wo
 # "What do I do?" as the whole message (thirty-first session, an unscripted chat: nothing recalled, "marta is a vet."
 # was not shown); inside a longer message ("I locked myself out. What do I do?") it asks for advice and stays.
 _BARE_DO = re.compile(r"^\s*what do (i) do\s*\?*\s*$", re.I)  # the user's own: "What does Marco do?" stays
+# and a relative's, as the whole message (thirty-fifth session's lotte: "What does my husband do?" got the boats he
+# builds in his spare time, not that he is a carpenter)
+_RELATIVE_DO = re.compile(r"^\s*what does (my [a-z]+(?: [A-Z][\w'-]*)?) do\s*\?*\s*$", re.I)
 _POSSESSIVE = {"i": "my", "you": "your", "he": "his", "she": "her", "we": "our", "they": "their"}
 
 _CATEGORIES = {
@@ -54,6 +57,7 @@ _CATEGORIES = {
                           "turkish arabic hebrew hindi chinese mandarin cantonese japanese korean swedish finnish",
 }
 EXPANSIONS: dict[str, set[str]] = {}
+KIN = content_words(_CATEGORIES["family relative relatives"])  # a relative a question names
 for _keys, _members in _CATEGORIES.items():
     for _key in content_words(_keys):
         EXPANSIONS.setdefault(_key, set()).update(content_words(_members))
@@ -124,18 +128,28 @@ def shares_words(message: str, words: set[str], memory: str) -> bool:
 
 
 def job_first(words: set[str], memory: str) -> bool:
-    """A question about work or a job (`words`: `question_words`) and a memory that names one: shown first."""
-    return bool(words & JOB_MARK) and says_job(memory)
+    """A question about work or a job (`words`: `question_words`) and a memory that names one: shown first. Of a
+    relative the question names ("What is my husband's job?"), the memory names that relative's: "lotte's husband
+    Pieter is a carpenter."."""
+    if not words & JOB_MARK:
+        return False
+    asked = words & KIN
+    kin = re.match(r"^\W*[\w'-]+['\u2019]s\s+([a-z]+)\s+(?:[A-Z][\w'-]*\s+)?(?=is\b|was\b|works\b)", memory)
+    if kin:
+        return kin.group(1).lower() in asked and says_job("they " + memory[kin.end():])
+    return not asked and says_job(memory)
 
 
 def reword(message: str) -> str:
     """A question about someone's work in the words memories and relevance know ("What do I do for a living?", "What
-    do I do?" -> "What is my job?"); anything else unchanged."""
+    do I do?" -> "What is my job?", "What does my husband do?" -> "What is my husband's job?"); anything else
+    unchanged."""
     def job(m: re.Match) -> str:
         who = m.group(1)
         owner = _POSSESSIVE.get(who.lower()) or who + "'s"
         return f"What is {owner} job"
-    return _FOR_A_LIVING.sub(job, _BARE_DO.sub(lambda m: job(m) + "?", message))
+    asked = _RELATIVE_DO.sub(lambda m: job(m) + "?", _BARE_DO.sub(lambda m: job(m) + "?", message))
+    return _FOR_A_LIVING.sub(job, asked)
 
 
 def widen(words: set[str]) -> set[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .words import content_words
+from .words import FIRST_PERSON_WORD, content_words
 
 _MOOD = (r"(?:tired|exhausted|sleepy|bored|busy|stressed|grumpy|knackered|shattered|worn out|fed up|cranky|"
          r"drained|wiped out|exhausting|tiring|draining|late|running late|delayed)")  # s32's bram: "Work was exhausting
@@ -89,11 +89,26 @@ def adds_words(fact: str, given: str) -> bool:
     return bool(_roots(fact) - _roots(given) - names - _AGREEMENT)
 
 
+_THING_FIRST = re.compile(r"^\W*(?:the|this|that|these|those|it|it's|its|there|such|a|an)\b", re.I)
+
+
+def made_the_speakers(fact: str, given: str) -> bool:
+    """`fact` makes its speaker the subject of a message that names another one and says nothing of them: "lotte was
+    packed again this morning." of "lotte: The tram was packed again this morning." (x13, thirty-fifth session's
+    drive). The message starts with a thing ("The tram", "It", "This"), and has no "I", "my", "we" or "our"."""
+    line = given.strip().splitlines()[-1] if given.strip() else ""
+    who, _, said = line.partition(": ")
+    if not said or not _THING_FIRST.match(said) or FIRST_PERSON_WORD.search(said):
+        return False
+    return bool(re.match(rf"\W*{re.escape(who.strip())}\s+(?!'|\u2019)", fact, re.I))
+
+
 def lasting(facts: list[str], given: str = "") -> list[str]:
-    """`facts` without the passing ones, nor (with `given`, the message they came from) a liking it never said or a
-    word it never said (`adds_words`), and none of a message that only asks (`only_asks`)."""
+    """`facts` without the passing ones, nor (with `given`, the message they came from) a liking it never said, a
+    word it never said (`adds_words`) or the speaker made the subject of a thing's news (`made_the_speakers`), and
+    none of a message that only asks (`only_asks`)."""
     if given and only_asks(given):
         return []
     unsaid_liking = bool(given) and not _SAYS_LIKING.search(given)
     return [f for f in facts if not is_passing(f) and not (unsaid_liking and _LIKING.search(f))
-            and not (given and adds_words(f, given))]
+            and not (given and (adds_words(f, given) or made_the_speakers(f, given)))]
