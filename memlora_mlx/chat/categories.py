@@ -57,10 +57,10 @@ _CATEGORIES = {
                           "turkish arabic hebrew hindi chinese mandarin cantonese japanese korean swedish finnish",
 }
 EXPANSIONS: dict[str, set[str]] = {}
-KIN = content_words(_CATEGORIES["family relative relatives"])  # a relative a question names
 for _keys, _members in _CATEGORIES.items():
     for _key in content_words(_keys):
         EXPANSIONS.setdefault(_key, set()).update(content_words(_members))
+KIN = content_words(_CATEGORIES["family relative relatives"])  # a relative a question names ("husband")
 
 
 # Thirtieth session's drive (runs/s30): "Where do I work?" recalled "dara had a long day at work." (0.69, shares

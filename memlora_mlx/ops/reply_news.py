@@ -165,7 +165,10 @@ def drop_glad_guess(reply: str, message: str) -> str:
                             if not (_GLAD_YOU.match(x) and not (content_words(x) - _GLAD_WORDS) & told)]
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
 
+
 _DOUBLED = re.compile(r"\b([a-z]{3,})(?:,)? (?:and|or) (?:so |very |really )?\1\b", re.I)
+_ON_PURPOSE = {"again", "over", "more", "better", "worse", "bigger", "smaller", "longer", "faster", "round", "through",
+               "on", "out", "back", "forth", "time"}  # "again and again", "better and better"
 
 
 def drop_doubled(reply: str) -> str:
@@ -176,10 +179,6 @@ def drop_doubled(reply: str) -> str:
     kept = sentences[:1] + [x for x in sentences[1:] if not any(m.group(1).lower() not in _ON_PURPOSE
                                                                   for m in _DOUBLED.finditer(x))]
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
-
-
-_ON_PURPOSE = {"again", "over", "more", "better", "worse", "bigger", "smaller", "longer", "faster", "round", "through",
-               "on", "out", "back", "forth", "time"}
 
 
 # News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
