@@ -216,3 +216,14 @@ def test_a_later_sentence_joining_a_word_to_itself_is_dropped():
     for kept in ("You practise again and again. It gets better and better.", "Dangerous and dangerous.",
                  "You love volcanoes. They are big and dangerous."):
         assert N.drop_doubled(kept) == kept, kept
+
+
+def test_a_made_up_consequence_of_the_news_is_cut():
+    draft = "Juno is a border collie, which means it has a border around it."  # thirty-fifth session's lotte
+    message = "We have a border collie called Juno."
+    assert N.drop_inference(draft, message) == "Juno is a border collie."
+    assert C.final_reply(draft, message, [], "lotte")[0] != draft
+    kept = "You moved to Leeds, which means a shorter commute for you."
+    assert N.drop_inference(kept, "I moved to Leeds, so my commute is shorter now.") == kept  # said in the news
+    asked = "Juno is a border collie, which means it herds sheep."
+    assert N.drop_inference(asked, "What is a border collie?") == asked

@@ -2,9 +2,9 @@
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
 back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
 the user, dropped (`drop_endearment`); advice nobody asked for, a later sentence lecturing on a thing the news
-named, the user greeted again, or a word coordinated with itself, dropped (`drop_advice`, `drop_lecture`,
-`drop_greeting`, `drop_doubled`); a cheerful reply to bad news (`wrong_tone`); and what replaces a parroted remark
-about the weather or the day (`remark_reply`)."""
+named, the user greeted again, a word coordinated with itself, or a made-up ", which means …", dropped
+(`drop_advice`, `drop_lecture`, `drop_greeting`, `drop_doubled`, `drop_inference`); a cheerful reply to bad news
+(`wrong_tone`); and what replaces a parroted remark about the weather or the day (`remark_reply`)."""
 
 from __future__ import annotations
 
@@ -179,6 +179,20 @@ def drop_doubled(reply: str) -> str:
     kept = sentences[:1] + [x for x in sentences[1:] if not any(m.group(1).lower() not in _ON_PURPOSE
                                                                   for m in _DOUBLED.finditer(x))]
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
+
+# News given a made-up consequence: "We have a border collie called Juno." -> "Juno is a border collie, which means it
+# has a border around it." (thirty-fifth session's lotte)
+_INFERENCE = re.compile(r",\s+(?:which means|meaning|which makes)\b[^.!?]*", re.I)
+
+
+def drop_inference(reply: str, message: str) -> str:
+    """`reply` to news without a ", which means …" tail that adds a content word the news did not say."""
+    if message.rstrip().endswith("?"):
+        return reply
+    told = content_words(message)
+    return _INFERENCE.sub(lambda m: "" if content_words(m.group(0)) - told - content_words("means meaning makes")
+                          else m.group(0), reply)
 
 
 # News answered with the user greeted again: "Hello bram, you're a bus mechanic in Groningen. How are you?" to "I'm a
