@@ -148,3 +148,14 @@ def test_a_relatives_job_is_shown_first_for_what_they_do(tmp_path, embedder):
         conv = Conversation(memory, "lotte")
         assert [h["memory"] for h in conv.recall("What does my husband do?")][0] == facts[1]
         assert [h["memory"] for h in conv.recall("What do I do for a living?")][0] == facts[2]
+
+
+def test_a_job_said_by_what_one_does_at_a_workplace_comes_first(tmp_path, embedder):
+    # the thirty-fifth session's tobias: "What do I do for work?" got "You swim twice a week before work."
+    facts = ["tobias swims twice a week before work.", "tobias fixes bikes at a little repair shop in Malmö.",
+             "tobias doesn't eat meat."]
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in facts:
+            memory.add(fact, user_id="tobias", infer=False)
+        conv = Conversation(memory, "tobias")
+        assert [h["memory"] for h in conv.recall("What do I do for work?")][0] == facts[1]

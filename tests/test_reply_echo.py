@@ -32,6 +32,8 @@ def test_replies_that_do_more_than_ask_back_are_kept(reply, message):
     ("I'm Kofi.", "I'm Kofi."),  # nothing would be left: kept (and checked as any other reply)
     ("I'm Kofi's assistant.", "I'm Kofi's assistant."),
     ("Hello Kofi! I'm glad you're here.", "Hello Kofi! I'm glad you're here."),
+    ("Hello, it's Kofi. How are you?", "Hello. How are you?"),  # thirty-fifth session's tobias, verbatim but the name
+    ("It's Kofi's birthday soon!", "It's Kofi's birthday soon!"),
 ])
 def test_the_assistant_does_not_take_the_user_s_name(reply, shown):
     assert C.drop_user_name_claim(reply, "kofi") == shown

@@ -80,17 +80,24 @@ _LIKING_WORDS = content_words("favourite favorite favourites favorites prefer li
 _PREFERENCE = re.compile(r"\bfavou?rites?\b|\bprefers?\b|\blove[sd]?\b|\blike[sd]?\b|\benjoy|\bfan\b|\badore", re.I)
 
 
-# or by what one does for it: "tomasz teaches maths at a secondary school in Glasgow." (thirtieth session)
+# or by what one does for it: "tomasz teaches maths at a secondary school in Glasgow." (thirtieth session), "tobias
+# fixes bikes at a little repair shop in Malmö." (thirty-fifth session: "What do I do for work?" got his swimming
+# "before work")
 _JOB_VERB = re.compile(r"^\W*[\w'-]+\s+(?:now\s+|still\s+)?"
                        r"(?:teaches|lectures|tutors|coaches|(?:runs|owns|manages) an?)\b", re.I)
+_AT_WORK = re.compile(r"^\W*[\w'-]+\s+(?:now\s+|still\s+)?"
+                      r"(?!(?:volunteers|eats|drinks|meets|shops|stays|lives|sleeps|plays|hangs|reads|sits|waits)\b)"
+                      r"[a-z]+s\b[^.,;]*?\s+(?:at|in)\s+(?:an?|the)\s+"
+                      r"(?:[\w'-]+\s+){0,2}?(?:shop|store|restaurant|caf[eé]|bakery|garage|salon|studio|clinic|"
+                      r"hospital|school|office|factory|warehouse|lab|firm|company|hotel|library|bar|pub)\b", re.I)
 
 
 def says_job(memory: str) -> bool:
     """`memory` names its one-word subject's job by its form: "dara is a physiotherapist at …", "Laila is a teacher.",
-    "jo teaches maths", "sam runs a bakery"
+    "jo teaches maths", "sam runs a bakery", "tobias fixes bikes at a little repair shop"
     (not "dara's girlfriend Marguerite is a graphic designer." to "Where do I work?")."""
     nouns = [m.group(1).lower() for m in _JOB_FORM.finditer(memory)]
-    return bool(_JOB_VERB.match(memory)) or any((n in _JOB_NOUNS or _JOB_END.search(n)) and n not in _NOT_JOBS
+    return bool(_JOB_VERB.match(memory) or _AT_WORK.match(memory)) or any((n in _JOB_NOUNS or _JOB_END.search(n)) and n not in _NOT_JOBS
                                                 for n in nouns)
 
 
