@@ -97,8 +97,9 @@ def says_job(memory: str) -> bool:
     "jo teaches maths", "sam runs a bakery", "tobias fixes bikes at a little repair shop"
     (not "dara's girlfriend Marguerite is a graphic designer." to "Where do I work?")."""
     nouns = [m.group(1).lower() for m in _JOB_FORM.finditer(memory)]
-    return bool(_JOB_VERB.match(memory) or _AT_WORK.match(memory)) or any((n in _JOB_NOUNS or _JOB_END.search(n)) and n not in _NOT_JOBS
-                                                for n in nouns)
+    if _JOB_VERB.match(memory) or _AT_WORK.match(memory):
+        return True
+    return any((n in _JOB_NOUNS or _JOB_END.search(n)) and n not in _NOT_JOBS for n in nouns)
 
 
 # Where one lives, when only the job's town was said: "I'm a bus mechanic in Groningen." and "Where do I live?"
