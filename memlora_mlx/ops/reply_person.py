@@ -211,8 +211,8 @@ def own_travels(reply: str, message: str) -> str:
 # session's drive), "Hello, it's Tobias. How are you?" to "Hello, it's Tobias." (thirty-fifth). The clause that says
 # it is dropped; the rest of the reply stays.
 def drop_user_name_claim(reply: str, user: str) -> str:
-    """`reply` without "I'm <user>" / "I am <user>" / "my name is <user>" / "it's <user>": a sentence it opens loses it
-    (and the comma after it), one it ends loses it with the comma before it; a reply that would be left empty is kept."""
+    """`reply` without "I'm <user>" / "I am <user>" / "my name is <user>" / "it's <user>": a sentence it opens loses
+    it (and the comma after it), one it ends loses it with the comma before it; a reply left empty is kept as it was."""
     claim = rf"\b(?:I'm|I\u2019m|I am|[Mm]y name is|it's|it\u2019s|it is|this is)\s+{re.escape(user)}\b(?!['\u2019])"
     out = []
     for sentence in SENTENCE.findall(reply):
