@@ -138,24 +138,21 @@ def test_a_name_asked_about_recalls_the_memory_that_names_it(tmp_path, embedder)
         assert conv.recall("Who is Bob?") == []
 
 
-def test_a_relatives_job_is_shown_first_for_what_they_do(tmp_path, embedder):
+LOTTE = ["lotte's husband Pieter builds boats in his spare time.", "lotte's husband Pieter is a carpenter.",
+         "lotte is a librarian at the city library in Ghent."]
+TOBIAS = ["tobias swims twice a week before work.", "tobias fixes bikes at a little repair shop in Malmö.",
+          "tobias doesn't eat meat."]
+
+
+@pytest.mark.parametrize("user, facts, question, first", [
     # the thirty-fifth session's lotte: both memories of Pieter recalled, the hobby first, and the reply said only it
-    facts = ["lotte's husband Pieter builds boats in his spare time.", "lotte's husband Pieter is a carpenter.",
-             "lotte is a librarian at the city library in Ghent."]
+    ("lotte", LOTTE, "What does my husband do?", LOTTE[1]),
+    ("lotte", LOTTE, "What do I do for a living?", LOTTE[2]),
+    # and its tobias: "What do I do for work?" got "You swim twice a week before work."
+    ("tobias", TOBIAS, "What do I do for work?", TOBIAS[1]),
+])
+def test_the_job_asked_about_is_shown_first(tmp_path, embedder, user, facts, question, first):
     with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
         for fact in facts:
-            memory.add(fact, user_id="lotte", infer=False)
-        conv = Conversation(memory, "lotte")
-        assert [h["memory"] for h in conv.recall("What does my husband do?")][0] == facts[1]
-        assert [h["memory"] for h in conv.recall("What do I do for a living?")][0] == facts[2]
-
-
-def test_a_job_said_by_what_one_does_at_a_workplace_comes_first(tmp_path, embedder):
-    # the thirty-fifth session's tobias: "What do I do for work?" got "You swim twice a week before work."
-    facts = ["tobias swims twice a week before work.", "tobias fixes bikes at a little repair shop in Malmö.",
-             "tobias doesn't eat meat."]
-    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
-        for fact in facts:
-            memory.add(fact, user_id="tobias", infer=False)
-        conv = Conversation(memory, "tobias")
-        assert [h["memory"] for h in conv.recall("What do I do for work?")][0] == facts[1]
+            memory.add(fact, user_id=user, infer=False)
+        assert [h["memory"] for h in Conversation(memory, user).recall(question)][0] == first
