@@ -338,8 +338,7 @@ def add_chat_examples(out: dict, n_chat: int, quiet_share: float, n_followups: i
     """Insert `n_chat` single messages, `n_followups` two-message examples, `n_short` short statements, `n_we`
     news said with "we", `n_partner` messages with a named partner and "we" news and `n_family` a relative's news or a
     trip to see family (`chat_family`; `short_quiet` of the last four fact-free) into train (and a tenth as many into
-    valid) at random places, each kind from its own stream: the rest
-    of the build is the same without them."""
+    valid) at random places, each kind from its own stream: the rest of the build is the same without them."""
     crng = random.Random(seed + 4)
     for name, n in (("train", n_chat), ("valid", max(1, n_chat // 10))) if n_chat else ():
         for r in chat_examples(n, quiet_share=quiet_share, rng=crng, compound_share=compound_share):

@@ -13,7 +13,7 @@ from .dates import fact_dates_absolute, mark_relative_dates
 from .extract_numbers import invented_numbers
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
-from .passing import lasting
+from .passing import SPEAKER_LINE, lasting
 from .person import about
 from .said_by import CLAUSE, given_to_sayer
 from .words import content_words
@@ -214,14 +214,11 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
     return out
 
 
-_SPEAKER = re.compile(r"^([^:\n]{1,60}):", re.M)
-
-
 def unsaid(fact: str, given: str) -> bool:
     """True when `fact` shares no content word (ops/words.py) with the turns `given` but a speaker's
     name: "dana is a woman." from "dana: Hi! I'm Dana." (the 0.5B adapter, twenty-first session's chat drive) says
     what nobody said. A fact that keeps one word of what was said ("sam is exhausted today.") is kept."""
-    names = set().union(*(content_words(n) for n in _SPEAKER.findall(given)))
+    names = set().union(*(content_words(n) for n in SPEAKER_LINE.findall(given)))
     return not (content_words(fact) & content_words(given)) - names
 
 

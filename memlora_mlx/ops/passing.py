@@ -57,12 +57,20 @@ _SAYS_LIKING = re.compile(r"\b(?:lov\w*|lik(?:e|es|ed|ing)|enjoy\w*|hat(?:e|es|e
 _WH_QUESTION = re.compile(r"^\W*(?:what|what's|where|where's|when|who|who's|whose|which|why|how)\b[^.!?]*\?+\W*$", re.I)
 
 
-def only_asks(given: str) -> bool:
-    """The message (the last line of `given`, the extract prompt's text, without its "speaker: ") is only "what/where/
-    who …?" questions, with at most a word or two beside ("Hi!"): it tells nothing. x13 (thirty-fourth session) stored
-    "yusuf is going in March." for "Where are we going in March?"."""
+SPEAKER_LINE = re.compile(r"^([^:\n]{1,60}):", re.M)  # a speaker of the extract prompt's lines ("noor: …")
+
+
+def _message(given: str) -> tuple[str, str]:
+    """(speaker, message) of the last line of `given`, the extract prompt's text: the message the facts came from."""
     line = given.strip().splitlines()[-1] if given.strip() else ""
-    said = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", line.split(": ", 1)[-1]) if x.strip()]
+    who, _, said = line.partition(": ")
+    return (who.strip(), said) if said else ("", line)
+
+
+def only_asks(given: str) -> bool:
+    """The message (`_message`) is only "what/where/who …?" questions, with at most a word or two beside ("Hi!"): it
+    tells nothing. x13 (thirty-fourth session) stored "yusuf is going in March." for "Where are we going in March?"."""
+    said = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", _message(given)[1]) if x.strip()]
     return bool(said) and any(_WH_QUESTION.match(x) for x in said) and all(
         _WH_QUESTION.match(x) or len(x.split()) <= 2 for x in said)
 
@@ -72,7 +80,6 @@ def only_asks(given: str) -> bool:
 # olives." -> "gus hates olives."; the liking rule judges those)
 _AGREEMENT = frozenset("doesn isn wasn hasn currently really very year old "
                        "lov lik enjoy hat ador prefer dislik".split())
-_NAME = re.compile(r"^([^:\n]{1,60}):", re.M)  # a speaker of the extract prompt's lines
 
 
 def _roots(text: str) -> set[str]:
@@ -85,7 +92,7 @@ def adds_words(fact: str, given: str) -> bool:
     """`fact` has a content word that `given` (the extract prompt's text: the message, the chat before it, the session
     date) does not, other than a speaker's name: "noor just got a beautiful traffic." of "noor: The traffic was awful
     this morning.", "dara is not sure about the mondays." of "dara: Ugh, Mondays." (x13, `--requests` probe)."""
-    names = set().union(*(_roots(n) for n in _NAME.findall(given)))
+    names = set().union(*(_roots(n) for n in SPEAKER_LINE.findall(given)))
     return bool(_roots(fact) - _roots(given) - names - _AGREEMENT)
 
 
@@ -96,11 +103,10 @@ def made_the_speakers(fact: str, given: str) -> bool:
     """`fact` makes its speaker the subject of a message that names another one and says nothing of them: "lotte was
     packed again this morning." of "lotte: The tram was packed again this morning." (x13, thirty-fifth session's
     drive). The message starts with a thing ("The tram", "It", "This"), and has no "I", "my", "we" or "our"."""
-    line = given.strip().splitlines()[-1] if given.strip() else ""
-    who, _, said = line.partition(": ")
-    if not said or not _THING_FIRST.match(said) or FIRST_PERSON_WORD.search(said):
+    who, said = _message(given)
+    if not who or not _THING_FIRST.match(said) or FIRST_PERSON_WORD.search(said):
         return False
-    return bool(re.match(rf"\W*{re.escape(who.strip())}\s+(?!'|\u2019)", fact, re.I))
+    return bool(re.match(rf"\W*{re.escape(who)}\s+(?!'|\u2019)", fact, re.I))
 
 
 def lasting(facts: list[str], given: str = "") -> list[str]:
