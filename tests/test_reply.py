@@ -352,6 +352,19 @@ def test_a_clause_that_adds_to_a_memory_is_cut():
     assert G.cut_additions(odd, q, porto, "nora") == (odd, [])
 
 
+def test_a_trailing_for_a_long_time_that_nobody_said_is_cut():
+    runs = [{"text": "sam runs three times a week."}]
+    q = "How often do I run?"
+    draft = "You've been running three times a week for a long time."
+    assert G.cut_additions(draft, q, runs, "sam") == ("You've been running three times a week.", ["long"])
+    assert C.final_reply(draft, q, runs, "sam")[0] == "You've been running three times a week."
+    # kept: a memory that says how long, a question that asks it, a reply to a statement
+    years = [{"text": "sam has been running for years."}]
+    assert G.cut_additions("You've been running for years.", "Do I run?", years, "sam")[1] == []
+    assert G.cut_additions(draft, "Have I been running for a long time?", runs, "sam")[1] == []
+    assert G.cut_additions(draft, "I ran today.", runs, "sam")[1] == []
+
+
 def test_the_assistant_has_not_been_anywhere():
     m = "I just got back from a week in Porto, have you ever been?"
     assert C.final_reply("Yes, I have been to Porto. It's lovely!", m, [], "nora") == (NO_TRAVELS + " It's lovely!", [])

@@ -151,6 +151,10 @@ def unsupported(reply: str, message: str, memories: list, user: str) -> list[str
 # session): `unsupported` lets the sentence through, since part of it is remembered. The clause is cut ("You were
 # last week in Porto.") when it adds content words that neither the question nor a memory shown holds.
 _CLAUSE = re.compile(r",\s+(?:where|which|who|and|because|since|so|as|but)\b", re.I)
+# A trailing "for a long time" is such an addition too, with no comma ("You've been running three times a week for a
+# long time." to "How often do I run?" with "… runs three times a week." shown; thirty-fifth session's drives).
+_DURATION = re.compile(r",?\s+(?:for (?:such |quite |so )?(?:a long time|a while|years|ages|so long|many years|"
+                       r"quite some time|some time)|since (?:childhood|forever))(?=[.!]?\s*$)", re.I)
 
 
 def cut_additions(reply: str, message: str, memories: list, user: str) -> tuple[str, list[str]]:
@@ -162,7 +166,7 @@ def cut_additions(reply: str, message: str, memories: list, user: str) -> tuple[
     shown = set().union(*(content_words(to_you(memory_text(m), user)) for m in memories))
     out, cut = [], []
     for sentence in SENTENCE.findall(reply):
-        m = _CLAUSE.search(sentence)
+        m = _CLAUSE.search(sentence) or _DURATION.search(sentence)
         if m and (_CLAIM.match(sentence) or STARTS_AS_USER.match(sentence)) and not _MODAL.search(sentence):
             main, tail = sentence[:m.start()], sentence[m.start():]
             new = content_words(tail) - shown - asked
