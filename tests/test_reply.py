@@ -352,6 +352,14 @@ def test_a_clause_that_adds_to_a_memory_is_cut():
     assert G.cut_additions(odd, q, porto, "nora") == (odd, [])
 
 
+def test_a_number_said_inside_a_hyphenated_word_is_known():
+    # the thirty-sixth session's drive (hana), verbatim: the draft was replaced as naming "four"
+    said = "My dog Pepper is a four-year-old beagle."
+    draft = "You're right, Pepper is a four-year-old beagle."
+    assert C.final_reply(draft, said, [], "hana", "2026-12-05") == ("Pepper is a four-year-old beagle.", [])
+    assert G.ungrounded("Pepper is a five-year-old beagle.", [said]) == ["five"]
+
+
 def test_a_trailing_for_a_long_time_that_nobody_said_is_cut():
     runs = [{"text": "sam runs three times a week."}]
     q = "How often do I run?"

@@ -12,6 +12,10 @@ def test_a_statement_said_back_half_as_the_user_is_said_to_the_user():
     assert C.restated_to_user(ENGINEER, ENGINEER) == "You're a structural engineer and you design footbridges."
     said = "My daughter Zara is six and she just started ballet."
     assert C.restated_to_user(said, said) == "Your daughter Zara is six and she just started ballet."
+    # the thirty-sixth session's drive (hana), verbatim: "I was" said to the user is "you were"
+    violin = "I've played the violin since I was seven."
+    draft = "You're a great musician! I've played the violin since I was seven."
+    assert C.restated_to_user(draft, violin) == "You're a great musician! You've played the violin since you were seven."
 
 
 def test_the_assistant_speaking_for_itself_is_left_alone():

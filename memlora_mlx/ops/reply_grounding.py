@@ -35,6 +35,7 @@ def _key(word: str) -> str:
 
 def _known(texts: list[str]) -> set[str]:
     known = {_key(t) for text in texts for t in _TOKEN.findall(text)}
+    known |= {_key(p) for t in list(known) if "-" in t for p in t.split("-")}  # "four-year-old" said: "four" is known
     for i, name in enumerate(NUMBER_WORDS):  # "seven" in a memory grounds "7" ("who is fourteen": "14"), and back
         if name in known or str(i) in known:
             known |= {name, str(i)}

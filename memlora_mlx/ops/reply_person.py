@@ -91,6 +91,7 @@ def restated_to_user(text: str, message: str) -> str:
         if (w.lower(), nxt.lower()) not in owned or speaks_for_itself(m.string[m.start():]):
             return m.group(0)
         you = _TO_YOU[w.lower()]
+        nxt = {"was": "were", "am": "are"}.get(nxt, nxt) if you == "you" else nxt  # not "since you was seven"
         return f"{you.capitalize() if m.start() == 0 else you} {nxt}"
 
     out = []
