@@ -119,3 +119,46 @@ def test_news_of_a_thing_is_not_made_the_speakers():
     assert lasting(["lotte's kids start school on Monday."], "lotte: The kids start school on Monday.") != []
     assert lasting(["lotte has a dog."], "lotte: The thing is, I have a dog.") == ["lotte has a dog."]
     assert lasting(["lotte just got promoted."], "lotte: Just got promoted!") == ["lotte just got promoted."]
+
+
+def test_a_date_the_message_said_is_put_back_on_its_one_fact():
+    from memlora_mlx.ops.dates import with_said_date
+    from memlora_mlx.ops.extract import build_messages
+    from memlora_mlx.types import Turn
+
+    def given(text):
+        return build_messages([Turn("hana", text)], "2026-12-05")[-1]["content"]
+
+    # the thirty-sixth session's hana drive, verbatim: the month the prompt showed was left out
+    trip = given("Next month I'm going to Lisbon with my friend Mei.")
+    fact = "hana is going to Lisbon with hana's friend Mei."
+    assert with_said_date([fact], trip) == ["hana is going to Lisbon with hana's friend Mei in January 2027."]
+    cat = given("Yesterday I adopted a cat named Miso.")
+    assert with_said_date(["hana adopted a cat named Miso."], cat) == \
+        ["hana adopted a cat named Miso on 4 December 2026."]
+    # unchanged: a fact with its date, two facts, a message with no date
+    dated = "hana is going to Lisbon in January 2027."
+    assert with_said_date([dated], trip) == [dated]
+    two = [fact, "hana's friend Mei lives in Porto."]
+    assert with_said_date(two, trip) == two
+    violin = "hana has played the violin since hana was seven."
+    assert with_said_date([violin], given("I've played the violin since I was seven.")) == [violin]
+
+
+class _LeavesOutTheMonth(_ChatAdapterEngine):
+    def generate(self, messages, adapter=None, **kw):
+        if adapter and adapter.startswith("extract"):
+            return '{"facts": ["hana is going to Lisbon with hana\'s friend Mei."]}'
+        return super().generate(messages, adapter=adapter, **kw)
+
+
+def test_a_chat_message_keeps_its_date_and_a_window_is_left_as_it_is(tmp_path, embedder):
+    with Memory(engine=_LeavesOutTheMonth(), store=tmp_path / "s", embedder=embedder) as m:
+        said = [{"role": "user", "content": "Next month I'm going to Lisbon with my friend Mei."}]
+        m.add(said, user_id="hana", session_date="2026-12-05")  # the chat
+        assert [r["memory"] for r in m.get_all(user_id="hana")["results"]] == \
+            ["hana is going to Lisbon with hana's friend Mei in January 2027."]
+    with Memory(engine=_LeavesOutTheMonth(), store=tmp_path / "w", embedder=embedder) as m:
+        m.add([{"role": "user", "content": "Hi."}, *said], user_id="hana", session_date="2026-12-05")  # a window
+        assert [r["memory"] for r in m.get_all(user_id="hana")["results"]] == \
+            ["hana is going to Lisbon with hana's friend Mei."]

@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from .parsing import format_date
+from .passing import last_message
 from .words import content_words
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -177,3 +178,27 @@ def asked_period(text: str) -> tuple[date, date] | None:
     except ValueError:  # 31 February
         return None
     return day - timedelta(days=DAY_WINDOW[0]), day + timedelta(days=DAY_WINDOW[1])
+
+
+# A date the message said, left out of its one fact: "Next month I'm going to Lisbon with my friend Mei." (shown as "In
+# January 2027 I'm going …") gave "hana is going to Lisbon with hana's friend Mei." (extract-chat, thirty-sixth
+# session's hana drive), so "When am I going to Lisbon?" had nothing to answer from. For one chat message with one
+# date and one fact that names no date, the date is put back at the fact's end.
+_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
+_SAID_DATE = re.compile(
+    rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) )?"
+    rf"(?:\d{{1,2}} )?(?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+_HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTH_NAMES}|{_WEEKDAYS}|today|tonight|tomorrow|yesterday)\b"
+                       r"|\b(?:next|last|this) (?:week|weekend|month|year)\b", re.IGNORECASE)
+
+
+def with_said_date(facts: list[str], given: str) -> list[str]:
+    """`facts` of the chat message that ends `given` (the extract prompt's text, relative dates already written as
+    dates), with the message's one date put back at the end of its one fact when the fact names none (the comment
+    above); otherwise unchanged."""
+    dates = _SAID_DATE.findall(last_message(given)[1])
+    if len(facts) != 1 or len(dates) != 1 or _HAS_DATE.search(facts[0]):
+        return facts
+    said = dates[0][:1].lower() + dates[0][1:] if re.match(r"(?:in|on|during|since|by|until|from|the)\b", dates[0],
+                                                           re.I) else dates[0]
+    return [f"{facts[0].rstrip().rstrip('.!')} {said}."]

@@ -9,7 +9,7 @@ import logging
 import re
 
 from ..types import Turn
-from .dates import fact_dates_absolute, mark_relative_dates
+from .dates import fact_dates_absolute, mark_relative_dates, with_said_date
 from .extract_numbers import invented_numbers
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
@@ -184,7 +184,8 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
                 break
         facts = kept_facts(out, messages, [t.speaker for t in turns])
         given = messages[-1]["content"]
-        facts = lasting(facts, given) if adapter == CHAT_ADAPTER else facts  # not "dara had a long day at work."
+        if adapter == CHAT_ADAPTER:  # not "dara had a long day at work."; a date the message said kept
+            facts = with_said_date(lasting(facts, given), given)
         if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
             return facts
         log.info("extract: the adapter's facts were dropped, one for a number nobody said; the base model tries")
@@ -210,7 +211,8 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
             facts = kept_facts(text, m, [t.speaker for t in jobs[i][0]])
-            out[i] = lasting(facts, m[-1]["content"]) if adapter == CHAT_ADAPTER else facts
+            out[i] = with_said_date(lasting(facts, m[-1]["content"]), m[-1]["content"]) if adapter == CHAT_ADAPTER \
+                else facts
     return out
 
 

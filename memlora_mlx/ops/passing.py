@@ -60,7 +60,7 @@ _WH_QUESTION = re.compile(r"^\W*(?:what|what's|where|where's|when|who|who's|whos
 SPEAKER_LINE = re.compile(r"^([^:\n]{1,60}):", re.M)  # a speaker of the extract prompt's lines ("noor: …")
 
 
-def _message(given: str) -> tuple[str, str]:
+def last_message(given: str) -> tuple[str, str]:
     """(speaker, message) of the last line of `given`, the extract prompt's text: the message the facts came from."""
     line = given.strip().splitlines()[-1] if given.strip() else ""
     who, _, said = line.partition(": ")
@@ -68,9 +68,9 @@ def _message(given: str) -> tuple[str, str]:
 
 
 def only_asks(given: str) -> bool:
-    """The message (`_message`) is only "what/where/who …?" questions, with at most a word or two beside ("Hi!"): it
+    """The message (`last_message`) is only "what/where/who …?" questions, with at most a word or two beside ("Hi!"): it
     tells nothing. x13 (thirty-fourth session) stored "yusuf is going in March." for "Where are we going in March?"."""
-    said = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", _message(given)[1]) if x.strip()]
+    said = [x.strip() for x in re.findall(r"[^.!?]+[.!?]*", last_message(given)[1]) if x.strip()]
     return bool(said) and any(_WH_QUESTION.match(x) for x in said) and all(
         _WH_QUESTION.match(x) or len(x.split()) <= 2 for x in said)
 
@@ -103,7 +103,7 @@ def made_the_speakers(fact: str, given: str) -> bool:
     """`fact` makes its speaker the subject of a message that names another one and says nothing of them: "lotte was
     packed again this morning." of "lotte: The tram was packed again this morning." (x13, thirty-fifth session's
     drive). The message starts with a thing ("The tram", "It", "This"), and has no "I", "my", "we" or "our"."""
-    who, said = _message(given)
+    who, said = last_message(given)
     if not who or not _THING_FIRST.match(said) or FIRST_PERSON_WORD.search(said):
         return False
     return bool(re.match(rf"\W*{re.escape(who)}\s+(?!'|\u2019)", fact, re.I))
