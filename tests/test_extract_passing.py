@@ -141,6 +141,9 @@ def test_a_date_the_message_said_is_put_back_on_its_one_fact():
     assert with_said_date([dated], trip) == [dated]
     two = [fact, "hana's friend Mei lives in Porto."]
     assert with_said_date(two, trip) == two
+    berlin = given("I've lived in Berlin since 2019 and I love it.")  # the date is of the other clause
+    assert with_said_date(["hana loves Berlin."], berlin) == ["hana loves Berlin."]
+    assert with_said_date(["hana has lived in Berlin."], berlin) == ["hana has lived in Berlin since 2019."]
     violin = "hana has played the violin since hana was seven."
     assert with_said_date([violin], given("I've played the violin since I was seven.")) == [violin]
 

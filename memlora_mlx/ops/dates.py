@@ -183,7 +183,8 @@ def asked_period(text: str) -> tuple[date, date] | None:
 # A date the message said, left out of its one fact: "Next month I'm going to Lisbon with my friend Mei." (shown as "In
 # January 2027 I'm going …") gave "hana is going to Lisbon with hana's friend Mei." (extract-chat, thirty-sixth
 # session's hana drive), so "When am I going to Lisbon?" had nothing to answer from. For one chat message with one
-# date and one fact that names no date, the date is put back at the fact's end.
+# date and one fact that names no date and shares two words with the date's clause, the date is put back at the
+# fact's end.
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SAID_DATE = re.compile(
     rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) )?"
@@ -196,9 +197,13 @@ def with_said_date(facts: list[str], given: str) -> list[str]:
     """`facts` of the chat message that ends `given` (the extract prompt's text, relative dates already written as
     dates), with the message's one date put back at the end of its one fact when the fact names none (the comment
     above); otherwise unchanged."""
-    dates = _SAID_DATE.findall(last_message(given)[1])
+    who, message = last_message(given)
+    dates = _SAID_DATE.findall(message)
     if len(facts) != 1 or len(dates) != 1 or _HAS_DATE.search(facts[0]):
         return facts
+    clause = next((c for c in re.split(r"[,;]|\band\b|\bbut\b", message) if dates[0] in c), message)
+    if len(content_words(clause) & content_words(facts[0]) - content_words(who)) < 2:
+        return facts  # the date is of another clause: "I've lived in Berlin since 2019 and I love it."
     said = dates[0][:1].lower() + dates[0][1:] if re.match(r"(?:in|on|during|since|by|until|from|the)\b", dates[0],
                                                            re.I) else dates[0]
     return [f"{facts[0].rstrip().rstrip('.!')} {said}."]
