@@ -25,6 +25,7 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
 _AGO = "|".join(sorted(_NUMBERS, key=len, reverse=True))
 _NOT_MARKED = r"(?![\w-])(?!\s*\()"  # a whole word, not already followed by "(…)"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _PHRASES = re.compile(
     r"\b(?:(?P<daybefore>the day before yesterday)|(?P<yesterday>yesterday)|(?P<tomorrow>tomorrow)"
     r"|(?P<rel>last|this|next) (?P<unit>year|month)"
@@ -147,14 +148,13 @@ def fact_dates_absolute(fact: str, prompt: str) -> str:
     head = _SESSION.match(prompt)
     return mark_relative_dates(fact, head["date"].strip(), "replace") if head else fact
 
-_MONTH = r"(?P<{0}>january|february|march|april|may|june|july|august|september|october|november|december)"
+_MONTH = rf"(?P<{{0}}>{_MONTH_NAMES})"
 _ASKED = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}}) {_MONTH.format('m1')},? (?P<y1>\d{{4}})"  # 1 May, 2022
     rf"|{_MONTH.format('m2')} (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})"  # May 1, 2022
     rf"|{_MONTH.format('m3')},? (?P<y3>\d{{4}})"  # May 2022
     r"|(?P<y4>(?:19|20)\d\d))\b", re.IGNORECASE)
-_MONTHS = {m: i for i, m in enumerate(("january february march april may june july august september october "
-                                       "november december").split(), 1)}
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split("|"), 1)}
 DAY_WINDOW = (1, 7)  # a day asked about: sessions from the day before to a week after ("yesterday", "last week")
 MONTH_WINDOW = 7  # a month asked about: its sessions and a week either side
 
@@ -185,7 +185,6 @@ def asked_period(text: str) -> tuple[date, date] | None:
 # session's hana drive), so "When am I going to Lisbon?" had nothing to answer from. For one chat message with one
 # date and one fact that names no date and shares two words with the date's clause, the date is put back at the
 # fact's end.
-_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SAID_DATE = re.compile(
     rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) )?"
     rf"(?:\d{{1,2}} )?(?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b", re.IGNORECASE)

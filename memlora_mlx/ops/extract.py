@@ -166,6 +166,12 @@ def adapter_for(engine, turns: list[Turn], whole: bool = True) -> str | None:
     return None if len(turns) > 1 and (configs.get("extract") or {}).get("inputs") == "message" else "extract"
 
 
+def _facts_of(out: str, messages: list[dict], turns: list[Turn], adapter: str | None) -> list[str]:
+    """`kept_facts`; of one chat message, none passing ("dara had a long day.") and its one date on its one fact."""
+    facts, given = kept_facts(out, messages, [t.speaker for t in turns]), messages[-1]["content"]
+    return with_said_date(lasting(facts, given), given) if adapter == CHAT_ADAPTER else facts
+
+
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
                   context: list[Turn] | None = None, whole: bool = True) -> list[str]:
     """Run the extract adapter (`adapter_for`) on `turns` (`context`: earlier turns, not mined); stops early on a
@@ -182,10 +188,7 @@ def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_to
             if any(c in delta for c in '",]') and _repeats(out):
                 log.info("extract: stopped a repeating list after %d chars", len(out))
                 break
-        facts = kept_facts(out, messages, [t.speaker for t in turns])
-        given = messages[-1]["content"]
-        if adapter == CHAT_ADAPTER:  # not "dara had a long day at work."; a date the message said kept
-            facts = with_said_date(lasting(facts, given), given)
+        facts, given = _facts_of(out, messages, turns, adapter), messages[-1]["content"]
         if facts or adapter is None or not any(invented_numbers(f, given) for f in parse_facts(out)[0]):
             return facts
         log.info("extract: the adapter's facts were dropped, one for a number nobody said; the base model tries")
@@ -210,9 +213,7 @@ def extract_many(engine, jobs: list[tuple], *, max_tokens: int = 256) -> list[li
         texts = engine.generate_batch(messages, adapter=adapter, max_tokens=max_tokens, json_schema=JSON_SCHEMA,
                                       stop=STOP, until=_repeats)
         for i, m, text in zip(idx, messages, texts):
-            facts = kept_facts(text, m, [t.speaker for t in jobs[i][0]])
-            out[i] = with_said_date(lasting(facts, m[-1]["content"]), m[-1]["content"]) if adapter == CHAT_ADAPTER \
-                else facts
+            out[i] = _facts_of(text, m, jobs[i][0], adapter)
     return out
 
 
