@@ -138,3 +138,21 @@ def test_update_schema_admits_only_decisions_valid_for_the_memories_shown(defaul
                 '{"event": "UPDATE", "id": 1, "text": null}', '{"event": "ADD", "id": 0, "text": null}'):
         assert not accepted(bad), bad
     assert update.json_schema(0)["properties"]["event"] == {"const": "ADD"}  # nothing shown: only ADD
+
+
+def test_logit_bias_bars_a_token_the_same_with_and_without_drafting(default_engine):
+    saved = default_engine.draft_tokens
+    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+    try:
+        outs = []
+        for k in (0, 8):
+            default_engine.draft_tokens = k
+            plain = default_engine.generate(msgs, max_tokens=12)
+            first = default_engine.tokenizer.encode(plain)[0]
+            barred = default_engine.generate(msgs, max_tokens=12, logit_bias={first: -100.0})
+            assert barred != plain and default_engine.tokenizer.encode(barred)[0] != first
+            assert default_engine.generate(msgs, max_tokens=12, logit_bias={first: 0.0}) == plain
+            outs.append(barred)
+    finally:
+        default_engine.draft_tokens = saved
+    assert outs[0] == outs[1]

@@ -67,18 +67,26 @@ def _prefill(model, cache, tokens: list[int]) -> mx.array:
 
 
 def lookup_generate(model, cache, history: list[int], rest: list[int], *, max_tokens: int,
-                    eos: set[int], processor=None, k: int = 8) -> Iterator[Step]:
+                    eos: set[int], processor=None, k: int = 8,
+                    logit_bias: dict[int, float] | None = None) -> Iterator[Step]:
     """Greedy tokens for a prompt whose first len(history)-len(rest) tokens are already in `cache`.
 
     `processor` (optional) constrains tokens: `.allowed() -> bool mask`, `.consume(token)` and
     `.forced() -> tokens` the grammar forces next (drafted first: they are almost always kept).
+    `logit_bias` (token id -> value) is added to those logits before each choice.
     The lookup draft length adapts: doubled after a fully kept draft, halved after a rejected one.
     On exit (also when the consumer stops early) the cache holds exactly the prompt and every
     yielded token but the last, like one-token-at-a-time decoding.
     """
     emitted = fed_prompt = 0
 
+    bias_ids = np.array(list(logit_bias or {}), dtype=np.int64)
+    bias_values = np.array(list((logit_bias or {}).values()), dtype=np.float32)
+
     def choose(row: np.ndarray) -> int:
+        if bias_ids.size:
+            row = row.copy()
+            row[bias_ids] += bias_values
         if processor is not None:
             mask = processor.allowed()
             if mask is not None:
@@ -130,13 +138,14 @@ def lookup_generate(model, cache, history: list[int], rest: list[int], *, max_to
 
 
 def stream_lookup(model, tokenizer, cache, history: list[int], rest: list[int], *, max_tokens: int,
-                  processor=None, k: int = 8):
+                  processor=None, k: int = 8, logit_bias: dict[int, float] | None = None):
     """mlx-lm `GenerationResponse`s (text deltas, speeds) from `lookup_generate`."""
     detok = tokenizer.detokenizer
     detok.reset()
     eos = set(tokenizer.eos_token_ids)
     tic = time.perf_counter()
-    steps = lookup_generate(model, cache, history, rest, max_tokens=max_tokens, eos=eos, processor=processor, k=k)
+    steps = lookup_generate(model, cache, history, rest, max_tokens=max_tokens, eos=eos, processor=processor, k=k,
+                            logit_bias=logit_bias)
     try:
         yield from _responses(steps, detok, eos, len(rest), max_tokens, tic)
     finally:

@@ -158,10 +158,10 @@ class Engine:
             raise GenerationError(f"cannot apply the chat template: {e}") from e
 
     # --- generation ----------------------------------------------------------------------------
-    def _steps(self, messages, adapter, max_tokens, temperature, stop, json_schema=None):
+    def _steps(self, messages, adapter, max_tokens, temperature, stop, json_schema=None, logit_bias=None):
         """Generator on the MLX thread: yields (text_delta, response)."""
         from mlx_lm.generate import stream_generate
-        from mlx_lm.sample_utils import make_sampler
+        from mlx_lm.sample_utils import make_logits_processors, make_sampler
         import mlx.core as mx
 
         name = self._use(adapter)
@@ -189,11 +189,12 @@ class Engine:
             from .decode import stream_lookup
 
             responses = stream_lookup(self.model, self.tokenizer, pc.cache, prompt, rest, max_tokens=max_tokens,
-                                      processor=proc, k=self.draft_tokens)
+                                      processor=proc, k=self.draft_tokens, logit_bias=logit_bias)
         else:
+            procs = ([proc] if proc else []) + make_logits_processors(logit_bias=logit_bias)
             responses = stream_generate(self.model, self.tokenizer, mx.array(rest), max_tokens=max_tokens,
                                         sampler=make_sampler(temp=temperature), prompt_cache=pc.cache,
-                                        stream=worker.stream(), logits_processors=[proc] if proc else None)
+                                        stream=worker.stream(), logits_processors=procs or None)
         out_tokens: list[int] = []
         drafted = 0
         text = ""
@@ -239,10 +240,13 @@ class Engine:
         self._emit({"type": "stats", **self.last_stats})
 
     def generate(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
-                 temperature: float = 0.0, json_schema: dict | None = None, stop: list[str] | None = None) -> str:
-        """Complete a chat. With `json_schema`, decoding is constrained to JSON matching it (llguidance)."""
+                 temperature: float = 0.0, json_schema: dict | None = None, stop: list[str] | None = None,
+                 logit_bias: dict[int, float] | None = None) -> str:
+        """Complete a chat. With `json_schema`, decoding is constrained to JSON matching it (llguidance);
+        `logit_bias` (token id -> value) is added to those tokens' logits at every step."""
         def run():
-            return "".join(d for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema))
+            return "".join(d for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema,
+                                                     logit_bias))
 
         return worker.run(run)
 
