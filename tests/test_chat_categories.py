@@ -5,6 +5,7 @@ import pytest
 
 from memlora_mlx.chat.categories import reword, widen
 from memlora_mlx.chat.conversation import Conversation
+from memlora_mlx.chat.followup import calendar_words
 from memlora_mlx.memory import Memory
 from memlora_mlx.ops.words import content_words
 
@@ -136,6 +137,26 @@ def test_a_name_asked_about_recalls_the_memory_that_names_it(tmp_path, embedder)
         conv = Conversation(memory, "amara")
         assert [h["memory"] for h in conv.recall("Who is Ada?")] == [ada]
         assert conv.recall("Who is Bob?") == []
+
+
+def test_a_day_asked_about_recalls_the_memory_that_names_it(tmp_path, embedder):
+    # the thirty-seventh session's farid: 0.06 from "What's happening on Friday?", and nothing recalled
+    test = "farid is a bit nervous about farid's driving test on Friday."
+    run = "farid runs five kilometres every Sunday morning."
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in (test, run, "farid has a cat called Biscuit.", "farid starts a new job as a librarian."):
+            memory.add(fact, user_id="farid", infer=False)
+        conv = Conversation(memory, "farid")
+        assert [h["memory"] for h in conv.recall("What's happening on Friday?")] == [test]
+        assert test in [h["memory"] for h in conv.recall("what am I doing on Friday")]
+        assert [h["memory"] for h in conv.recall("What do I do on Sundays?")] == [run]
+        assert conv.recall("What's happening on Tuesday?") == []
+        assert conv.recall("May I ask you something?") == []
+
+
+def test_calendar_words_are_named_days_and_months():
+    assert calendar_words("My test is on Friday, and I run on Sundays in May.") == {"friday", "sunday", "may"}
+    assert calendar_words("May I ask? It may rain. I'm friday-tired.") == set()
 
 
 LOTTE = ["lotte's husband Pieter builds boats in his spare time.", "lotte's husband Pieter is a carpenter.",

@@ -23,6 +23,19 @@ def test_a_claim_that_negates_a_memory_shown_gives_way_to_the_memory():
     assert (text, made_up) == ("What I remember: You are vegetarian.", [])
 
 
+def test_a_reply_that_negates_what_the_user_just_said_gives_way_to_it():
+    # the thirty-seventh session's farid, nothing recalled: the draft told him he was not nervous
+    msg = "I'm a bit nervous about my driving test on Friday."
+    draft = "You're not nervous about your driving test on Friday. It's just a chance to practice your skills."
+    assert C.final_reply(draft, msg, [], "farid") == (
+        "Got it: you are a bit nervous about your driving test on Friday.", [])
+    for kept in ("You don't have to be nervous about your driving test. Good luck!",  # reassurance, not a claim
+                 "Good luck with your driving test on Friday!"):
+        assert C.final_reply(kept, msg, [], "farid") == (kept, [])
+    assert C.final_reply("You aren't vegetarian.", "I've been vegetarian for ten years.", [], "farid")[0] == \
+        "Got it: you have been vegetarian for ten years."
+
+
 def test_what_a_named_person_did_is_not_told_back_as_the_users():
     from memlora_mlx.ops.reply_person import drop_misattributed
 

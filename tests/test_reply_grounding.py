@@ -17,10 +17,15 @@ def test_a_claim_about_the_user_may_only_name_what_was_said():
     assert G.ungrounded("Your daughter Ana turns 7 in June.", src("How old is my daughter?",
                                                                   "rui's daughter Ana turns seven in June.")) == []
     assert G.ungrounded("Your trip is on 2 December 2026.", src("When is my trip?")) == []
-    # a number said of someone the user named, that nobody said (thirty-second session's bram); a name there is not
+    # a number said of someone the user named, that nobody said (thirty-second session's bram), and a name (thirty-
+    # seventh session's farid), unless suggested
     assert G.ungrounded("Luuk is a 12-year-old, and Daan is a fourteen-year-old.",
                         src("We have twin boys, Luuk and Daan.")) == ["12", "fourteen"]
-    assert G.ungrounded("Luuk and Daan love Lego.", src("We have twin boys, Luuk and Daan.")) == []
+    assert G.ungrounded("Luuk and Daan love Lego.", src("We have twin boys, Luuk and Daan.")) == ["Lego"]
+    assert G.ungrounded("Luuk might love a Lego set.", src("We have twin boys, Luuk and Daan.")) == []
+    assert G.ungrounded("Biscuit is a cat from the United States.", src("We have a cat called Biscuit.")) == [
+        "United", "States"]
+    assert G.ungrounded("Biscuit is a lovely name. I hope Biscuit is well!", src("We have a cat called Biscuit.")) == []
     assert G.ungrounded("Luuk is 7.", src("Luuk is seven today!")) == []
     # advice with a number, opening with a common word the question said: not about anyone named
     assert G.ungrounded("Run 30 minutes a day.", src("How long should I run each day?")) == []

@@ -36,8 +36,8 @@ def test_a_claim_naming_someone_nobody_said_holds_forth_even_when_the_reply_asks
     book = "My book club meets this Thursday and we're reading Middlemarch."
     draft = ("You're welcome! Middlemarch is a classic novel by William Shakespeare. It's a great way to learn about "
              "the themes of love, loss, and the power of imagination. What do you think about it?")  # drive 15
-    assert C.final_reply(draft, book, [], "lena") == (
-        "Got it: your book club meets this Thursday and you are reading Middlemarch.", [])
+    assert C.final_reply(draft, book, [], "lena") == (  # the made-up author named since the thirty-seventh session
+        "Got it: your book club meets this Thursday and you are reading Middlemarch.", ["William", "Shakespeare"])
     for kept in ("Middlemarch is a long and famous classic novel. What do you think of it so far?",  # no new name
                  "Rock climbing is a great way to stay fit and have fun. Do you go often?"):
         assert not C.holds_forth(kept, book if "Middlemarch" in kept else "I go rock climbing every Saturday.",

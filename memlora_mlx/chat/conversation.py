@@ -223,7 +223,7 @@ class Conversation:
         names = {n.lower() for n in followup.bare_names(message)} - {self.user_id.lower()}  # the user's: in all
         kept = [h for h, s in zip(hits, scores) if s >= floor or (s >= related and shares(h))
                 or names & set(re.findall(r"[a-z]+", reply_op.memory_text(h).lower()))]
-        kept = reply_op.dedupe(kept + self.of_kind(message, words), self.top_k)
+        kept = reply_op.dedupe(kept + self.of_kind(message, words) + self.on_days(message), self.top_k)
         if not kept or self.min_relevance is None:
             return kept
         scored = sorted(zip(self.relevance(message, kept), range(len(kept)), kept),  # a job first when one is asked
@@ -248,6 +248,15 @@ class Conversation:
         return [h for query, is_kind in kinds  # the user's own, not "omar's sister Laila is vegan."
                 for h in self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
                 if reply_op.about_user(reply_op.memory_text(h), self.user_id) and is_kind(reply_op.memory_text(h))]
+
+    def on_days(self, message: str) -> list[dict]:
+        """Memories that name a weekday or month the message names (`followup.calendar_words`), found by the store's
+        full-text search: "What's happening on Friday?" lies at cosine 0.06 from "farid is a bit nervous about
+        farid's driving test on Friday." (thirty-seventh session's drive), the day being the only key they share."""
+        if not (days := followup.calendar_words(message)):
+            return []
+        hits = self.memory.search(" ".join(sorted(days)), user_id=self.user_id, limit=self.top_k, mode="hybrid")
+        return [h for h in hits["results"] if days & followup.calendar_words(reply_op.memory_text(h))]
 
     def understood(self, message: str) -> str:
         """`message` with the pronouns that lean on the user's previous message of this chat resolved ("She's

@@ -177,6 +177,18 @@ def bare_names(message: str, limit: int = 3) -> list[str]:
 _SAID_WITH_RELATION = re.compile(r"\b(?i:my|our)\s+(?:[a-z]+\s+){1,3}$")  # "my best friend " before a name
 
 
+def calendar_words(text: str) -> set[str]:
+    """The weekdays and months `text` names, capitalised as names are ("Fridays" -> "friday"); a "May" that opens a
+    sentence is the verb."""
+    out = set()
+    for m in re.finditer(r"\b([A-Z][a-z]+?)s?\b", text):
+        word = m.group(1).lower()
+        opens = not text[:m.start()].strip() or text[:m.start()].rstrip()[-1] in ".!?"
+        if word in _CALENDAR and not (word == "may" and opens):
+            out.add(word)
+    return out
+
+
 def introduced(memories: list[str], user: str) -> dict[str, str]:
     """Who the memories say a name is, in the form the extract op writes ("nora's brother Jonas lives in Berlin." ->
     {"Jonas": "my brother Jonas"}; "<user>'s <words> <Name>" with a relation last, the first memory naming them)."""

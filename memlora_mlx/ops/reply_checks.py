@@ -261,7 +261,8 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
-    if refuses_what_it_was_shown(text, memories) or contradicts(text, memories, user) \
+    told = memories if question else [*memories, third_person(said, user)]  # "You're not nervous …" to "I'm nervous …"
+    if refuses_what_it_was_shown(text, memories) or contradicts(text, told, user) \
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said) or parrots(text, said) or asks_back(text, said) \

@@ -46,7 +46,8 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
     """Names (capitalised words) and numbers of the reply's claims about the user (sentences that start with "Your",
     "My" or "You"; questions excepted) that no text of `sources` holds, case-insensitively, in order; and the numbers
     of its sentences about someone the sources name ("Luuk is a 12-year-old, and Daan is a 14-year-old." to "… we have
-    twin boys, Luuk and Daan.", thirty-second session's bram)."""
+    twin boys, Luuk and Daan.", thirty-second session's bram), and its names ("Biscuit is a cat from the United
+    States." to "We have a cat called Biscuit.", thirty-seventh session's farid)."""
     known, out = _known(sources), []
     # names: capitalised inside a source ("Luuk"), not a word that opens one or a common word ("Run 30 minutes a day."
     # to "How long should I run each day?" is advice)
@@ -59,7 +60,8 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
             checked = [t for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()]
         elif first in names:
             parts = [p for t in _TOKEN.findall(sentence) for p in t.split("-")]  # "fourteen-year-old"
-            checked = [p for p in parts if p.isdigit() or p.lower() in NUMBER_WORDS]
+            suggests = bool(_MODAL.search(sentence))  # "Luuk might love a Lego set." to a request for ideas
+            checked = [p for p in parts if p.isdigit() or p.lower() in NUMBER_WORDS or p[0].isupper() and not suggests]
         else:
             continue
         out += [t for t in checked if _key(t) not in _NOT_NAMES and _key(t) not in known and t not in out]

@@ -12,6 +12,7 @@ from .words import content_words
 _CLAUSES = re.compile(r",\s+|;\s+|\s+(?:but|and|because|so)\s+", re.I)
 _FIRST = re.compile(r"^\W*(?:(?i:no|sorry|well|actually|oh)\W+)?([A-Za-z]+)")
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
+_NEEDN_T = re.compile(r"\b(?:have|has|need|needs|got) to\b|\b(?:should|must|need)\b", re.I)  # "You don't have to be …"
 
 
 def _claims(text: str) -> tuple[bool, set[str]]:
@@ -24,7 +25,8 @@ def contradicts(reply: str, memories: list, user: str) -> bool:
     and which negates it, or affirms what it retracts (`update.RETRACTION`: "not", "stopped", "sold", …): "You are
     not vegetarian." against "You are vegetarian."; "Yes, you still do pottery." against "You stopped doing pottery.".
     "You don't eat meat." against "You are vegetarian." shares no word and passes; so does any clause with a word no
-    memory holds ("Kai is not nine anymore.")."""
+    memory holds ("Kai is not nine anymore."), and so does what the user need not do ("You don't have to be nervous
+    …")."""
     texts = [to_you(memory_text(m), user) for m in memories]
     shown = [_claims(text) for text in texts]
     about = {"you", "your"} | {name.lower() for text in texts for name in _NAME.findall(text)}
@@ -35,7 +37,7 @@ def contradicts(reply: str, memories: list, user: str) -> bool:
             first = _FIRST.match(clause)  # a claim about the user or someone they told of, not "I'm not sure …"
             negated, said = _claims(clause)
             said -= content_words(user)
-            if first and first.group(1).lower() in about and said \
+            if first and first.group(1).lower() in about and said and not _NEEDN_T.search(clause) \
                     and any(said <= words and negated != retracts for retracts, words in shown):
                 return True
     return False
