@@ -27,13 +27,26 @@ def test_a_reply_that_negates_what_the_user_just_said_gives_way_to_it():
     # the thirty-seventh session's farid, nothing recalled: the draft told him he was not nervous
     msg = "I'm a bit nervous about my driving test on Friday."
     draft = "You're not nervous about your driving test on Friday. It's just a chance to practice your skills."
-    assert C.final_reply(draft, msg, [], "farid") == (
-        "Got it: you are a bit nervous about your driving test on Friday.", [])
+    assert C.final_reply(draft, msg, [], "farid") == ("I hope your driving test on Friday goes well!", [])
     for kept in ("You don't have to be nervous about your driving test. Good luck!",  # reassurance, not a claim
                  "Good luck with your driving test on Friday!"):
         assert C.final_reply(kept, msg, [], "farid") == (kept, [])
     assert C.final_reply("You aren't vegetarian.", "I've been vegetarian for ten years.", [], "farid")[0] == \
         "Got it: you have been vegetarian for ten years."
+
+
+def test_a_worry_about_something_coming_gets_good_wishes_when_the_draft_gives_way():
+    from memlora_mlx.ops.reply_news import worry_reply
+
+    assert worry_reply("I'm so nervous about my job interview tomorrow!") == \
+        "I hope your job interview tomorrow goes well!"
+    assert worry_reply("I'm stressed about the exams next week.") == "I hope your exams next week go well!"
+    assert worry_reply("Honestly I'm anxious about our flight to Lima, it leaves at 6am.") == \
+        "I hope your flight to Lima goes well!"
+    for other in ("I'm worried about my mum's health.", "Are you nervous about my exam?", "I passed my driving test."):
+        assert worry_reply(other) is None, other
+    assert C.said_back("I'm worried about my mum's health.", "farid") == \
+        "Got it: you are worried about your mum's health."
 
 
 def test_what_a_named_person_did_is_not_told_back_as_the_users():

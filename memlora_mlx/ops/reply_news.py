@@ -103,6 +103,23 @@ def remark_reply(message: str) -> str | None:
     return SYMPATHY if bad and not good else SHARED_PLEASURE if good and not bad else None
 
 
+# A worry said of something coming ("I'm a bit nervous about my driving test on Friday.", the thirty-seventh session's
+# farid, whose draft told him he was not nervous): when the draft gives way, good wishes for it, not the news said back.
+_EVENTS = ("test|exam|interview|presentation|surgery|operation|appointment|flight|match|game|race|recital|audition|"
+           "performance|speech|meeting|wedding|result")
+_WORRY = re.compile(rf"\b(?:nervous|worried|anxious|scared|stressed) (?:about|for|before) (?:my|our|the) "
+                    rf"(?P<thing>(?:[\w'-]+ ){{0,3}}?(?:{_EVENTS})(?P<many>s?)\b[^.!?,;]*)", re.I)
+
+
+def worry_reply(message: str) -> str | None:
+    """"I hope your driving test on Friday goes well!" for a worry about an event of the user's (`_WORRY`), else
+    None."""
+    m = _WORRY.search(message)
+    if not m or "?" in message or len(m.group("thing").split()) > 8:
+        return None
+    return f"I hope your {m.group('thing').strip()} {'go' if m.group('many') else 'goes'} well!"
+
+
 # News answered with advice nobody asked for (the thirtieth session's final runs: "I gave up caffeine last month." ->
 # "I'm glad you gave up. It's important to remember that caffeine can have negative effects …"; "I'm allergic to
 # peanuts." -> "… It's important to be aware of your allergies …"; "If you have any other questions, feel free to
