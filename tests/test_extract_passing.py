@@ -146,6 +146,14 @@ def test_a_date_the_message_said_is_put_back_on_its_one_fact():
     assert with_said_date(["hana has lived in Berlin."], berlin) == ["hana has lived in Berlin since 2019."]
     violin = "hana has played the violin since hana was seven."
     assert with_said_date([violin], given("I've played the violin since I was seven.")) == [violin]
+    # a weekday habit (the thirty-seventh session's ines drive, verbatim)
+    climbing = given("Every Saturday I go climbing with my friend Tom.")
+    assert with_said_date(["hana goes climbing with hana's friend Tom."], climbing) == [
+        "hana goes climbing with hana's friend Tom every Saturday."]
+    assert with_said_date(["hana swims at the lido."], given("I swim at the lido on Sundays.")) == [
+        "hana swims at the lido on Sundays."]
+    run = "hana runs five kilometres every Sunday morning."
+    assert with_said_date([run], given("I run five kilometres every Sunday morning.")) == [run]
 
 
 class _LeavesOutTheMonth(_ChatAdapterEngine):

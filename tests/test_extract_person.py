@@ -124,6 +124,13 @@ def test_the_speakers_own_verb_agrees_with_their_name():
         "bea does pottery on Thursday nights.", "bea hates coriander."]
 
 
+def test_an_adverb_before_the_speakers_verb_is_not_taken_for_it():
+    # the thirty-seventh session's ines drive stored "ines onlies drinks tea." of "I only drink tea."
+    given = f"{extract.NEW_HEAD}\nines: I can't stand coffee, I only drink tea."
+    assert extract.own_verb_agreed(["ines only drinks tea.", "ines only drink tea."], given, ["ines"]) == [
+        "ines only drinks tea.", "ines only drinks tea."]
+
+
 @pytest.mark.parametrize("fact, said", [
     ("bea stopped doing pottery.", "I stopped doing pottery."),  # past
     ("bea went to Rome.", "I went to Rome."),

@@ -25,6 +25,9 @@ def test_what_a_memory_rules_out():
     ("I'm sorry, but I can't assist with that.", "Can I eat peanut butter?", "omar is allergic to peanuts.",
      "Better not: you are allergic to peanuts."),
     ("Sure!", "Should I order a beer?", "omar doesn't drink alcohol.", "Better not: you don't drink alcohol."),
+    # the thirty-seventh session's ines: a food asked for ("Would you make me …?") that the user can't stand
+    ("Sure, I'd be happy to make you a coffee. What's your favorite coffee flavor?", "Would you make me a coffee?",
+     "ines can't stand coffee.", "Better not: you can't stand coffee."),
     # the draft says no, or nothing rules the food out, or it is no question of eating: the draft stands
     ("You should not get the lamb kebab.", "Should I get the lamb kebab?", "dara doesn't eat lamb.", None),
     ("No, you're vegan.", "Can I have a glass of milk?", "kim is vegan.", None),
@@ -45,7 +48,7 @@ def test_a_diet_question_is_told_from_others():
         assert asks_diet(q), q
     assert asks_diet("Should I try the cheese pizza?") and not asks_diet("Should I try the new gym?")
     for q in ("Where do I work?", "Can I have a recipe for bread?", "Can I get some advice on cakes?", "Do I eat meat?",
-              "Can I get a taxi to the airport?",
+              "Can I get a taxi to the airport?", "Can you get me a taxi?", "Could you make me a playlist?",
               "What's my favourite food?"):
         assert not asks_diet(q), q
     assert diet_reply("Sure, here is one.", "Can I have a recipe for bread?", ["jo can't eat gluten."], "jo") is None

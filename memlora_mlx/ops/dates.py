@@ -184,10 +184,12 @@ def asked_period(text: str) -> tuple[date, date] | None:
 # January 2027 I'm going …") gave "hana is going to Lisbon with hana's friend Mei." (extract-chat, thirty-sixth
 # session's hana drive), so "When am I going to Lisbon?" had nothing to answer from. For one chat message with one
 # date and one fact that names no date and shares two words with the date's clause, the date is put back at the
-# fact's end.
+# fact's end. So is a weekday habit: "Every Saturday I go climbing with my friend Tom." gave "ines goes climbing with
+# ines's friend Tom." (thirty-seventh session's ines drive), and "What do I do on Saturdays?" found nothing.
 _SAID_DATE = re.compile(
     rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) )?"
-    rf"(?:\d{{1,2}} )?(?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+    rf"(?:\d{{1,2}} )?(?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b"
+    rf"|\b(?:every (?:{_WEEKDAYS})|on (?:{_WEEKDAYS})s)(?: (?:morning|afternoon|evening|night)s?)?\b", re.IGNORECASE)
 _HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTH_NAMES}|{_WEEKDAYS}|today|tonight|tomorrow|yesterday)\b"
                        r"|\b(?:next|last|this) (?:week|weekend|month|year)\b", re.IGNORECASE)
 
@@ -203,6 +205,6 @@ def with_said_date(facts: list[str], given: str) -> list[str]:
     clause = next((c for c in re.split(r"[,;]|\band\b|\bbut\b", message) if dates[0] in c), message)
     if len(content_words(clause) & content_words(facts[0]) - content_words(who)) < 2:
         return facts  # the date is of another clause: "I've lived in Berlin since 2019 and I love it."
-    said = dates[0][:1].lower() + dates[0][1:] if re.match(r"(?:in|on|during|since|by|until|from|the)\b", dates[0],
-                                                           re.I) else dates[0]
+    said = dates[0][:1].lower() + dates[0][1:] if re.match(r"(?:in|on|during|since|by|until|from|the|every)\b",
+                                                           dates[0], re.I) else dates[0]
     return [f"{facts[0].rstrip().rstrip('.!')} {said}."]

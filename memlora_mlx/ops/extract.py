@@ -16,7 +16,7 @@ from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import SPEAKER_LINE, lasting
 from .person import about
 from .said_by import CLAUSE, given_to_sayer
-from .words import content_words
+from .words import HABIT, content_words
 
 log = logging.getLogger(__name__)
 
@@ -344,13 +344,13 @@ def own_verb_agreed(facts: list[str], given: str, speakers: list[str]) -> list[s
     out = list(facts)
     for name in {s for s in speakers if s}:
         said = _said_by(given, name)
-        theirs = {w.lower() for w in re.findall(r"\bI (?:really |also |just |still )?([a-z]+)\b", said)}
-        form = re.compile(rf"^({re.escape(name)}) ([a-z]+)\b", re.I)
+        theirs = {w.lower() for w in re.findall(rf"\bI {HABIT}([a-z]+)\b", said)}
+        form = re.compile(rf"^({re.escape(name)} {HABIT})([a-z]+)\b", re.I)
         for i, f in enumerate(out):
             m = form.match(f)
             w = m.group(2) if m else ""
             if w.lower() in theirs and w.lower() not in _NOT_PRESENT and not w.lower().endswith("ed"):
-                out[i] = f"{m.group(1)} {_present(w)}{f[m.end():]}"
+                out[i] = f"{m.group(1)}{_present(w)}{f[m.end():]}"
     return out
 
 

@@ -21,7 +21,9 @@ from .words import NUMBER_WORDS, content_words
 DIET_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:have|eat|drink|order)\b"
                         r"|\b(?:okay|ok|safe|fine|alright|allowed)\s+(?:for\s+(?:me|us)\s+)?(?:if\s+(?:i|we)\s+|to\s+)"
                         r"(?:have|eat|drink|order|try)\b", re.I)
-_FOOD_VERB_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:try|get|cook|make)\b", re.I)
+_FOOD_VERB_ASKED = re.compile(r"\b(?:can|could|should|may|shall)\s+(?:i|we)\s+(?:try|get|cook|make)\b"
+                              r"|\b(?:can|could|would|will)\s+you\s+(?:make|get|bring|pour|order|fix)\s+(?:me|us)\b",
+                              re.I)  # "Would you make me a coffee?" (the thirty-seventh session's ines)
 DIET_WORDS = content_words("vegetarian vegan pescatarian allergic allergy intolerant intolerance lactose gluten dairy "
                            "diet eat drink meat alcohol sugar caffeine")
 

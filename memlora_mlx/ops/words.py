@@ -42,6 +42,10 @@ def content_words(text: str) -> set[str]:
     return out
 
 
+# An adverb between "I" and its verb ("I only drink tea."): the verb is the word after it (`extract.own_verb_agreed`).
+HABIT = r"(?:(?:really|also|just|still|only|always|never|usually|often|sometimes) )?"
+
+
 _ES = ("sses", "xes", "zzes", "ches", "shes")  # "boxes", "dishes"; else only the "s": "coffees" -> "coffee"
 
 
