@@ -119,8 +119,8 @@ _HELLO = content_words("hi hello hey good morning afternoon evening again there 
 
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist."; a remark on the
-    day by its tone (`remark_reply`); a greeting with a greeting ("Hey, it's Yusuf." got "Got it: Hey, it's you.",
-    thirty-third session)."""
+    day by its tone (`remark_reply`); a worry about an event with good wishes (`worry_reply`); a greeting with a
+    greeting ("Hey, it's Yusuf." got "Got it: Hey, it's you.", thirty-third session)."""
     if remark := remark_reply(message) or worry_reply(message):
         return remark
     if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said

@@ -60,8 +60,8 @@ def ungrounded(reply: str, sources: list[str]) -> list[str]:
             checked = [t for t in _TOKEN.findall(sentence) if t.isdigit() or t[0].isupper()]
         elif first in names:
             parts = [p for t in _TOKEN.findall(sentence) for p in t.split("-")]  # "fourteen-year-old"
-            suggests = bool(_MODAL.search(sentence))  # "Luuk might love a Lego set." to a request for ideas
-            checked = [p for p in parts if p.isdigit() or p.lower() in NUMBER_WORDS or p[0].isupper() and not suggests]
+            named = not _MODAL.search(sentence)  # a suggestion's names are not checked: "Luuk might love a Lego set."
+            checked = [p for p in parts if p.isdigit() or p.lower() in NUMBER_WORDS or (named and p[0].isupper())]
         else:
             continue
         out += [t for t in checked if _key(t) not in _NOT_NAMES and _key(t) not in known and t not in out]
