@@ -44,3 +44,19 @@ def test_a_claim_about_the_user_may_only_name_what_was_said():
     assert C.grounded_reply([{"text": "rui's son Theo is 12."}], "rui") == "What I remember: Your son Theo is 12."
     assert C.grounded_reply([], "rui") == R.UNGROUNDED_REPLY
     assert R.UNGROUNDED_REPLY.startswith(R.UNKNOWN_REPLY)
+
+
+def test_a_question_of_the_users_own_is_answered_from_their_memories_only():
+    # the thirty-seventh session's farid: the draft refused with the job's memory shown, and the replacement told the
+    # partner's job too
+    job = "farid starts a new job as a librarian the week after 5 December 2026."
+    partner = "farid's partner Lucia works as a nurse at the city hospital."
+    shown = [{"memory": job}, {"memory": partner}]
+    refusal = "I'm sorry, but I can't assist with that."
+    assert C.final_reply(refusal, "What's my new job?", shown, "farid") == (
+        "What I remember: You start a new job as a librarian the week after 5 December 2026.", [])
+    both = "What I remember: Your partner Lucia works as a nurse at the city hospital. You start a new job as a " \
+           "librarian the week after 5 December 2026."
+    for asks_of_another in ("What does my partner do?", "What does Lucia do?"):
+        assert C.final_reply(refusal, asks_of_another, shown[::-1], "farid") == (both, [])
+    assert C.users_own(shown, "What do you know about me?", "farid") == shown

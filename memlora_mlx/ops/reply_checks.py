@@ -28,7 +28,7 @@ from datetime import date
 
 from .parsing import normalize_text
 from .person import third_person
-from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, format_memory, memory_text,
+from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, format_memory, memory_text,
                     not_the_opening_again, opening, to_you)
 from .reply_dates import as_anchored
 from .reply_diet import diet_reply
@@ -40,7 +40,7 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, misattributed, own_travels,
                            restated_to_user)
-from .words import content_words
+from .words import FIRST_PERSON_WORD, content_words
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
 # the memory that answers it was shown: the bare 0.5B did this to 1 of 21 replayed questions with the opening line;
@@ -140,6 +140,16 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
     """What replaces a reply that made something up: the best memories shown, said to the user, else UNGROUNDED_REPLY."""
     shown = " ".join(to_you(memory_text(m), user) for m in memories[:n])
     return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
+
+
+def users_own(memories: list, message: str, user: str) -> list:
+    """For a question of the user's own ("What's my new job?") that asks of no relative and names no one, the memories
+    about the user when some are: "What I remember: You start a new job as a librarian …" without "Your partner Lucia
+    works as a nurse …" (thirty-seventh session's farid); otherwise `memories`."""
+    if not FIRST_PERSON_WORD.search(message) or ABOUT_ME.search(message) or asked_relation(message) \
+            or re.search(r".\b[A-Z][a-z]+", message):  # "What do you know about me?": all; "Where does Kenji live?"
+        return memories
+    return [m for m in memories if about_user(memory_text(m), user)] or memories
 
 
 def leaves_out(reply: str, message: str, memories: list, user: str) -> bool:
@@ -257,7 +267,7 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?") or bool(previous)
     if made_up:  # a statement is said back ("I'm pescatarian." got "…, a language spoken in the Mediterranean.")
-        return (grounded_reply(memories, user) if question else said_back(said, user)), made_up
+        return (grounded_reply(users_own(memories, said, user), user) if question else said_back(said, user)), made_up
     text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
@@ -270,5 +280,5 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
             or leaves_out(text, said, memories, user) or about_itself(text, said) \
             or misattributed(text, " ".join([said, *(to_you(memory_text(m), user) for m in memories)])):
         n = len(memories) if ABOUT_ME.search(said) else GROUNDED_MEMORIES  # "What do you know about me?": all shown
-        return (grounded_reply(memories, user, n) if question else said_back(said, user)), []
+        return (grounded_reply(users_own(memories, said, user), user, n) if question else said_back(said, user)), []
     return text, added
