@@ -3,7 +3,7 @@
 import pytest
 
 from memlora_mlx.ops import reply_checks as C
-from memlora_mlx.ops.reply_dates import as_anchored
+from memlora_mlx.ops.reply_dates import as_anchored, as_of_today
 
 MARATHON = {"text": "kofi ran his first half marathon the Sunday before 4 December 2026.", "date": "2026-12-04"}
 DENTIST = {"text": "kofi has a dentist appointment the Tuesday after 4 December 2026.", "date": "2026-12-04"}
@@ -40,3 +40,30 @@ def test_the_drive_14_reply_as_the_user_sees_it():
     text, made_up = C.final_reply("I ran my half marathon on December 4, 2026.", "When did I run my half marathon?",
                                   [MARATHON], "kofi", today="2026-12-11")
     assert (text, made_up) == ("You ran your half marathon the Sunday before 4 December 2026.", [])
+
+
+JOB = {"text": "farid starts a new job as a librarian the week after 5 December 2026.", "date": "2026-12-05"}
+
+
+@pytest.mark.parametrize("reply, today, shown", [
+    ("You start it the week after 5 December 2026.", "2026-12-05", "You start it next week."),
+    ("The weekend of 5 December 2026 you hike.", "2026-12-05", "This weekend you hike."),
+    ("You met her the Friday before 5 December 2026.", "2026-12-05", "You met her last Friday."),
+    ("You ran on 5 December 2026, and you rest on 6 December 2026.", "2026-12-05",
+     "You ran today, and you rest tomorrow."),
+    ("On 4 December 2026 you ran.", "2026-12-05", "Yesterday you ran."),
+    ("You start it the week after 4 December 2026.", "2026-12-05", "You start it the week after 4 December 2026."),
+    ("You start it the week after 5 December 2026.", "2026-12-09", "You start it the week after 5 December 2026."),
+    ("You start it the week after 5 December 2026.", None, "You start it the week after 5 December 2026."),
+])
+def test_a_date_anchored_on_today_is_said_as_the_user_says_it(reply, today, shown):
+    assert as_of_today(reply, today) == shown
+
+
+def test_farid_s_new_job_on_the_day_he_told_it():
+    # thirty-seventh session: "What I remember: You start a new job as a librarian the week after 5 December 2026."
+    draft = "I'm sorry, but I can't assist with that."
+    text, _ = C.final_reply(draft, "What's my new job?", [JOB], "farid", today="2026-12-05")
+    assert text == "What I remember: You start a new job as a librarian next week."
+    assert C.final_reply(draft, "What's my new job?", [JOB], "farid", today="2026-12-20")[0] == \
+        "What I remember: You start a new job as a librarian the week after 5 December 2026."

@@ -30,7 +30,7 @@ from .parsing import normalize_text
 from .person import third_person
 from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, format_memory, memory_text,
                     not_the_opening_again, opening, to_you)
-from .reply_dates import as_anchored
+from .reply_dates import as_anchored, as_of_today
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
@@ -235,7 +235,12 @@ def final_reply(draft: str, message: str, memories: list, user: str, today: date
     the replacement, or the draft with the clause that added them cut: `cut_additions`). `memories` are
     the ones shown to the reply; `understood`, the message with a follow-up resolved (said back in its place);
     `previous`, the exchange a "Tell me more." goes on with (what it says counts as given, and the message is taken
-    as a question)."""
+    as a question). Dates anchored on today are said as the user would say them (`as_of_today`)."""
+    text, made_up = _checked(draft, message, memories, user, today, understood, previous)
+    return as_of_today(text, today), made_up
+
+
+def _checked(draft: str, message: str, memories: list, user: str, today, understood, previous) -> tuple[str, list[str]]:
     said = understood or message
     if not (draft := without_memory_lines(draft, memories, user)):  # "- 5 December 2026: You are vegetarian." alone
         return NO_ANSWER, []

@@ -2,12 +2,18 @@
 phrase instead (`reply_checks.final_reply`): asked "When did I run my half marathon?" with "kofi ran his first half
 marathon the Sunday before 4 December 2026." shown, the 0.5B answered "You ran your half marathon on December 4,
 2026." (twenty-seventh session's drive, "kofi"): the day the memory was learned, not the day it tells. The answer op's
-`answer.dated_answer` does the same for a date given alone."""
+`answer.dated_answer` does the same for a date given alone.
+
+`as_of_today` puts a date the reply shares with today back as the user said it ("the week after 5 December 2026"
+said on 5 December 2026 is "next week")."""
 
 from __future__ import annotations
 
 import re
-from .dates import WHEN, phrases_by_date
+from datetime import date, timedelta
+
+from .dates import WHEN, phrases_by_date, session_day
+from .parsing import format_date
 from .reply import memory_text
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -39,3 +45,37 @@ def as_anchored(reply: str, message: str, memories: list) -> str:
         return found[:1].upper() + found[1:] if opens else found
 
     return _DATE.sub(anchored, reply)
+
+
+
+_SIDE = {"after": "next", "before": "last", "of": "this"}
+_WEEKDAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+
+
+def as_of_today(reply: str, today: date | str | None) -> str:
+    """`reply` with the phrases a memory's date was written as (`dates.mark_relative_dates`) said relative to `today`
+    when they are anchored on it: "the week after 5 December 2026" -> "next week", "the Friday before …" -> "last
+    Friday"; and today, the day before and the day after as "today", "yesterday", "tomorrow" (thirty-seventh
+    session's farid heard "You start a new job as a librarian the week after 5 December 2026." on 5 December)."""
+    day = session_day(today) if today else None
+    if not day or not reply:
+        return reply
+
+    def relative(m: re.Match) -> str:
+        word = _SIDE[m["side"]]
+        return f"{word.capitalize() if m['the'] == 'The' else word} {m['unit']}"
+
+    reply = re.sub(rf"\b(?P<the>[Tt]he) (?P<unit>weekend|week|{_WEEKDAY}) (?P<side>after|before) "
+                   rf"{re.escape(format_date(day))}\b|\b(?P<the2>[Tt]he) (?P<unit2>weekend|week) of "
+                   rf"{re.escape(format_date(day))}\b", lambda m: relative(m) if m["the"] else
+                   ("This" if m["the2"] == "The" else "this") + f" {m['unit2']}", reply)
+    names = {format_date(day + timedelta(days=k)): w for k, w in ((0, "today"), (-1, "yesterday"), (1, "tomorrow"))}
+    days = "|".join(re.escape(d) for d in names)
+
+    def named(m: re.Match) -> str:
+        before = reply[:m.start()].rstrip()
+        opens = m["on"] == "On" or (not m["on"] and (not before or before[-1] in ".!?"))
+        return names[m["day"]].capitalize() if opens else names[m["day"]]
+
+    # not a date a phrase is anchored on ("the week after 4 December 2026" said on the 5th stays as it is)
+    return re.sub(rf"(?<!before )(?<!after )(?<!of )\b(?:(?P<on>[Oo]n) )?(?P<day>{days})\b", named, reply)
