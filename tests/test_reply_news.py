@@ -1,6 +1,8 @@
 """A reply to the user's news that holds forth on what it named is replaced by the news said back
 (`reply_checks.holds_forth`)."""
 
+import pytest
+
 from memlora_mlx.ops import reply_checks as C
 from memlora_mlx.ops import reply_news as N
 
@@ -227,3 +229,19 @@ def test_a_made_up_consequence_of_the_news_is_cut():
     assert N.drop_inference(kept, "I moved to Leeds, so my commute is shorter now.") == kept  # said in the news
     asked = "Juno is a border collie, which means it herds sheep."
     assert N.drop_inference(asked, "What is a border collie?") == asked
+
+
+@pytest.mark.parametrize("news, draft, shown", [
+    # thirty-seventh session's ines and hana, first chat
+    ("My daughter Sofia turns six in March.", "You're correct. Sofia is now six years old.",
+     "Got it: your daughter Sofia turns six in March."),
+    ("Next month I'm going to Lisbon with my friend Mei.",
+     "You're welcome! I'm glad you're excited to meet your friend Mei. What's your plan for the day?",
+     "I'm glad you're excited to meet your friend Mei."),
+    ("Next month I'm going to Lisbon with my friend Mei.", "That sounds fun! Enjoy Lisbon with Mei.",
+     "That sounds fun! Enjoy Lisbon with Mei."),
+    ("I'm going to Lisbon with my friend Mei today.", "That sounds fun! What's your plan for the day?",
+     "That sounds fun! What's your plan for the day?"),  # today was said: the day is the news's
+])
+def test_news_of_something_to_come_is_not_had_happening_now(news, draft, shown):
+    assert C.final_reply(draft, news, [], "ines", today="2026-12-05") == (shown, [])

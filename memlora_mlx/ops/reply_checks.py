@@ -35,8 +35,8 @@ from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, drop_glad_guess, drop_greeting,
-                         drop_inference, drop_lecture, holds_forth, misreads, parrots, remark_reply, says_nothing,
-                         worry_reply, wrong_tone)
+                         drop_inference, drop_lecture, drop_mistimed, holds_forth, misreads, parrots, remark_reply,
+                         says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, misattributed, own_travels,
                            restated_to_user)
@@ -254,6 +254,8 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
         return said_back(said, user), []
     text = drop_lecture(text, said)  # "You can't eat shellfish. Shellfish are not a food that can be eaten …"
     text = drop_glad_guess(text, said)  # "I'm vegetarian." -> "… I'm glad you're enjoying your meal. …"
+    if not (text := drop_mistimed(text, said)):  # "My daughter Sofia turns six in March." -> "Sofia is now six …"
+        return said_back(said, user), []
     text = drop_inference(drop_doubled(text), said)  # "… so dangerous and dangerous.", ", which means it has a border"
     text = as_said_to_user(text, memories, user, said)  # "I drive …" -> "You drive …"
     if (rel := asked_relation(said)) and answers_for_user(text, rel):  # "What's my husband's job?" -> "You are a vet."

@@ -2,8 +2,9 @@
 what the news named (`holds_forth`), not understanding it or declining it as a request (`misreads`), the news said
 back word for word (`parrots`) or answered with only a word-less question (`says_nothing`); a "sweetie" said to
 the user, dropped (`drop_endearment`); advice nobody asked for, a later sentence lecturing on a thing the news
-named, the user greeted again, a word coordinated with itself, or a made-up ", which means …", dropped
-(`drop_advice`, `drop_lecture`, `drop_greeting`, `drop_doubled`, `drop_inference`); a cheerful reply to bad news
+named, the user greeted again, a word coordinated with itself, a made-up ", which means …", or something to come
+had happening now, dropped (`drop_advice`, `drop_lecture`, `drop_greeting`, `drop_doubled`, `drop_inference`,
+`drop_mistimed`); a cheerful reply to bad news
 (`wrong_tone`); and what replaces a parroted remark about the weather or the day (`remark_reply`)."""
 
 from __future__ import annotations
@@ -180,6 +181,25 @@ def drop_glad_guess(reply: str, message: str) -> str:
     told, sentences = content_words(message), SENTENCE.findall(reply)
     kept = sentences[:1] + [x for x in sentences[1:]
                             if not (_GLAD_YOU.match(x) and not (content_words(x) - _GLAD_WORDS) & told)]
+    return "".join(kept).strip() if len(kept) < len(sentences) else reply
+
+
+_LATER = re.compile(r"\b(?:next (?:week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                    r"|tomorrow|soon|later this (?:week|month|year)"
+                    r"|in (?:a|an|one|two|three|four|five|six|\d+) (?:days?|weeks?|months?|years?)"
+                    r"|in (?-i:January|February|March|April|May|June|July|August|September|October|November"
+                    r"|December))\b", re.I)
+_NOW = re.compile(r"\b(?:now|already|today|tonight|this (?:morning|afternoon|evening)|the day)\b", re.I)
+
+
+def drop_mistimed(reply: str, message: str) -> str:
+    """`reply` to news of something to come without the sentences that have it happening now or ask about today (the
+    thirty-seventh session's "My daughter Sofia turns six in March." got "Sofia is now six years old.", and "Next month
+    I'm going to Lisbon with my friend Mei." got "… What's your plan for the day?"). Empty when no sentence is left."""
+    if message.rstrip().endswith("?") or not _LATER.search(message) or _NOW.search(message):
+        return reply
+    sentences = SENTENCE.findall(reply)
+    kept = [x for x in sentences if not _NOW.search(x)]
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
 
 
