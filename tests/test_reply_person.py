@@ -169,3 +169,15 @@ def test_news_answered_with_the_partners_job_as_the_users_is_said_back():
         "Got it: your partner Joris is a firefighter and you have a cat called Saffie.", [])
     assert C.final_reply("You're a firefighter too?", "Is Joris a firefighter?", [], "ilse")[0] != \
         "Got it: is Joris a firefighter?"  # a question is not news said back
+
+
+def test_a_refusal_about_a_relative_no_memory_shown_names_stands():
+    # thirty-eighth session's malik: "What's my sister's name?" (never told), the brother's memory recalled
+    brother = [{"text": "malik's brother Idris plays bass in a jazz band."}]
+    draft = "I'm sorry, but I don't have any information about your sister's name."
+    assert not C.refuses_what_it_was_shown(draft, brother, "What's my sister's name?")
+    assert C.final_reply(draft, "What's my sister's name?", brother, "malik", today="2026-12-05") == (draft, [])
+    # the brother asked about: his memory was shown, so the refusal gives way to it
+    assert C.refuses_what_it_was_shown(draft, brother, "What's my brother's name?")
+    assert C.final_reply(draft, "What's my brother's name?", brother, "malik", today="2026-12-05")[0] == \
+        "What I remember: Your brother Idris plays bass in a jazz band."

@@ -49,9 +49,12 @@ _REFUSES = re.compile(r"\b(?:don't|do not) (?:have|know)\b|\bno information\b|\b
                       r"|\bunable to (?:provide|help|assist|answer)\b|\bcan(?:'t|not) (?:provide|help|assist)\b", re.I)
 
 
-def refuses_what_it_was_shown(reply: str, memories: list) -> bool:
+def refuses_what_it_was_shown(reply: str, memories: list, message: str = "") -> bool:
     """The reply says it does not know, though memories were shown (the chat shows only memories about what the
-    message asks)."""
+    message asks). Not when the message asks of a relative no memory shown names: "What's my sister's name?" with
+    only the brother's memory shown is rightly not known (thirty-eighth session's malik)."""
+    if (rel := asked_relation(message)) and not any(re.search(rf"\b{rel}\b", memory_text(m), re.I) for m in memories):
+        return False
     return bool(memories) and bool(_REFUSES.search(reply))
 
 
@@ -279,7 +282,7 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     if previous and repeats(text, previous[-1]):
         return NOTHING_MORE, []
     told = memories if question else [*memories, third_person(said, user)]  # "You're not nervous …" to "I'm nervous …"
-    if refuses_what_it_was_shown(text, memories) or contradicts(text, told, user) \
+    if refuses_what_it_was_shown(text, memories, said) or contradicts(text, told, user) \
             or greets_someone_else(text, said, user) or copies_opening(text, memories, user) \
             or off_topic(text, said, memories, user) \
             or holds_forth(text, said, user) or misreads(text, said) or parrots(text, said) or asks_back(text, said) \
