@@ -47,7 +47,6 @@ def as_anchored(reply: str, message: str, memories: list) -> str:
     return _DATE.sub(anchored, reply)
 
 
-
 _SIDE = {"after": "next", "before": "last", "of": "this"}
 _WEEKDAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
@@ -62,13 +61,13 @@ def as_of_today(reply: str, today: date | str | None) -> str:
         return reply
 
     def relative(m: re.Match) -> str:
+        if m["side"] == "of" and m["unit"] not in ("week", "weekend"):  # "the Friday of …" is no phrase of ours
+            return m.group(0)
         word = _SIDE[m["side"]]
         return f"{word.capitalize() if m['the'] == 'The' else word} {m['unit']}"
 
-    reply = re.sub(rf"\b(?P<the>[Tt]he) (?P<unit>weekend|week|{_WEEKDAY}) (?P<side>after|before) "
-                   rf"{re.escape(format_date(day))}\b|\b(?P<the2>[Tt]he) (?P<unit2>weekend|week) of "
-                   rf"{re.escape(format_date(day))}\b", lambda m: relative(m) if m["the"] else
-                   ("This" if m["the2"] == "The" else "this") + f" {m['unit2']}", reply)
+    reply = re.sub(rf"\b(?P<the>[Tt]he) (?P<unit>weekend|week|{_WEEKDAY}) (?P<side>after|before|of) "
+                   rf"{re.escape(format_date(day))}\b", relative, reply)
     names = {format_date(day + timedelta(days=k)): w for k, w in ((0, "today"), (-1, "yesterday"), (1, "tomorrow"))}
     days = "|".join(re.escape(d) for d in names)
 
