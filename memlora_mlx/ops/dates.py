@@ -24,13 +24,13 @@ _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "sev
             "ten": 10, "a": 1, "a couple of": 2}
 _AGO = "|".join(sorted(_NUMBERS, key=len, reverse=True))
 _NOT_MARKED = r"(?![\w-])(?!\s*\()"  # a whole word, not already followed by "(…)"
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
+WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _PHRASES = re.compile(
     r"\b(?:(?P<daybefore>the day before yesterday)|(?P<yesterday>yesterday)|(?P<tomorrow>tomorrow)"
     r"|(?P<rel>last|this|next) (?P<unit>year|month)"
     r"|(?P<wrel>last|this|next) (?P<span>weekend|week)"
-    rf"|(?P<drel>last|next) (?P<weekday>{_WEEKDAYS})"
+    rf"|(?P<drel>last|next) (?P<weekday>{WEEKDAYS})"
     rf"|(?P<n>\d{{1,2}}|{_AGO}) (?P<agounit>years?|months?) ago)" + _NOT_MARKED,
     re.IGNORECASE)
 
@@ -80,7 +80,7 @@ def _meaning(m: re.Match, day: date) -> str:
     return f"{month_shift(day, -n):%B %Y}"
 
 
-_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) "
+_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{WEEKDAYS}) (?:before|after|of) "
                        r"(?P<date>\d{1,2} [A-Z][a-z]+ \d{4})\b", re.IGNORECASE)
 
 
@@ -148,13 +148,13 @@ def fact_dates_absolute(fact: str, prompt: str) -> str:
     head = _SESSION.match(prompt)
     return mark_relative_dates(fact, head["date"].strip(), "replace") if head else fact
 
-_MONTH = rf"(?P<{{0}}>{_MONTH_NAMES})"
+_MONTH = rf"(?P<{{0}}>{MONTH_NAMES})"
 _ASKED = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}}) {_MONTH.format('m1')},? (?P<y1>\d{{4}})"  # 1 May, 2022
     rf"|{_MONTH.format('m2')} (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})"  # May 1, 2022
     rf"|{_MONTH.format('m3')},? (?P<y3>\d{{4}})"  # May 2022
     r"|(?P<y4>(?:19|20)\d\d))\b", re.IGNORECASE)
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split("|"), 1)}
+_MONTHS = {m: i for i, m in enumerate(MONTH_NAMES.split("|"), 1)}
 DAY_WINDOW = (1, 7)  # a day asked about: sessions from the day before to a week after ("yesterday", "last week")
 MONTH_WINDOW = 7  # a month asked about: its sessions and a week either side
 
@@ -187,10 +187,10 @@ def asked_period(text: str) -> tuple[date, date] | None:
 # fact's end. So is a weekday habit: "Every Saturday I go climbing with my friend Tom." gave "ines goes climbing with
 # ines's friend Tom." (thirty-seventh session's ines drive), and "What do I do on Saturdays?" found nothing.
 _SAID_DATE = re.compile(
-    rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{_WEEKDAYS}) (?:before|after|of) )?"
-    rf"(?:\d{{1,2}} )?(?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b"
-    rf"|\b(?:every (?:{_WEEKDAYS})|on (?:{_WEEKDAYS})s)(?: (?:morning|afternoon|evening|night)s?)?\b", re.IGNORECASE)
-_HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTH_NAMES}|{_WEEKDAYS}|today|tonight|tomorrow|yesterday)\b"
+    rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{WEEKDAYS}) (?:before|after|of) )?"
+    rf"(?:\d{{1,2}} )?(?:{MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b"
+    rf"|\b(?:every (?:{WEEKDAYS})|on (?:{WEEKDAYS})s)(?: (?:morning|afternoon|evening|night)s?)?\b", re.IGNORECASE)
+_HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{MONTH_NAMES}|{WEEKDAYS}|today|tonight|tomorrow|yesterday)\b"
                        r"|\b(?:next|last|this) (?:week|weekend|month|year)\b", re.IGNORECASE)
 
 

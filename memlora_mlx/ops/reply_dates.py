@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .dates import WHEN, phrases_by_date, session_day
+from .dates import WEEKDAYS, WHEN, phrases_by_date, session_day
 from .parsing import format_date
 from .reply import memory_text
 
@@ -48,7 +48,6 @@ def as_anchored(reply: str, message: str, memories: list) -> str:
 
 
 _SIDE = {"after": "next", "before": "last", "of": "this"}
-_WEEKDAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 
 
 def as_of_today(reply: str, today: date | str | None) -> str:
@@ -66,7 +65,7 @@ def as_of_today(reply: str, today: date | str | None) -> str:
         word = _SIDE[m["side"]]
         return f"{word.capitalize() if m['the'] == 'The' else word} {m['unit']}"
 
-    reply = re.sub(rf"\b(?P<the>[Tt]he) (?P<unit>weekend|week|{_WEEKDAY}) (?P<side>after|before|of) "
+    reply = re.sub(rf"\b(?P<the>[Tt]he) (?P<unit>weekend|week|(?i:{WEEKDAYS})) (?P<side>after|before|of) "
                    rf"{re.escape(format_date(day))}\b", relative, reply)
     names = {format_date(day + timedelta(days=k)): w for k, w in ((0, "today"), (-1, "yesterday"), (1, "tomorrow"))}
     days = "|".join(re.escape(d) for d in names)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import MONTH_NAMES, WEEKDAYS
 from .reply import GREETING, SENTENCE
 from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
 
@@ -184,11 +185,9 @@ def drop_glad_guess(reply: str, message: str) -> str:
     return "".join(kept).strip() if len(kept) < len(sentences) else reply
 
 
-_LATER = re.compile(r"\b(?:next (?:week|weekend|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-                    r"|tomorrow|soon|later this (?:week|month|year)"
+_LATER = re.compile(rf"\b(?:next (?:week|weekend|month|year|{WEEKDAYS})|tomorrow|soon|later this (?:week|month|year)"
                     r"|in (?:a|an|one|two|three|four|five|six|\d+) (?:days?|weeks?|months?|years?)"
-                    r"|in (?-i:January|February|March|April|May|June|July|August|September|October|November"
-                    r"|December))\b", re.I)
+                    rf"|in (?-i:{MONTH_NAMES.title()}))\b", re.I)
 _NOW = re.compile(r"\b(?:now|already|today|tonight|this (?:morning|afternoon|evening)|the day)\b", re.I)
 
 
