@@ -145,6 +145,11 @@ def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
         assert N.drop_advice(tips, asked) == tips, asked
     assert N.drop_advice("Hello! Feel free to ask me anything.", "Hello!") == "Hello!"  # a greeting stays one
     assert not N.wrong_tone("Congratulations, I'm glad for you!", "I just got promoted at work.")
+    # a mishap is bad news too (the thirty-eighth session's malik drive, verbatim)
+    car = "You're welcome! I'm glad you're feeling better. What's your plan for the week?"
+    assert C.final_reply(car, "My car broke down yesterday, so I'm taking the bus this week.", [], "malik") == (
+        N.SYMPATHY, [])
+    assert N.wrong_tone("That's great! Enjoy the new one.", "My phone got stolen on the train yesterday.")
     assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
         "Sorry to hear that, get some rest.")
 

@@ -249,11 +249,15 @@ def drop_greeting(reply: str, message: str, user: str) -> str:
 # Bad news answered cheerfully: "I'm knackered after that meeting." -> "I'm glad you found the meeting interesting.",
 # "Ugh, I'm so tired today." -> "… but I'm glad you're feeling better." (thirtieth session's final runs).
 _LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|sad|upset|worn out|drained|awful|"
-                  r"terrible|horrible|rough|ugh|hurt|injured|sore|poorly)\b", re.I)
+                  r"terrible|horrible|rough|ugh|hurt|injured|sore|poorly|"
+                  # a mishap: "My car broke down yesterday", "My phone got stolen", "My flight was cancelled"
+                  r"broke down|broken down|stolen|robbed|burgled|lost my|crashed|cancel+ed|missed my|got fired|"
+                  r"laid off|flooded|passed away|died)\b", re.I)
 _CHEERFUL = re.compile(r"\b(?:glad|great|enjoy(?:ed|ing)?|interesting|happy|wonderful|feeling better|fun|congrat\w*)\b",
                        re.I)
 
 
 def wrong_tone(reply: str, message: str) -> bool:
-    """News of a bad day or a low mood answered with gladness or enjoyment."""
+    """News of a bad day, a low mood or a mishap answered with gladness or enjoyment ("I'm glad you're feeling
+    better." to "My car broke down yesterday, so I'm taking the bus this week.", thirty-eighth session)."""
     return not message.rstrip().endswith("?") and bool(_LOW.search(message)) and bool(_CHEERFUL.search(reply))
