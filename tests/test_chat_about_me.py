@@ -43,7 +43,7 @@ def test_a_refused_about_me_question_is_answered_with_every_memory_shown():
     assert text == "What I remember: " + " ".join(to_you(f, "lena") for f in FACTS)
     text, _ = C.final_reply("I'm sorry, but I can't assist with that.", "Where does Jonas get married?", shown, "lena",
                             today="2026-12-11")
-    assert text == "What I remember: " + " ".join(to_you(f, "lena") for f in FACTS[:C.GROUNDED_MEMORIES])
+    assert text == "What I remember: " + to_you(FACTS[1], "lena")  # asked of Jonas: his memory alone
 
 
 @pytest.mark.parametrize("memory, said", [

@@ -55,8 +55,13 @@ def test_a_question_of_the_users_own_is_answered_from_their_memories_only():
     refusal = "I'm sorry, but I can't assist with that."
     assert C.final_reply(refusal, "What's my new job?", shown, "farid") == (
         "What I remember: You start a new job as a librarian the week after 5 December 2026.", [])
-    both = "What I remember: Your partner Lucia works as a nurse at the city hospital. You start a new job as a " \
-           "librarian the week after 5 December 2026."
+    # asked of someone else: the memories naming them (the thirty-eighth session's malik heard his own job too)
     for asks_of_another in ("What does my partner do?", "What does Lucia do?"):
-        assert C.final_reply(refusal, asks_of_another, shown[::-1], "farid") == (both, [])
+        assert C.final_reply(refusal, asks_of_another, shown[::-1], "farid") == (
+            "What I remember: Your partner Lucia works as a nurse at the city hospital.", [])
+    idris = [{"memory": "malik's brother Idris plays bass in a jazz band."},
+             {"memory": "malik works as a nurse at the children's hospital."}]
+    assert C.final_reply(refusal, "What does Idris do?", idris, "malik", understood="What does my brother Idris do?") \
+        == ("What I remember: Your brother Idris plays bass in a jazz band.", [])
     assert C.users_own(shown, "What do you know about me?", "farid") == shown
+    assert C.users_own(shown, "What does Kenji do?", "farid") == shown  # nobody shown is named: all, as before

@@ -146,11 +146,18 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
 
 
 def users_own(memories: list, message: str, user: str) -> list:
-    """For a question of the user's own ("What's my new job?") that asks of no relative and names no one, the memories
-    about the user when some are: "What I remember: You start a new job as a librarian …" without "Your partner Lucia
-    works as a nurse …" (thirty-seventh session's farid); otherwise `memories`."""
-    if not FIRST_PERSON_WORD.search(message) or ABOUT_ME.search(message) or asked_relation(message) \
-            or re.search(r".\b[A-Z][a-z]+", message):  # "What do you know about me?": all; "Where does Kenji live?"
+    """The memories a grounded reply tells for `message`. A question that names someone or asks of a relative ("What
+    does Idris do?", "What does my partner do?"): the memories naming them (the thirty-eighth session's malik also
+    heard his own job). A question of the user's own that names no one ("What's my new job?"): the memories about the
+    user, not "Your partner Lucia works as a nurse …" (the thirty-seventh session's farid). "What do you know about
+    me?", or none of them fits: all of `memories`."""
+    if ABOUT_ME.search(message):
+        return memories
+    names = [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
+    names += [rel] if (rel := asked_relation(message)) else []
+    if names:
+        return [m for m in memories if any(re.search(rf"\b{n}\b", memory_text(m), re.I) for n in names)] or memories
+    if not FIRST_PERSON_WORD.search(message):
         return memories
     return [m for m in memories if about_user(memory_text(m), user)] or memories
 
