@@ -153,8 +153,7 @@ def test_answer_messages_and_cleaning():
     msgs = answer.build_messages("Where does A live?", [{"text": "A lives in Paris.", "date": "2023-05-08",
                                                          "speaker": "A"}, {"text": "A likes tea."}])
     assert msgs[0]["content"] == answer.SYSTEM_PROMPT and msgs[1:-1] == answer.EXAMPLE
-    # given best first, shown best last (next to the question)
-    assert msgs[-1]["content"] == "Memories:\n- A likes tea.\n- 8 May 2023, A: A lives in Paris.\n\nQuestion: Where does A live?"
+    assert msgs[-1]["content"] == "Memories:\n- 8 May 2023, A: A lives in Paris.\n- A likes tea.\n\nQuestion: Where does A live?"
     asked = answer.build_messages("Where do I live?", [{"text": "A lives in Paris.", "speaker": "A"}], asker="A")
     assert asked[-1]["content"] == "Memories:\n- A: A lives in Paris.\n\nQuestion: Where does A live?"
     third = answer.build_messages("Where does A live?", [{"text": "A lives in Paris."}], asker="A")

@@ -2,8 +2,8 @@
 
 extract: windows of a few turns (and single-turn copies); target = the session observations whose evidence
          turn is in the window.
-answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories = the evidence turns' facts and
-         embedder-retrieved distractors from the same conversation, best first by cosine as the store's search.
+answer:  QA items (cat 1-4 gold answer, cat 5 -> the refusal constant); memories = the evidence turns' facts
+         plus embedder-retrieved distractors from the same conversation, shuffled.
 update:  (new fact, stored memories) pairs with ground truth by construction:
          NONE = fact already stored (the new one reworded); ADD = unseen fact; UPDATE = a stored fact with a
          year/month/weekday/number/name swapped for another of the same kind from the corpus;
@@ -163,9 +163,7 @@ def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, variant_ra
             if int(i) not in gold_idx:
                 mems.append(_mem(facts[int(i)]))
         distractors = mems[len(gold):]
-        scores = embedder.embed([m["text"] for m in mems]) @ qv  # shown best first, as the store's search ranks them
-        rng.shuffle(list(mems))  # no longer the order shown; kept so that the draws after it stay those of earlier data
-        mems = _best_first(mems, scores)
+        rng.shuffle(mems)
         if q.category == 5:
             target = op.UNKNOWN_ANSWER
         elif q.answer is None or not str(q.answer).strip():
@@ -177,14 +175,10 @@ def answer_examples(conv, qas, embedder, *, n_memories=6, max_gold=4, variant_ra
         if not gold or variant_ratio <= 0 or vrng.random() >= variant_ratio:
             continue
         # Refusals get copies too, at the same rate, so a short list never predicts "I don't know".
-        vrng.shuffle(list(range(k := len(gold) + vrng.randint(0, 2))))  # (as above: the draws kept)
-        shown = _best_first((gold + distractors)[:k], scores[:k])
+        shown = gold + distractors[: vrng.randint(0, 2)]
+        vrng.shuffle(shown)
         rows.append(chat_example(op.build_messages(q.question, shown), target, variant="short", **meta))
     return rows
-
-
-def _best_first(mems: list[dict], scores) -> list[dict]:
-    return [mems[i] for i in np.argsort(-np.asarray(scores), kind="stable")]
 
 
 def _mem(f: Fact) -> dict:

@@ -7,7 +7,7 @@ Same `generate`/`generate_batch`/`stream` signature as `memlora_mlx.engine.Engin
   the fact; otherwise ADD (the Memory API's exact-duplicate fast path still answers NONE);
 - reply (the chat's reply op): a message ending in "?" -> "From memory: <first memory>" or "I don't know that
   yet."; anything else -> "Got it — <message>";
-- answer / vqa / anything else: the last memory line shown (the best), or "I don't know".
+- answer / vqa / anything else: the first memory line shown, or "I don't know".
 `ChatScriptedEngine` also mimics a trained extract adapter in a chat: a question yields no facts.
 Import from a subprocess with PYTHONPATH=<repo>/tests: `from support.scripted_engine import ScriptedEngine`.
 """
@@ -59,9 +59,8 @@ def reply_text(user: str) -> str:
 
 
 def answer_text(user: str) -> str:
-    """The memory line shown last: the best one (`answer.build_messages` puts it next to the question)."""
-    lines = re.findall(r"^(?:\d+: |- )(.+)$", user, re.M)
-    return lines[-1].strip() if lines else "I don't know"
+    m = re.search(r"^(?:\d+: |- )(.+)$", user, re.M)
+    return m.group(1).strip() if m else "I don't know"
 
 
 class ScriptedEngine:
