@@ -267,3 +267,17 @@ def test_a_retraction_found_by_its_words_deletes_without_a_model_call(mem):
     assert mem.get(volvo) is None and mem.get(cello) is None and not mem.engine.calls
     assert sorted(m["memory"] for m in mem.get_all("ivo")["results"]) == [
         "ivo quit the quartet.", "ivo sold the Volvo the week before 4 December 2026."]
+
+
+def test_a_message_never_deletes_the_memory_it_just_updated(mem):
+    """The thirty-ninth session's noor: "Actually, I moved to Bristol last month, so I don't live in Leeds anymore."
+    UPDATEd "noor lives in Leeds." with the move, then DELETEd that memory for its second fact (cosine 0.70), and
+    "Where do I live?" found nothing."""
+    leeds = mem.add_facts(["noor lives in Leeds."], user_id="noor")["results"][0]["id"]
+    mem._engine = ScriptedEngine('{"event": "UPDATE", "id": 0, "text": "noor moved to Bristol in November 2026."}',
+                                 '{"event": "DELETE", "id": 0, "text": null}')
+    res = mem.add_facts(["noor moved to Bristol in November 2026.", "noor doesn't live in Leeds anymore."],
+                        user_id="noor")["results"]
+    assert [r["event"] for r in res] == ["UPDATE"] and len(mem.engine.calls) == 2
+    assert [m["memory"] for m in mem.get_all("noor")["results"]] == ["noor moved to Bristol in November 2026."]
+    assert mem.get(leeds)["memory"] == "noor moved to Bristol in November 2026."

@@ -190,6 +190,8 @@ class Memory:
                 d = update_op.check(d, fact, [c[2] for c in cands],
                                     float(np.dot(new_vec, v)) if new_vec is not None else None,
                                     min_update=self.min_update_similarity, min_none=self.min_none_similarity)
+            if d.event == "DELETE" and cands[d.index][0] in work:  # "I moved to Bristol, so I don't live in Leeds
+                d = update_op.Decision("NONE", d.index, None)  # anymore.": a message never takes back what it updated
             if d.event == "UPDATE":
                 work[cands[d.index][0]] = (d.text, new_vec)
             elif d.event == "DELETE":
