@@ -150,6 +150,10 @@ def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
     assert C.final_reply(car, "My car broke down yesterday, so I'm taking the bus this week.", [], "malik") == (
         N.SYMPATHY, [])
     assert N.wrong_tone("That's great! Enjoy the new one.", "My phone got stolen on the train yesterday.")
+    # the thirty-ninth session's noor, verbatim: the same sentence twice once "You're right," is cut
+    stolen = "You're right, I'm sorry to hear that. I'm sorry to hear that. I'm here to help you. What happened?"
+    assert C.final_reply(stolen, "My phone got stolen on the train yesterday, which was awful.", [], "noor") == (
+        "I'm sorry to hear that.", [])
     assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
         "Sorry to hear that, get some rest.")
 

@@ -28,8 +28,8 @@ from datetime import date
 
 from .parsing import normalize_text
 from .person import third_person
-from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, format_memory, memory_text,
-                    not_the_opening_again, opening, to_you)
+from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, drop_repeats, format_memory,
+                    memory_text, not_the_opening_again, opening, to_you)
 from .reply_dates import as_anchored, as_of_today
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
@@ -259,6 +259,7 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     if wrong_tone(draft, said):  # "I'm knackered." -> "I'm glad you found the meeting interesting."
         return SYMPATHY, []
     text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
+    text = drop_repeats(text)  # "You're right, I'm sorry to hear that. I'm sorry to hear that." without the opening
     text = drop_greeting(text, said, user)  # "Hello bram, you're a bus mechanic in Groningen. How are you?"
     if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user
         return said_back(said, user), []
