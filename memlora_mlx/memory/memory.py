@@ -5,14 +5,14 @@
     m.search("where does alice live", user_id="alice")
     m.answer("Where does Alice live?", user_id="alice")
 
-Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold`, or none close enough for
-the guards below to let a model decision through (`update.settled`) -> ADD; an
-exact duplicate (case/space/punctuation-insensitive) among the similar memories -> NONE. Guards: an
-UPDATE or DELETE of a memory with cosine < `min_update_similarity` to the new fact (about something
-else), or an UPDATE whose merged text drops the fact, becomes an ADD of the fact; so does a NONE ("already
-known") unless the memory it cites is at cosine >= `min_none_similarity` (a near restatement); a DELETE for a fact that
-retracts nothing becomes an ADD too; a retraction ("bea stopped doing pottery.") is stored as the memory is deleted
-(`update.superseding`). The update op's DELETE keeps a history row; `delete(id)` by the user purges it too.
+Fast paths (no model call): no stored memory of the user at cosine >= `update_threshold`, or none close enough for the
+guards below to let a model decision through (`update.settled`) -> ADD; an exact duplicate (case/space/punctuation-
+insensitive) among the similar memories -> NONE. Guards: an UPDATE or DELETE of a memory with cosine <
+`min_update_similarity` to the new fact (about something else), or an UPDATE whose merged text drops the fact, becomes
+an ADD of the fact; so does a NONE ("already known") unless the memory it cites is at cosine >= `min_none_similarity`
+(a near restatement), and a DELETE for a fact that retracts nothing; a DELETE of a memory this call just updated is a
+NONE. A retraction ("bea stopped doing pottery.") is stored as the memory is deleted (`update.superseding`). The update
+op's DELETE keeps a history row; `delete(id)` by the user purges it too.
 """
 
 from __future__ import annotations
@@ -58,11 +58,8 @@ class Memory:
         self._vision = vision  # VisionPipeline | "auto" (the base's shipped vision model, if any) | None
         self._embedder = embedder
         dim = embedder.dim if embedder is not None else DEFAULT_DIM
-        if isinstance(store, MemoryStore):
-            self.store = store
-        else:
-            self.store = MemoryStore(Path(store) if store is not None else paths.default_store(), dim=dim,
-                                     writer=not read_only)
+        self.store = store if isinstance(store, MemoryStore) else MemoryStore(
+            Path(store) if store is not None else paths.default_store(), dim=dim, writer=not read_only)
         self.top_k_update, self.top_k_search = top_k_update, top_k_search
         self.update_threshold, self.min_update_similarity = update_threshold, min_update_similarity
         self.min_none_similarity = min_none_similarity
@@ -190,8 +187,8 @@ class Memory:
                 d = update_op.check(d, fact, [c[2] for c in cands],
                                     float(np.dot(new_vec, v)) if new_vec is not None else None,
                                     min_update=self.min_update_similarity, min_none=self.min_none_similarity)
-            if d.event == "DELETE" and cands[d.index][0] in work:  # "I moved to Bristol, so I don't live in Leeds
-                d = update_op.Decision("NONE", d.index, None)  # anymore.": a message never takes back what it updated
+            if d.event == "DELETE" and cands[d.index][0] in work:  # not the memory it just updated (noor's move)
+                d = update_op.Decision("NONE", d.index, None)
             if d.event == "UPDATE":
                 work[cands[d.index][0]] = (d.text, new_vec)
             elif d.event == "DELETE":
