@@ -65,3 +65,11 @@ def test_a_question_of_the_users_own_is_answered_from_their_memories_only():
         == ("What I remember: Your brother Idris plays bass in a jazz band.", [])
     assert C.users_own(shown, "What do you know about me?", "farid") == shown
     assert C.users_own(shown, "What does Kenji do?", "farid") == shown  # nobody shown is named: all, as before
+
+
+def test_a_message_said_back_without_its_opening_word():
+    # the thirty-ninth session's noor: "Got it: Actually, you moved to Bristol last month, …"
+    moved = "Actually, I moved to Bristol last month, so I don't live in Leeds anymore."
+    assert C.said_back(moved, "noor") == "Got it: you moved to Bristol last month, so you don't live in Leeds anymore."
+    assert C.said_back("Oh and I can't eat gluten.", "noor") == "Got it: you can't eat gluten."
+    assert C.said_back("I actually like tea.", "noor") == "Got it: you actually like tea."  # only an opening word

@@ -128,11 +128,13 @@ def said_back(message: str, user: str) -> str:
         return remark
     if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said
         return AGAIN.format(user=user)
-    text = to_you(third_person(message, user), user).strip()
+    text = to_you(third_person(_OPENER.sub("", message) or message, user), user).strip()
     lower = text.startswith(("You", "Your")) or text.split(" ", 1)[0].lower() in _STARTERS
     return f"Got it: {text[:1].lower()}{text[1:]}" if lower else f"Got it: {text}"
 
 
+# "Got it: Actually, you moved …" (noor): an opening word is not said back
+_OPENER = re.compile(r"^(?:(?:actually|oh|well|also|and|anyway|by the way|btw)\b[,!]?\s+)+", re.I)
 _STARTERS = {"it", "it's", "its", "the", "this", "that", "there", "there's", "these", "those", "such", "so", "what"}
 
 
