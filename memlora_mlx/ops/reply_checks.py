@@ -53,7 +53,7 @@ def refuses_what_it_was_shown(reply: str, memories: list, message: str = "") -> 
     """The reply says it does not know, though memories were shown (the chat shows only memories about what the
     message asks). Not when the message asks of a relative no memory shown names: "What's my sister's name?" with
     only the brother's memory shown is rightly not known (thirty-eighth session's malik)."""
-    if (rel := asked_relation(message)) and not any(re.search(rf"\b{rel}\b", memory_text(m), re.I) for m in memories):
+    if (rel := asked_relation(message)) and not naming(memories, [rel]):
         return False
     return bool(memories) and bool(_REFUSES.search(reply))
 
@@ -147,6 +147,11 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
     return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
 
 
+def naming(memories: list, words: list[str]) -> list:
+    """The memories that name any of `words` (a person or a relative: "Idris", "sister"), as whole words."""
+    return [m for m in memories if any(re.search(rf"\b{re.escape(w)}\b", memory_text(m), re.I) for w in words)]
+
+
 def users_own(memories: list, message: str, user: str) -> list:
     """The memories a grounded reply tells for `message`. A question that names someone or asks of a relative ("What
     does Idris do?", "What does my partner do?"): the memories naming them (the thirty-eighth session's malik also
@@ -158,7 +163,7 @@ def users_own(memories: list, message: str, user: str) -> list:
     names = [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
     names += [rel] if (rel := asked_relation(message)) else []
     if names:
-        return [m for m in memories if any(re.search(rf"\b{n}\b", memory_text(m), re.I) for n in names)] or memories
+        return naming(memories, names) or memories
     if not FIRST_PERSON_WORD.search(message):
         return memories
     return [m for m in memories if about_user(memory_text(m), user)] or memories
@@ -272,7 +277,7 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     text = drop_inference(drop_doubled(text), said)  # "… so dangerous and dangerous.", ", which means it has a border"
     text = as_said_to_user(text, memories, user, said)  # "I drive …" -> "You drive …"
     if (rel := asked_relation(said)) and answers_for_user(text, rel):  # "What's my husband's job?" -> "You are a vet."
-        named = [m for m in memories if re.search(rf"\b{rel}\b", memory_text(m), re.I)]
+        named = naming(memories, [rel])
         return (grounded_reply(named, user) if named else UNGROUNDED_REPLY), []
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
