@@ -222,6 +222,22 @@ def test_superseding_keeps_retractions_and_facts_that_change_nothing():
     assert superseding(add, "Alex moved to Lisbon.", mems) == add  # no memory says where Alex lives
 
 
+def test_an_update_that_keeps_nothing_of_its_memory_is_an_add():
+    """kwame's drive (39th session): "I live in Manchester." UPDATEd "kwame is an electrician." and the job was lost."""
+    from memlora_mlx.ops.update import Decision, to_decision
+
+    fact, mems = "kwame lives in Manchester.", ["kwame is an electrician.", "kwame's wife Abena works as a pharmacist."]
+    out = '{"event": "UPDATE", "id": 0, "text": "kwame lives in Manchester."}'
+    assert to_decision(out, fact, 2, mems) == Decision("ADD", None, fact)
+    other = '{"event": "UPDATE", "id": 1, "text": "kwame lives in Manchester with his wife."}'
+    assert to_decision(other, fact, 2, mems) == Decision("UPDATE", 1, "kwame lives in Manchester with his wife.")
+    now = "kwame is now a plumber."  # a change word: a new job replaces the old one, though no word is kept
+    assert to_decision('{"event": "UPDATE", "id": 0, "text": "kwame is a plumber."}', now, 2, mems) == \
+        Decision("UPDATE", 0, "kwame is a plumber.")
+    lived = ["kwame lives in Leeds."]  # the same slot: a word kept
+    assert to_decision(out, fact, 1, lived) == Decision("UPDATE", 0, "kwame lives in Manchester.")
+
+
 def test_ended_finds_the_memory_a_retraction_ends_by_its_words():
     from memlora_mlx.ops.update import Decision, ended
 
