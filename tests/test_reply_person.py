@@ -181,3 +181,19 @@ def test_a_refusal_about_a_relative_no_memory_shown_names_stands():
     assert C.refuses_what_it_was_shown(draft, brother, "What's my brother's name?")
     assert C.final_reply(draft, "What's my brother's name?", brother, "malik", today="2026-12-05")[0] == \
         "What I remember: Your brother Idris plays bass in a jazz band."
+
+
+def test_a_question_of_the_users_own_answered_with_a_relatives_memory_gives_way():
+    """The thirty-ninth session's kwame, verbatim: "What's my job?" with only his wife's job recalled."""
+    wife = {"memory": "kwame's wife Abena works as a pharmacist."}
+    for draft in ("I am a pharmacist.", "You work as a pharmacist."):
+        assert C.final_reply(draft, "What's my job?", [wife], "kwame")[0] == C.UNGROUNDED_REPLY
+    job = {"memory": "kwame is an electrician."}
+    assert C.final_reply("You are a pharmacist.", "What's my job?", [wife, job], "kwame")[0] == \
+        "What I remember: You are an electrician."
+    # his own memory said, the relative's said as hers, or the relative asked about: kept
+    assert C.final_reply("You work as an electrician.", "What's my job?", [wife, job], "kwame")[0] == \
+        "You work as an electrician."
+    told = "Your wife Abena works as a pharmacist."
+    assert C.final_reply(told, "What's my wife's job?", [wife], "kwame")[0] == told
+    assert C.final_reply(told, "What's my job?", [wife], "kwame")[0] == told

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .reply import SENTENCE, memory_text, to_you
+from .reply import SENTENCE, about_user, memory_text, to_you
 from .words import FIRST_PERSON_WORD, RELATIONS, SECOND_PERSON, content_words
 
 # -- perspective: a memory said back as the user's own words is turned to the user -----------------------------------
@@ -253,3 +253,28 @@ def asked_relation(message: str) -> str | None:
 def answers_for_user(reply: str, relation: str) -> bool:
     """`reply` speaks of the user ("You are a vet.") and never of `relation`."""
     return bool(re.match(r"\W*(?:you|your)\b", reply, re.I)) and not re.search(rf"\b{relation}\b", reply, re.I)
+
+
+# "What's my job?" with only "kwame's wife Abena works as a pharmacist." recalled got "I am a pharmacist." (the
+# thirty-ninth session's kwame): a question of the user's own answered with what a memory says of someone else.
+_OF_USER = re.compile(r"^\W*(?:(?:yes|no|yeah)\W+)?(?:I|I'm|I've|you|you're|you've)\b", re.I)
+_GENERIC = frozenset({"work", "live", "love", "like", "enjoy", "want", "need", "really"})
+
+
+def gives_anothers(text: str, message: str, memories: list, user: str) -> bool:
+    """A question of the user's own that names no one ("What's my job?") answered, in a sentence about the user that
+    names no relative and carries no word of the user's own memories, with a word that only a memory about someone
+    else gives ("You are a pharmacist." with "kwame's wife Abena works as a pharmacist.")."""
+    named = [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
+    if not (message.rstrip().endswith("?") and FIRST_PERSON_WORD.search(message)) or asked_relation(message) or named:
+        return False
+    texts = [memory_text(m) for m in memories]
+    own = set().union(*(content_words(to_you(t, user)) for t in texts if about_user(t, user)))
+    theirs = set().union(*(content_words(to_you(t, user)) for t in texts if not about_user(t, user)))
+    theirs -= own | content_words(message) | _GENERIC
+    for sentence in SENTENCE.findall(text):
+        words = content_words(sentence)
+        if _OF_USER.match(sentence) and not speaks_for_itself(sentence) and not words & (RELATIONS | own) \
+                and not re.search(r"(?<=\s)[A-Z][a-z]+", sentence) and words & theirs:
+            return True
+    return False
