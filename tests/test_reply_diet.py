@@ -82,6 +82,17 @@ def test_advice_on_what_to_eat_is_checked_against_the_diet():
     assert diet_reply(draft, "what should I cook tonight?", sister, "sandy") is None
 
 
+def test_a_food_asked_for_by_name_is_checked_against_the_diet():
+    # the thirty-ninth session's kwame, verbatim (Parmesan to a vegan)
+    asked = "Can you recommend a cheese to try?"
+    draft = "Sure, I can recommend a cheese called Parmesan. It's a classic and has a mild, slightly sweet flavor."
+    vegan = [{"memory": "kwame is vegan."}]
+    assert asks_food_advice(asked) and not asks_food_advice("Can you recommend a good book?")
+    assert diet_reply(draft, asked, vegan, "kwame") == "Something without cheese, since you are vegan."
+    assert diet_said(asked, vegan, "kwame") == "I am vegan."
+    assert diet_reply("Try a cashew-based vegan cheese.", asked, vegan, "kwame") is None  # not the cheese ruled out
+
+
 def test_pork_and_beef_rule_out_what_is_made_of_them():
     # the thirty-first session's hana drive: "Sure, you can have a bacon sandwich." with the memory shown
     pork = ["hana doesn't eat pork."]
