@@ -53,6 +53,9 @@ def test_extract_prompt_carries_the_absolute_date():
     ("My sister got married yesterday.", "My sister got married on 30 November 2026."),
     ("We're moving next month.", "We're moving in January 2027."),
     ("I quit two years ago, not last week.", "I quit during 2024, not the week before 1 December 2026."),
+    # the thirty-ninth session's kwame: "kwame lives in Liverpool two weeks ago." was stored, and said back weeks on
+    ("We moved to Liverpool two weeks ago.", "We moved to Liverpool two weeks before 1 December 2026."),
+    ("A week ago I quit, 3 days ago I left.", "The week before 1 December 2026 I quit, on 28 November 2026 I left."),
 ])
 def test_relative_dates_can_be_replaced_by_their_absolute_date(text, replaced):
     assert mark_relative_dates(text, "2026-12-01", "replace") == replaced
@@ -150,6 +153,8 @@ def test_anchored_phrases_are_found_as_mark_relative_dates_writes_them():
     assert anchored_phrases(text) == [("the Friday before 23 January 2022", "23 January 2022"),
                                       ("the weekend after 23 January 2022", "23 January 2022")]
     assert anchored_phrases("the week of the party") == []
+    moved = mark_relative_dates("We moved two weeks ago.", "2022-01-23", "replace")
+    assert anchored_phrases(moved) == [("two weeks before 23 January 2022", "23 January 2022")]
 
 
 def test_a_relative_date_the_extract_adapter_writes_back_is_stored_as_the_date_it_means():

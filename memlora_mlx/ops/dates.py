@@ -31,7 +31,7 @@ _PHRASES = re.compile(
     r"|(?P<rel>last|this|next) (?P<unit>year|month)"
     r"|(?P<wrel>last|this|next) (?P<span>weekend|week)"
     rf"|(?P<drel>last|next) (?P<weekday>{WEEKDAYS})"
-    rf"|(?P<n>\d{{1,2}}|{_AGO}) (?P<agounit>years?|months?) ago)" + _NOT_MARKED,
+    rf"|(?P<n>\d{{1,2}}|{_AGO}) (?P<agounit>years?|months?|weeks?|days?) ago)" + _NOT_MARKED,
     re.IGNORECASE)
 
 
@@ -75,12 +75,16 @@ def _meaning(m: re.Match, day: date) -> str:
         return f"{month_shift(day, step):%B %Y}"
     n = m["n"].lower()
     n = int(n) if n.isdigit() else _NUMBERS[n]
+    if m["agounit"].lower().startswith("day"):
+        return format_date(day - timedelta(days=n))
+    if m["agounit"].lower().startswith("week"):  # which week, as LoCoMo says it ("two weeks before 9 June 2023")
+        return f"the week before {format_date(day)}" if n == 1 else f"{m['n'].lower()} weeks before {format_date(day)}"
     if m["agounit"].lower().startswith("year"):
         return str(day.year - n)
     return f"{month_shift(day, -n):%B %Y}"
 
 
-_ANCHORED = re.compile(rf"\bthe (?:weekend|week|{WEEKDAYS}) (?:before|after|of) "
+_ANCHORED = re.compile(rf"\b(?:the (?:weekend|week|{WEEKDAYS})|(?:\d{{1,2}}|{_AGO}) weeks) (?:before|after|of) "
                        r"(?P<date>\d{1,2} [A-Z][a-z]+ \d{4})\b", re.IGNORECASE)
 
 
@@ -111,7 +115,7 @@ _PREPOSITION = re.compile(r"\b(?:since|until|till|from|by|of|before|after|in|on|
 
 def _absolute(m: re.Match, day: date) -> str:
     meaning = _meaning(m, day)
-    if meaning.startswith("the "):  # "the week before 1 December 2026" stands where "last week" stood
+    if " before " in meaning or meaning.startswith("the "):  # "the week before 1 December 2026" for "last week"
         return meaning
     if _PREPOSITION.search(m.string[:m.start()]):
         return meaning  # "since last year" -> "since 2025"
