@@ -197,3 +197,25 @@ def test_a_question_of_the_users_own_answered_with_a_relatives_memory_gives_way(
     told = "Your wife Abena works as a pharmacist."
     assert C.final_reply(told, "What's my wife's job?", [wife], "kwame")[0] == told
     assert C.final_reply(told, "What's my job?", [wife], "kwame")[0] == told
+
+
+def test_kwames_first_chat_statements_are_answered_about_what_he_said():
+    """The fortieth session's kwame, verbatim: his own line said as the assistant's, and a statement about his wife
+    answered with his one-word job memory."""
+    assert C.final_reply("Hello Kwame, I'm an electrician. How are you?", "I'm Kwame, I'm an electrician.", [],
+                         "kwame")[0] == "You're an electrician."
+    job = [{"memory": "kwame is an electrician."}]
+    assert C.final_reply("You are an electrician.", "My wife Abena works as a pharmacist.", job, "kwame")[0] == \
+        "Got it: your wife Abena works as a pharmacist."
+    # the assistant's own words stay its own; a reply about what was told stays
+    assert C.final_reply("I'm sorry to hear that.", "I'm tired.", [], "kwame")[0] == "I'm sorry to hear that."
+    assert C.final_reply("That's a great job!", "My wife Abena works as a pharmacist.", job, "kwame")[0] == \
+        "That's a great job!"
+
+
+def test_asked_about_themselves_one_word_of_a_memory_said_as_the_user_is_said_to_them():
+    """The fortieth session's leila, verbatim: "What's my job now?" -> "I am a midwife now." (no word of the question)."""
+    new_job = [{"memory": "leila switched jobs, leila is a midwife now."}]
+    assert C.final_reply("I am a midwife now.", "What's my job now?", new_job, "leila")[0] == "You are a midwife now."
+    assert C.final_reply("I think a midwife is a lovely job.", "What's my job now?", new_job, "leila")[0] == \
+        "I think a midwife is a lovely job."  # the assistant's own view stays its own

@@ -11,6 +11,7 @@ import re
 from ..types import Turn
 from .dates import fact_dates_absolute, mark_relative_dates, with_said_date
 from .extract_numbers import invented_numbers
+from .extract_remarks import remark_swapped
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import SPEAKER_LINE, lasting
@@ -375,12 +376,12 @@ def own_age_and_your(facts: list[str], given: str, speakers: list[str]) -> list[
 
 def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list[str]:
     """Parsed facts of one output, relative dates written absolute (`dates.fact_dates_absolute`), without those copied
-    from the worked example or that say nothing the turns said (`unsaid`) or a number they did not say
-    (`extract_numbers`), of two speakers the one whose words a fact holds (`said_by.given_to_sayer`), a "she"/"he" of a
-    turn given back to whom it means (`pronoun_subjects`), a "used to" the turn did not say of it dropped
-    (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their "I hate" copied as "bea hate"
-    agreed (`own_verb_agreed`), their age if no fact has it and a "your" meant as their "my" (`own_age_and_your`),
-    each in the third person (`in_third_person`); rejects are logged."""
+    from the worked example, that say nothing the turns said (`unsaid`), a number they did not say (`extract_numbers`)
+    or a remark's word as their object (`extract_remarks`); of two speakers the one whose words a fact holds
+    (`said_by.given_to_sayer`), a "she"/"he" of a turn given back to whom it means (`pronoun_subjects`), a "used to" the
+    turn did not say of it dropped (`used_to_where_said`), their "I'm" said as "it is" given back (`own_it_is`), their
+    "I hate" copied as "bea hate" agreed (`own_verb_agreed`), their age if no fact has it and a "your" meant as their
+    "my" (`own_age_and_your`), each in the third person (`in_third_person`); rejects are logged."""
     facts, rejects = parse_facts(out)
     for r in rejects:
         log.info("extract: rejected %s", r)
@@ -389,7 +390,7 @@ def kept_facts(out: str, messages: list[dict], speakers: list[str] = ()) -> list
     kept = [f for f in facts if not find_leaks(f, example, given, SYSTEM_PROMPT)]
     if len(kept) < len(facts):
         log.info("extract: dropped %d fact(s) copied from the prompt's example", len(facts) - len(kept))
-    said = [f for f in kept if not unsaid(f, given) and not invented_numbers(f, given)]
+    said = [f for f in kept if not (unsaid(f, given) or invented_numbers(f, given) or remark_swapped(f, kept, given))]
     if len(said) < len(kept):
         log.info("extract: dropped %d fact(s) that say nothing the turns said, or a number", len(kept) - len(said))
     said = given_to_sayer(said, {n: _said_by(given, n) for n in dict.fromkeys(speakers) if n})

@@ -114,7 +114,7 @@ def off_topic(reply: str, message: str, memories: list, user: str) -> bool:
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
     if said & (content_words(message) - set().union(*shown)):
         return False
-    return any(len(said & m) >= 2 for m in shown)
+    return any(m and len(said & m) >= min(2, len(m)) for m in shown)  # all of "kwame is an electrician."
 
 
 _HELLO = content_words("hi hello hey good morning afternoon evening again there back")

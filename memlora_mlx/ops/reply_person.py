@@ -52,13 +52,17 @@ def as_said_to_user(reply: str, memories: list, user: str, message: str = "") ->
     about the user (`message`), one word of a memory and one of the question are enough ("Where do we live now?" ->
     "I live in Bristol." with "hana and hana's wife just moved to Bristol.": thirty-first session's drive)."""
     shown = [content_words(to_you(memory_text(m), user)) for m in memories]
-    asked = content_words(message) if message.rstrip().endswith("?") and FIRST_PERSON_WORD.search(message) else set()
+    own_question = message.rstrip().endswith("?") and bool(FIRST_PERSON_WORD.search(message))
+    asked = content_words(message) if own_question else set()
     out = []
     for sentence in SENTENCE.findall(reply):
         words = content_words(sentence)
         # two content words of a memory, or all of a one-word one ("I am an architect." with "lin is an architect.")
         strong = any(m and len(words & m) >= min(2, len(m)) for m in shown)
-        if (strong or any(words & m and words & asked for m in shown)) and not speaks_for_itself(sentence):
+        # asked about themselves, a sentence as the user with a word of a memory ("What's my job now?" -> "I am a
+        # midwife now." with "leila switched jobs, leila is a midwife now.": the fortieth session's leila)
+        weak = any(words & m and (words & asked or (own_question and STARTS_AS_USER.match(sentence))) for m in shown)
+        if (strong or weak) and not speaks_for_itself(sentence):
             # the assistant's own "we" ("We can talk about your dogs.") unless a memory is plainly restated
             if STARTS_AS_USER.match(sentence) and (strong or not _HOUSEHOLD.match(sentence)):
                 sentence = _to_second_person(sentence)
@@ -96,7 +100,8 @@ def restated_to_user(text: str, message: str) -> str:
 
     out = []
     for sentence in SENTENCE.findall(text):
-        if len(content_words(sentence) & said) >= 2:
+        words = content_words(sentence)  # two words of the message, or all of a short one ("I'm an electrician.")
+        if words and len(words & said) >= min(2, len(words)):
             lead = len(sentence) - len(sentence.lstrip())
             sentence = sentence[:lead] + _OWN.sub(swap, sentence[lead:])
         out.append(sentence)
