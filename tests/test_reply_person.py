@@ -219,3 +219,19 @@ def test_asked_about_themselves_one_word_of_a_memory_said_as_the_user_is_said_to
     assert C.final_reply("I am a midwife now.", "What's my job now?", new_job, "leila")[0] == "You are a midwife now."
     assert C.final_reply("I think a midwife is a lovely job.", "What's my job now?", new_job, "leila")[0] == \
         "I think a midwife is a lovely job."  # the assistant's own view stays its own
+
+
+def test_the_users_line_said_as_the_assistants_in_other_words_is_said_back():
+    """The fortieth session's leila, verbatim: "I'm a nurse, so I don't have a name." to her own introduction."""
+    intro = "My name is Leila and I work as a nurse."
+    draft = "Hello Leila, nice to see you. How are you? I'm a nurse, so I don't have a name."
+    assert C.final_reply(draft, intro, [], "leila")[0] == "Got it: you work as a nurse."
+    assert C.final_reply("I'm a big fan of nurses!", "I work as a nurse.", [], "leila")[0] == \
+        "I'm a big fan of nurses!"  # not a word the user said of themselves after "I'm a"
+
+
+def test_the_user_naming_themselves_is_not_said_back_as_you():
+    # "your name is you and you work as a nurse" before: the name became "you" with the rest
+    assert C.said_back("I am Leila, a nurse from Glasgow.", "leila") == "Got it: you are a nurse from Glasgow."
+    assert C.said_back("It's Leila.", "leila") == "Hello leila, good to see you again. How are you?"
+    assert C.said_back("I'm tired.", "leila") == "Got it: you are tired."  # no name: as before

@@ -39,7 +39,7 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
                          says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, misattributed,
-                           own_travels, restated_to_user)
+                           own_travels, restated_to_user, takes_users_line)
 from .words import FIRST_PERSON_WORD, content_words
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
@@ -128,9 +128,24 @@ def said_back(message: str, user: str) -> str:
         return remark
     if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said
         return AGAIN.format(user=user)
+    if _named_self(message, user):
+        if not (message := _NAMED_SELF.sub("", message, count=1)).strip():
+            return AGAIN.format(user=user)  # "It's Leila."
+        message = re.sub(r"^(?=(?:a|an)\s)", "I'm ", message, flags=re.I)  # "I am Leila, a nurse …": "I'm a nurse …"
     text = to_you(third_person(_OPENER.sub("", message) or message, user), user).strip()
     lower = text.startswith(("You", "Your")) or text.split(" ", 1)[0].lower() in _STARTERS
     return f"Got it: {text[:1].lower()}{text[1:]}" if lower else f"Got it: {text}"
+
+
+# "My name is Leila and I work as a nurse." was said back as "your name is you and …" (the fortieth session's leila):
+# the user naming themselves is not said back, the rest is
+_NAMED_SELF = re.compile(r"^\W*(?:(?:hi|hello|hey)\W+)?(?:my name is|my name's|i'm|i am|it's|this is)\s+([A-Z][a-z]+)"
+                         r"(?:\s+here)?(?:\s*[,.!]\s*|\s+and\s+|\s*$)", re.I)
+
+
+def _named_self(message: str, user: str) -> bool:
+    m = _NAMED_SELF.match(message)
+    return bool(m) and m.group(1).lower() == user.lower()
 
 
 # "Got it: Actually, you moved …" (noor): an opening word is not said back
@@ -284,8 +299,8 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
         return (grounded_reply(own, user) if own else UNGROUNDED_REPLY), []
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
-    if not said.rstrip().endswith("?") and claims_anothers(text, said):  # news: "…, and you're a firefighter."
-        return said_back(said, user), []
+    if not said.rstrip().endswith("?") and claims_anothers(text, said) or takes_users_line(text, said):
+        return said_back(said, user), []  # news: "…, and you're a firefighter."; "I'm a nurse, so I don't …"
     text = answered_as_asker(text, said)  # "I don't do pottery." to "Do I still do pottery?"
     text = drop_echo(text, said)  # "When does your son Mikko start university? September."
     text = own_travels(text, message)  # "Yes, I have been to Porto."

@@ -283,3 +283,17 @@ def gives_anothers(text: str, message: str, memories: list, user: str) -> bool:
                 and not re.search(r"(?<=\s)[A-Z][a-z]+", sentence) and words & theirs:
             return True
     return False
+
+
+# "My name is Leila and I work as a nurse." got "Nice to see you. I'm a nurse, so I don't have a name." (the fortieth
+# session's leila): the user's own line said as the assistant's, in words the message did not use ("I'm a" for "I
+# work as a"), so `restated_to_user` cannot give it back. A statement so answered is said back instead.
+_I_AM_A = re.compile(r"^\W*I(?:'m|\u2019m| am)\s+(?:a|an)\s+([A-Za-z-]+)")
+
+
+def takes_users_line(text: str, message: str) -> bool:
+    """A sentence of `text` says "I'm a/an <word>" with a word the user's statement `message` said of themselves."""
+    if message.rstrip().endswith("?") or not FIRST_PERSON_WORD.search(message):
+        return False
+    said = content_words(message)
+    return any((m := _I_AM_A.match(s)) and content_words(m.group(1)) & said for s in SENTENCE.findall(text))
