@@ -214,7 +214,7 @@ def test_kwames_first_chat_statements_are_answered_about_what_he_said():
 
 
 def test_asked_about_themselves_one_word_of_a_memory_said_as_the_user_is_said_to_them():
-    """The fortieth session's leila, verbatim: "What's my job now?" -> "I am a midwife now." (no word of the question)."""
+    """The fortieth session's leila, verbatim: "What's my job now?" -> "I am a midwife now." (no word asked)."""
     new_job = [{"memory": "leila switched jobs, leila is a midwife now."}]
     assert C.final_reply("I am a midwife now.", "What's my job now?", new_job, "leila")[0] == "You are a midwife now."
     assert C.final_reply("I think a midwife is a lovely job.", "What's my job now?", new_job, "leila")[0] == \
