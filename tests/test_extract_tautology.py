@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from memlora_mlx.ops.extract import parse_facts, said_once
+from memlora_mlx.ops.extract import parse_facts
+from memlora_mlx.ops.fact_text import said_once
 
 
 @pytest.mark.parametrize("fact, kept", [
@@ -22,3 +23,12 @@ def test_a_relation_said_twice_becomes_its_name(fact, kept):
 def test_parsed_facts_are_said_once():
     out = json.dumps({"facts": ["ivan grew up in Glasgow.", "ivan's girlfriend Ana is a girlfriend."]})
     assert parse_facts(out) == (["ivan grew up in Glasgow.", "ivan's girlfriend is called Ana."], [])
+
+
+def test_one_fact_said_twice_in_other_words_is_kept_once():
+    # the thirty-ninth session's noor, verbatim: both were stored from one message
+    out = json.dumps({"facts": ["noor teaches maths at a secondary school.",
+                                "noor is teaching maths at a secondary school.", "noor is not vegan.", "noor is vegan."]})
+    facts, rejects = parse_facts(out)
+    assert facts == ["noor teaches maths at a secondary school.", "noor is not vegan.", "noor is vegan."]
+    assert rejects == ["item 1: duplicate: 'noor is teaching maths at a secondary school.'"]

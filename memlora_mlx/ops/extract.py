@@ -12,6 +12,7 @@ from ..types import Turn
 from .dates import fact_dates_absolute, mark_relative_dates, with_said_date
 from .extract_numbers import invented_numbers
 from .extract_remarks import remark_swapped
+from .fact_text import fact_key, said_once
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import SPEAKER_LINE, lasting
@@ -124,27 +125,14 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
             rejects.append(f"item {i}: too short: {fact!r}")
         elif len(fact) > MAX_FACT_CHARS:
             rejects.append(f"item {i}: longer than {MAX_FACT_CHARS} chars")
-        elif normalize_text(fact) in seen:
+        elif fact_key(fact) in seen:  # "noor teaches maths …" and "noor is teaching maths …"
             rejects.append(f"item {i}: duplicate: {fact!r}")
         elif len(facts) >= MAX_FACTS:
             rejects.append(f"item {i}: more than {MAX_FACTS} facts")
         else:
-            seen.add(normalize_text(fact))
+            seen.add(fact_key(fact))
             facts.append(fact)
     return facts, rejects
-
-
-# "ivan's girlfriend Ana is a girlfriend." (the 0.5B adapter, from "… I live in Bristol with my girlfriend Ana."):
-# the relation said twice, its predicate empty. What it does say is kept: "ivan's girlfriend is called Ana."
-_TAUTOLOGY = re.compile(r"^(?P<owner>.+?'s?) (?P<rel>[a-z][\w-]*(?: [a-z][\w-]*)?) (?P<name>[A-Z][\w-]*) "
-                        r"(?:is|was) (?:a|an|the|his|her|their) (?P=rel)\s*[.!]?$")
-
-
-def said_once(fact: str) -> str:
-    """A fact whose predicate only repeats its subject's relation ("X's girlfriend Ana is a girlfriend.") said as
-    what it tells: "X's girlfriend is called Ana."; other facts unchanged."""
-    m = _TAUTOLOGY.match(fact.strip())
-    return f"{m['owner']} {m['rel']} is called {m['name']}." if m else fact
 
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*[,\]]')
