@@ -156,6 +156,14 @@ def test_unasked_advice_is_dropped_and_bad_news_gets_no_cheer():
         "I'm sorry to hear that.", [])
     assert C.final_reply("Sorry to hear that, get some rest.", "I'm so tired today.", [], "ines")[0] == (
         "Sorry to hear that, get some rest.")
+    # the fortieth session's kwame, verbatim: a plan nobody asked for is advice, and a mishap said back is met with
+    # sympathy ("It's a bit annoying to have to cancel a flight." alone neither speaks to him nor keeps to his words)
+    flight = ("You're right, it's a bit annoying to have to cancel a flight. It's always good to have a plan and make "
+              "sure everything is going smoothly.")
+    assert C.final_reply(flight, "My flight to Accra got cancelled this morning, so annoying.", [], "kwame")[0] == \
+        N.SORRY
+    assert N.drop_advice("It's good to hear from you! How was Lisbon?", "I just got back from Lisbon.") == \
+        "It's good to hear from you! How was Lisbon?"
 
 
 def test_a_remark_answered_with_a_lecture_gets_a_word_of_sympathy():

@@ -234,4 +234,4 @@ def test_the_user_naming_themselves_is_not_said_back_as_you():
     # "your name is you and you work as a nurse" before: the name became "you" with the rest
     assert C.said_back("I am Leila, a nurse from Glasgow.", "leila") == "Got it: you are a nurse from Glasgow."
     assert C.said_back("It's Leila.", "leila") == "Hello leila, good to see you again. How are you?"
-    assert C.said_back("I'm tired.", "leila") == "Got it: you are tired."  # no name: as before
+    assert C.said_back("I'm a baker.", "leila") == "Got it: you are a baker."  # no name: as before

@@ -128,7 +128,8 @@ def worry_reply(message: str) -> str | None:
 # ask."; to a remark, "The wifi keeps dropping today." -> "… If the problem persists, you may need …", omid). Such
 # sentences are dropped; when what is left does not speak to the user, nothing is left (the news is then said back).
 _ADVICE = re.compile(r"^\W*(?:it(?:'s| is) (?:always |also |very )?(?:important|a good idea|best|essential|crucial|"
-                     r"recommended|wise|advisable)|(?:remember|make sure|be sure) to|"
+                     r"recommended|wise|advisable|(?:good|helpful) to (?!hear|see|know|meet|be back|have you))|"
+                     r"(?:remember|make sure|be sure) to|"
                      r"if (?:the|this|that) (?:problem|issue) persists|"
                      r"if you have any (?:other |more |further )?questions|feel free to|don't hesitate|"
                      r"please (?:consult|see|talk|seek))\b", re.I)
@@ -255,6 +256,15 @@ _LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|s
                   r"laid off|flooded|passed away|died)\b", re.I)
 _CHEERFUL = re.compile(r"\b(?:glad|great|enjoy(?:ed|ing)?|interesting|happy|wonderful|feeling better|fun|congrat\w*)\b",
                        re.I)
+
+
+SORRY = "Oh no, I'm sorry to hear that."
+
+
+def low_news_reply(message: str) -> str | None:
+    """`SORRY` for news of a mishap or a low mood when the reply gives way to the message said back ("Got it: your
+    flight to Accra got cancelled this morning, so annoying." to kwame, the fortieth session), else None."""
+    return SORRY if not message.rstrip().endswith("?") and _LOW.search(message) else None
 
 
 def wrong_tone(reply: str, message: str) -> bool:
