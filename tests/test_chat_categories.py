@@ -181,3 +181,17 @@ def test_the_job_asked_about_is_shown_first(tmp_path, embedder, user, facts, que
         for fact in facts:
             memory.add(fact, user_id=user, infer=False)
         assert [h["memory"] for h in Conversation(memory, user).recall(question)][0] == first
+
+
+def test_a_memory_another_goes_on_from_is_shown_once():
+    """The fortieth session's kwame: "What I remember: Your flight to Accra got cancelled. Your flight to Accra got
+    cancelled this morning." — both stored from one message."""
+    from memlora_mlx.ops import reply_checks
+    from memlora_mlx.ops.reply import dedupe
+
+    short, long = "kwame's flight to Accra got cancelled.", "kwame's flight to Accra got cancelled this morning."
+    assert dedupe([{"memory": short}, {"memory": long}]) == [{"memory": long}]
+    assert dedupe([{"memory": "kwame has a cat."}, {"memory": "kwame's sister has a cat."}]) == \
+        [{"memory": "kwame has a cat."}, {"memory": "kwame's sister has a cat."}]
+    assert reply_checks.grounded_reply(dedupe([{"memory": short}, {"memory": long}]), "kwame") == \
+        "What I remember: Your flight to Accra got cancelled this morning."

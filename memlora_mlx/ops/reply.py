@@ -94,11 +94,13 @@ def memory_text(m: dict | str) -> str:
 
 
 def dedupe(memories: list, top_k: int = TOP_K) -> list:
-    """Memories in the given (ranked) order without repeats (case/space/punctuation-insensitive), at most top_k."""
+    """Memories in the given (ranked) order without repeats (case/space/punctuation-insensitive) nor one that another
+    goes on from ("kwame's flight to Accra got cancelled." beside "… cancelled this morning.", both stored from one
+    message and both told in the fortieth session's kwame drive), at most top_k."""
+    keys = [normalize_text(memory_text(m)) for m in memories]
     seen, out = set(), []
-    for m in memories:
-        key = normalize_text(memory_text(m))
-        if key and key not in seen:
+    for m, key in zip(memories, keys):
+        if key and key not in seen and not any(k.startswith(key + " ") for k in keys):
             seen.add(key)
             out.append(m)
     return out[:top_k]
