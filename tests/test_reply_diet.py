@@ -125,7 +125,7 @@ def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp
             return "How about a chicken stir-fry with rice?" if asked else "Sure, I can suggest a quick dinner."
 
     with Memory(engine=Copier(), store=tmp_path / "store", embedder=embedder) as memory:
-        memory.add("marit is vegetarian.", user_id="marit", infer=False)
+        memory.add("marit is vegetarian.", user_id="marit", infer=False, session_date="2026-12-05")  # the line copied
         conv = Conversation(memory, "marit", today=lambda: "2026-12-05")
         reply = conv.turn("Could you suggest a quick dinner?")
         "".join(reply)
@@ -146,3 +146,14 @@ def test_a_list_made_of_the_prompts_memory_lines_is_asked_again_without_them(tmp
     kept = "Try a lentil curry.\n- You are vegetarian, so no meat."  # a list of its own: kept
     assert C.without_memory_lines(kept, mems, "marit") == kept
 
+
+
+def test_the_items_of_a_list_that_fit_the_diet_are_kept():
+    # the fortieth session's ravi, verbatim (cut at the reply's token limit)
+    draft = ("Sure, here are some dinner ideas for tonight:\n"
+             "1. **Fried Chicken with Grilled Vegetables**: Serve with a side of roasted vegetables like carrots and "
+             "bell peppers.\n2. **Vegetarian Stir-Fry**: Serve with a side of grilled vegetables like bell peppers and "
+             "carrots.\n3. **Grilled Salmon with Vegetables**: Serve with a side of grilled vegetables like")
+    assert diet_reply(draft, "Any dinner ideas for tonight?", [{"memory": "ravi is vegetarian."}], "ravi") == \
+        "Since you are vegetarian: Vegetarian Stir-Fry: Serve with a side of grilled vegetables like bell peppers " \
+        "and carrots."

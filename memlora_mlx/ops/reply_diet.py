@@ -129,15 +129,29 @@ _FREE_OF = re.compile(r"\b(?:vegan|plant-based|dairy-free|gluten-free|alcohol-fr
                       r"meatless|nut-free|sugar-free|lactose-free|oat|soy|almond)\s+[A-Za-z'-]+", re.I)
 
 
+# "1. **Vegetarian Stir-Fry**: Serve with …": a whole item of a list the draft gives
+_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022])\s+(.+?[.!])\s*$", re.M)
+
+
+def _named(text: str, out: set[str]) -> dict:
+    return dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub("", text))
+                         if content_words(t) & out)
+
+
 def _advice_reply(draft: str, memories: list, user: str) -> str | None:
-    draft = _FREE_OF.sub("", draft)
     for m in memories:
         text = memory_text(m)
         out = ruled_out(text)
-        named = dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", draft) if content_words(t) & out)
+        named = _named(draft, out)
         if named and about_user(text, user):
             said = to_you(text, user)
-            return f"Something without {' or '.join(named)}, since {said[:1].lower()}{said[1:].rstrip('.')}."
+            since = f"{said[:1].lower()}{said[1:].rstrip('.')}"
+            # the items of its list that fit are kept (the fortieth session's ravi, vegetarian, was offered fried
+            # chicken, a vegetarian stir-fry and salmon)
+            fit = [i.replace("**", "") for i in _ITEM.findall(draft) if not _named(i, out)]
+            if fit:
+                return f"Since {since}: " + " ".join(fit)
+            return f"Something without {' or '.join(named)}, since {since}."
     return None
 
 
