@@ -32,3 +32,5 @@ def test_one_fact_said_twice_in_other_words_is_kept_once():
     facts, rejects = parse_facts(out)
     assert facts == ["noor teaches maths at a secondary school.", "noor is not vegan.", "noor is vegan."]
     assert rejects == ["item 1: duplicate: 'noor is teaching maths at a secondary school.'"]
+    museums = [f"Kim visited museum number {i}." for i in (29, 30)]  # the digits are words of the fact too
+    assert parse_facts(json.dumps({"facts": museums})) == (museums, [])

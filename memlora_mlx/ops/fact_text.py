@@ -24,8 +24,9 @@ _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
 
 
 def fact_key(fact: str) -> str:
-    """Two facts with one key say the same thing: the same content words (plural, -ing and -ed cut) and the same
+    """Two facts with one key say the same thing: the same content words (plural, -ing and -ed cut), numbers and
     negations. "noor teaches maths at a secondary school." and "noor is teaching maths at a secondary school." came
     from one message and were both stored (the thirty-ninth session's noor); "Nate is vegan." and "Nate is not
     vegan." keep apart."""
-    return " ".join(sorted(content_words(fact) | {n.lower() for n in _NEGATION.findall(fact)}))
+    return " ".join(sorted(content_words(fact) | {n.lower() for n in _NEGATION.findall(fact)}
+                           | set(re.findall(r"\d+", fact))))  # "museum number 29" is not "… number 30"
