@@ -27,8 +27,8 @@ def test_parsed_facts_are_said_once():
 
 def test_one_fact_said_twice_in_other_words_is_kept_once():
     # the thirty-ninth session's noor, verbatim: both were stored from one message
-    out = json.dumps({"facts": ["noor teaches maths at a secondary school.",
-                                "noor is teaching maths at a secondary school.", "noor is not vegan.", "noor is vegan."]})
+    out = json.dumps({"facts": ["noor teaches maths at a secondary school.", "noor is teaching maths at a secondary "
+                                "school.", "noor is not vegan.", "noor is vegan."]})
     facts, rejects = parse_facts(out)
     assert facts == ["noor teaches maths at a secondary school.", "noor is not vegan.", "noor is vegan."]
     assert rejects == ["item 1: duplicate: 'noor is teaching maths at a secondary school.'"]
