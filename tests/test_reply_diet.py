@@ -91,6 +91,11 @@ def test_a_food_asked_for_by_name_is_checked_against_the_diet():
     assert diet_reply(draft, asked, vegan, "kwame") == "Something without cheese, since you are vegan."
     assert diet_said(asked, vegan, "kwame") == "I am vegan."
     assert diet_reply("Try a cashew-based vegan cheese.", asked, vegan, "kwame") is None  # not the cheese ruled out
+    # free only of what it says: a vegan cake still holds gluten, almond milk still an almond
+    assert diet_reply("Try a vegan cake.", "Can you recommend a cake?", [{"memory": "kwame can't eat gluten."}],
+                      "kwame") == "Something without cake, since you can't eat gluten."
+    assert diet_reply("Try almond milk.", "Can you recommend a milk?", [{"memory": "kwame is allergic to almonds."}],
+                      "kwame") == "Something without almond, since you are allergic to almonds."
 
 
 def test_pork_and_beef_rule_out_what_is_made_of_them():

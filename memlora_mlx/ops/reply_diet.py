@@ -124,9 +124,19 @@ def asks_food_advice(message: str) -> bool:
     return bool(_ADVICE_ASKED.search(message) or named)
 
 
-# "a vegan cheese", "dairy-free ice cream", "alcohol-free beer": the food word named is not the one ruled out
-_FREE_OF = re.compile(r"\b(?:vegan|plant-based|dairy-free|gluten-free|alcohol-free|non-alcoholic|decaf|meat-free|"
-                      r"meatless|nut-free|sugar-free|lactose-free|oat|soy|almond)\s+[A-Za-z'-]+", re.I)
+# "a vegan cheese", "dairy-free ice cream", "alcohol-free beer": the food after such a word is not ruled out for the
+# kinds it is free of ("a vegan cake" is still a cake to someone who can't eat gluten)
+_FREES = {"vegan": ("dairy", "meat", "fish", "vegan"), "plant-based": ("dairy", "meat", "fish", "vegan"),
+          "dairy-free": ("dairy",), "lactose-free": ("dairy",), "gluten-free": ("gluten",),
+          "alcohol-free": ("alcohol",), "non-alcoholic": ("alcohol",), "decaf": ("caffeine",),
+          "meat-free": ("meat", "pork", "beef"), "meatless": ("meat", "pork", "beef"), "nut-free": ("nuts",),
+          "sugar-free": ("sugar",)}
+_FREE_OF = re.compile(rf"\b({'|'.join(_FREES)})\s+([A-Za-z'-]+)", re.I)
+
+
+def _not_freed(m: re.Match) -> str:
+    freed = set().union(*(FOODS[k] for k in _FREES[m.group(1).lower()]))
+    return "" if content_words(m.group(2)) <= freed else m.group(0)
 
 
 # "1. **Vegetarian Stir-Fry**: Serve with …": a whole item of a list the draft gives
@@ -134,7 +144,7 @@ _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022])\s+(.+?[.!])\s*$", re.M)
 
 
 def _named(text: str, out: set[str]) -> dict:
-    return dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub("", text))
+    return dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub(_not_freed, text))
                          if content_words(t) & out)
 
 
