@@ -39,7 +39,7 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
                          remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, misattributed,
-                           own_travels, restated_to_user, takes_users_line)
+                           names_besides, own_travels, restated_to_user, takes_users_line)
 from .words import FIRST_PERSON_WORD, content_words
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
@@ -175,7 +175,7 @@ def users_own(memories: list, message: str, user: str) -> list:
     me?", or none of them fits: all of `memories`."""
     if ABOUT_ME.search(message):
         return memories
-    names = [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
+    names = names_besides(message, user)
     names += [rel] if (rel := asked_relation(message)) else []
     if names:
         return naming(memories, names) or memories

@@ -266,12 +266,17 @@ _OF_USER = re.compile(r"^\W*(?:(?:yes|no|yeah)\W+)?(?:I|I'm|I've|you|you're|you'
 _GENERIC = frozenset({"work", "live", "love", "like", "enjoy", "want", "need", "really"})
 
 
+def names_besides(message: str, user: str) -> list[str]:
+    """The capitalised names a message says after its first word, the user's own aside ("What does Idris do?")."""
+    return [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
+
+
 def gives_anothers(text: str, message: str, memories: list, user: str) -> bool:
     """A question of the user's own that names no one ("What's my job?") answered, in a sentence about the user that
     names no relative and carries no word of the user's own memories, with a word that only a memory about someone
     else gives ("You are a pharmacist." with "kwame's wife Abena works as a pharmacist.")."""
-    named = [n for n in re.findall(r"(?<=\s)[A-Z][a-z]+", message) if n.lower() != user.lower()]
-    if not (message.rstrip().endswith("?") and FIRST_PERSON_WORD.search(message)) or asked_relation(message) or named:
+    if not (message.rstrip().endswith("?") and FIRST_PERSON_WORD.search(message)) or asked_relation(message) \
+            or names_besides(message, user):
         return False
     texts = [memory_text(m) for m in memories]
     own = set().union(*(content_words(to_you(t, user)) for t in texts if about_user(t, user)))
