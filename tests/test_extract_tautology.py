@@ -34,3 +34,15 @@ def test_one_fact_said_twice_in_other_words_is_kept_once():
     assert rejects == ["item 1: duplicate: 'noor is teaching maths at a secondary school.'"]
     museums = [f"Kim visited museum number {i}." for i in (29, 30)]  # the digits are words of the fact too
     assert parse_facts(json.dumps({"facts": museums})) == (museums, [])
+
+
+def test_a_fact_said_again_at_more_length_is_kept_once():
+    # the fortieth session's kwame, verbatim: one message stored both, and both were recalled
+    out = json.dumps({"facts": ["kwame's flight to Accra got cancelled this morning.",
+                                "kwame's flight to Accra got cancelled.", "kwame is annoyed."]})
+    facts, rejects = parse_facts(out)
+    assert facts == ["kwame's flight to Accra got cancelled this morning.", "kwame is annoyed."]
+    assert rejects == ["item 1: said again at more length: \"kwame's flight to Accra got cancelled.\""]
+    # the shorter one first; and a fact that only starts with another's words mid-word is its own
+    out = json.dumps({"facts": ["Ana has a cat.", "Ana has a cat called Mo.", "Ana has a catamaran."]})
+    assert parse_facts(out)[0] == ["Ana has a cat called Mo.", "Ana has a catamaran."]

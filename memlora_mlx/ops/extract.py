@@ -12,7 +12,7 @@ from ..types import Turn
 from .dates import fact_dates_absolute, mark_relative_dates, with_said_date
 from .extract_numbers import invented_numbers
 from .extract_remarks import remark_swapped
-from .fact_text import fact_key, said_once
+from .fact_text import fact_key, goes_on_from, said_once
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import SPEAKER_LINE, lasting
@@ -113,6 +113,7 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
                 rejects.append(f"no JSON facts list in output: {str(text)[:80]!r}")
             return [], rejects
     facts: list[str] = []
+    numbers: list[int] = []  # each fact's item number
     seen: set[str] = set()
     for i, item in enumerate(items):
         if isinstance(item, dict):
@@ -132,6 +133,12 @@ def parse_facts(text) -> tuple[list[str], list[str]]:
         else:
             seen.add(fact_key(fact))
             facts.append(fact)
+            numbers.append(i)
+    keys = [normalize_text(f) for f in facts]
+    for i, fact, key in zip(numbers, list(facts), keys):
+        if goes_on_from(key, keys):  # "… got cancelled." beside "… got cancelled this morning."
+            rejects.append(f"item {i}: said again at more length: {fact!r}")
+            facts.remove(fact)
     return facts, rejects
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
+from .fact_text import goes_on_from
 from .parsing import format_date, normalize_text
 
 UNKNOWN_REPLY = "I don't know that yet"
@@ -100,7 +101,7 @@ def dedupe(memories: list, top_k: int = TOP_K) -> list:
     keys = [normalize_text(memory_text(m)) for m in memories]
     seen, out = set(), []
     for m, key in zip(memories, keys):
-        if key and key not in seen and not any(k.startswith(key + " ") for k in keys):
+        if key and key not in seen and not goes_on_from(key, keys):
             seen.add(key)
             out.append(m)
     return out[:top_k]
