@@ -173,3 +173,26 @@ def test_a_chat_message_keeps_its_date_and_a_window_is_left_as_it_is(tmp_path, e
         m.add([{"role": "user", "content": "Hi."}, *said], user_id="hana", session_date="2026-12-05")  # a window
         assert [r["memory"] for r in m.get_all(user_id="hana")["results"]] == \
             ["hana is going to Lisbon with hana's friend Mei."]
+
+
+def test_today_in_a_chat_fact_is_stored_as_the_day_it_was_said():
+    import json
+
+    from memlora_mlx.ops.dates import said_day_dated
+    from memlora_mlx.ops.extract import CHAT_ADAPTER, _facts_of, build_messages
+    from memlora_mlx.ops.reply_dates import as_of_today
+    from memlora_mlx.types import Turn
+
+    # the fortieth session's kwame, verbatim: "this morning" was stored as said, and stayed so on every later day
+    turns = [Turn("kwame", "My flight to Accra got cancelled this morning, so annoying.")]
+    messages = build_messages(turns, "2026-12-05")
+    out = json.dumps({"facts": ["kwame's flight to Accra got cancelled this morning."]})
+    dated = "kwame's flight to Accra got cancelled on 5 December 2026."
+    assert _facts_of(out, messages, turns, CHAT_ADAPTER) == [dated]
+    assert as_of_today("Your flight to Accra got cancelled on 5 December 2026.", "2026-12-06") == \
+        "Your flight to Accra got cancelled yesterday."
+    assert said_day_dated(["lotte is going to a concert tonight.", "lotte is tired."], messages[-1]["content"]) == \
+        ["lotte is going to a concert on 5 December 2026.", "lotte is tired."]
+    # a window of several turns (LoCoMo's, `memlora ingest`): unchanged, as the answer op shows their dates
+    assert _facts_of(out, messages, turns, "extract") == ["kwame's flight to Accra got cancelled this morning."]
+    assert said_day_dated(["Nate won today."], "Nate: I won today.") == ["Nate won today."]  # no session date

@@ -212,3 +212,15 @@ def with_said_date(facts: list[str], given: str) -> list[str]:
     said = dates[0][:1].lower() + dates[0][1:] if re.match(r"(?:in|on|during|since|by|until|from|the|every)\b",
                                                            dates[0], re.I) else dates[0]
     return [f"{facts[0].rstrip().rstrip('.!')} {said}."]
+
+
+_SAME_DAY = re.compile(r"\b(?:(?:earlier|later) )?(?:today|tonight|this (?:morning|afternoon|evening))\b", re.I)
+
+
+def said_day_dated(facts: list[str], given: str) -> list[str]:
+    """`facts` of one chat message with "today", "tonight", "this morning" … written as the day the extract prompt
+    `given` is headed by ("kwame's flight got cancelled on 6 December 2026."): stored as said, a memory kept saying
+    "this morning" on every later day (fortieth session's kwame). The reply says it as "today" again on that day
+    (`reply_dates.as_of_today`)."""
+    head = _SESSION.match(given)
+    return [_SAME_DAY.sub(f"on {head['date'].strip()}", f) for f in facts] if head else facts

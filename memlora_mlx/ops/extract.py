@@ -9,7 +9,7 @@ import logging
 import re
 
 from ..types import Turn
-from .dates import fact_dates_absolute, mark_relative_dates, with_said_date
+from .dates import fact_dates_absolute, mark_relative_dates, said_day_dated, with_said_date
 from .extract_numbers import invented_numbers
 from .extract_remarks import remark_swapped
 from .fact_text import fact_key, goes_on_from, said_once
@@ -163,9 +163,10 @@ def adapter_for(engine, turns: list[Turn], whole: bool = True) -> str | None:
 
 
 def _facts_of(out: str, messages: list[dict], turns: list[Turn], adapter: str | None) -> list[str]:
-    """`kept_facts`; of one chat message, none passing ("dara had a long day.") and its one date on its one fact."""
+    """`kept_facts`; of one chat message, none passing ("dara had a long day."), "today" as the day's date and its one
+    date on its one fact."""
     facts, given = kept_facts(out, messages, [t.speaker for t in turns]), messages[-1]["content"]
-    return with_said_date(lasting(facts, given), given) if adapter == CHAT_ADAPTER else facts
+    return with_said_date(said_day_dated(lasting(facts, given), given), given) if adapter == CHAT_ADAPTER else facts
 
 
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,
