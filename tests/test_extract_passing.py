@@ -193,6 +193,7 @@ def test_today_in_a_chat_fact_is_stored_as_the_day_it_was_said():
         "Your flight to Accra got cancelled yesterday."
     assert said_day_dated(["lotte is going to a concert tonight.", "lotte is tired."], messages[-1]["content"]) == \
         ["lotte is going to a concert on 5 December 2026.", "lotte is tired."]
+    assert said_day_dated(["lotte missed today's match."], messages[-1]["content"]) == ["lotte missed today's match."]
     # a window of several turns (LoCoMo's, `memlora ingest`): unchanged, as the answer op shows their dates
     assert _facts_of(out, messages, turns, "extract") == ["kwame's flight to Accra got cancelled this morning."]
     assert said_day_dated(["Nate won today."], "Nate: I won today.") == ["Nate won today."]  # no session date

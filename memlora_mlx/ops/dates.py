@@ -214,7 +214,7 @@ def with_said_date(facts: list[str], given: str) -> list[str]:
     return [f"{facts[0].rstrip().rstrip('.!')} {said}."]
 
 
-_SAME_DAY = re.compile(r"\b(?:(?:earlier|later) )?(?:today|tonight|this (?:morning|afternoon|evening))\b", re.I)
+_SAME_DAY = re.compile(r"\b(?:(?:earlier|later) )?(?:today|tonight|this (?:morning|afternoon|evening))\b(?!['’])", re.I)
 
 
 def said_day_dated(facts: list[str], given: str) -> list[str]:
