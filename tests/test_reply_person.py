@@ -235,3 +235,24 @@ def test_the_user_naming_themselves_is_not_said_back_as_you():
     assert C.said_back("I am Leila, a nurse from Glasgow.", "leila") == "Got it: you are a nurse from Glasgow."
     assert C.said_back("It's Leila.", "leila") == "Hello leila, good to see you again. How are you?"
     assert C.said_back("I'm a baker.", "leila") == "Got it: you are a baker."  # no name: as before
+
+
+def test_a_relative_never_told_of_is_not_answered_with_another_relatives_memory():
+    from memlora_mlx.ops.reply import UNGROUNDED_REPLY
+    from memlora_mlx.ops.reply_checks import final_reply
+
+    husband = [{"text": "priya's husband Tom is a chef.", "date": "2026-12-06"}]
+    # the forty-first session's priya, verbatim
+    assert final_reply("Your brother's name is Tom.", "What's my brother's name?", husband, "priya",
+                       "2026-12-06")[0] == UNGROUNDED_REPLY
+    # the same relative told by another word; a refusal in the model's words is a refusal still (malik's, which adds
+    # no word, stands: test_a_refusal_about_a_relative_no_memory_shown_names_stands); advice asked for
+    assert final_reply("Your partner Tom is a chef.", "What does my partner do?", husband, "priya",
+                       "2026-12-06")[0] == "Your partner Tom is a chef."
+    said = "You haven't told me about your brother yet."
+    assert final_reply(said, "What's my brother's name?", husband, "priya", "2026-12-06")[0] == UNGROUNDED_REPLY
+    assert final_reply("Your brother is called Sam.", "What's my brother called?", [], "priya",
+                       "2026-12-06")[0] == UNGROUNDED_REPLY
+    gift = "A good book or a nice scarf."
+    assert final_reply(gift, "What should I get my brother for his birthday?", husband, "priya",
+                       "2026-12-06")[0] == gift

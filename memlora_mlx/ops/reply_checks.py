@@ -38,8 +38,8 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
                          drop_inference, drop_lecture, drop_mistimed, holds_forth, low_news_reply, misreads, parrots,
                          remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
-                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, misattributed,
-                           names_besides, own_travels, restated_to_user, takes_users_line)
+                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin,
+                           misattributed, names_besides, own_travels, restated_to_user, takes_users_line)
 from .words import FIRST_PERSON_WORD, content_words
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
@@ -53,7 +53,7 @@ def refuses_what_it_was_shown(reply: str, memories: list, message: str = "") -> 
     """The reply says it does not know, though memories were shown (the chat shows only memories about what the
     message asks). Not when the message asks of a relative no memory shown names: "What's my sister's name?" with
     only the brother's memory shown is rightly not known (thirty-eighth session's malik)."""
-    if (rel := asked_relation(message)) and not naming(memories, [rel]):
+    if (rel := asked_relation(message)) and not naming(memories, kin(rel)):
         return False
     return bool(memories) and bool(_REFUSES.search(reply))
 
@@ -160,6 +160,18 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
     """What replaces a reply that made something up: the best memories shown, said to the user, else UNGROUNDED_REPLY."""
     shown = " ".join(to_you(memory_text(m), user) for m in memories[:n])
     return f"What I remember: {shown}" if memories else UNGROUNDED_REPLY
+
+
+def untold_relative(message: str, memories: list) -> bool:
+    """A question for a fact about a relative no memory shown tells of: the reply is a refusal, the draft's own or ours
+    ("What's my brother's name?" with only "priya's husband Tom is a chef." shown got "Your brother's name is Tom.",
+    forty-first session's priya). Not advice asked for ("What should I get my brother for his birthday?")."""
+    rel = asked_relation(message)
+    return bool(rel) and bool(ASKS_FOR_A_FACT.match(message)) and not _ADVICE_ASKED.search(message) \
+        and not naming(memories, kin(rel))
+
+
+_ADVICE_ASKED = re.compile(r"\b(?:should|could|can|shall|would)\s+(?:i|we)\b", re.I)
 
 
 def naming(memories: list, words: list[str]) -> list:
@@ -309,6 +321,8 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     made_up = ungrounded(text, [said, *previous, *grounding_sources(message, memories, user, today)]) \
         or unsupported(text, said, memories, user)  # "the piano"
     question = message.rstrip().endswith("?") or bool(previous)
+    if untold_relative(said, memories):  # "What's my brother's name?" -> "Your brother's name is Tom." (husband)
+        return (text, []) if _REFUSES.search(text) and not made_up else (UNGROUNDED_REPLY, made_up)
     if made_up:  # a statement is said back ("I'm pescatarian." got "…, a language spoken in the Mediterranean.")
         return (grounded_reply(users_own(memories, said, user), user) if question else said_back(said, user)), made_up
     text, added = cut_additions(text, said, memories, user)  # "…, where you were born and grew up."

@@ -255,6 +255,21 @@ def asked_relation(message: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+# The other words one relative is told by: "What does my partner do?" is answered by "… husband Tom is a chef."
+_KIN = {"partner": "wife husband girlfriend boyfriend fiance fiancee", "wife": "partner", "husband": "partner",
+        "girlfriend": "partner", "boyfriend": "partner", "fiance": "partner", "fiancee": "partner",
+        "mum": "mom mother", "mom": "mum mother", "mother": "mum mom", "dad": "father", "father": "dad",
+        "parents": "mum mom mother dad father", "kids": "children son daughter", "children": "kids son daughter",
+        "grandma": "granny grandmother", "granny": "grandma grandmother", "grandmother": "grandma granny",
+        "grandpa": "grandfather", "grandfather": "grandpa", "cat": "kitten", "kitten": "cat", "dog": "puppy",
+        "puppy": "dog", "neighbour": "neighbor", "neighbor": "neighbour"}
+
+
+def kin(relation: str) -> list[str]:
+    """`relation` and the other words the same relative may be told by ("mum": mom, mother)."""
+    return [relation, *_KIN.get(relation, "").split()]
+
+
 def answers_for_user(reply: str, relation: str) -> bool:
     """`reply` speaks of the user ("You are a vet.") and never of `relation`."""
     return bool(re.match(r"\W*(?:you|your)\b", reply, re.I)) and not re.search(rf"\b{relation}\b", reply, re.I)
