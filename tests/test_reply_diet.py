@@ -162,3 +162,28 @@ def test_the_items_of_a_list_that_fit_the_diet_are_kept():
     assert diet_reply(draft, "Any dinner ideas for tonight?", [{"memory": "ravi is vegetarian."}], "ravi") == \
         "Since you are vegetarian: Vegetarian Stir-Fry: Serve with a side of grilled vegetables like bell peppers " \
         "and carrots."
+
+
+def test_a_food_disliked_is_recalled_and_kept_out_of_food_advice(tmp_path, embedder):
+    # the forty-first session's priya: "priya really hates mushrooms." was not recalled for the pasta dish
+    from memlora_mlx.chat.conversation import Conversation
+    from memlora_mlx.memory import Memory
+    from memlora_mlx.ops.reply_diet import says_diet
+    from support.scripted_engine import ChatScriptedEngine
+
+    assert says_diet("priya really hates mushrooms.") and says_diet("ines can't stand coffee.")
+    assert not says_diet("priya hates traffic.") and not says_diet("priya doesn't like Mondays.")
+    with Memory(engine=ChatScriptedEngine(), store=tmp_path / "store", embedder=embedder) as memory:
+        for fact in ("priya teaches chemistry at a high school in Leeds.", "priya's husband Tom is a chef.",
+                     "priya's son Arjun is eight.", "priya has a cat called Biscuit.", "priya really hates mushrooms.",
+                     "priya spent a week in Cornwall in August.", "priya just started learning Spanish.",
+                     "priya's mum's birthday is on the 14th of January."):
+            memory.add(fact, user_id="priya", infer=False, session_date="2026-12-06")
+        conv = Conversation(memory, "priya", today=lambda: "2026-12-06")
+        recalled = [h["memory"] for h in conv.recall("Can you suggest a pasta dish for dinner?")]
+    assert "priya really hates mushrooms." in recalled
+    shown = [{"memory": "priya really hates mushrooms."}]
+    assert diet_reply("How about a creamy mushroom tagliatelle?", "Can you suggest a pasta dish for dinner?", shown,
+                      "priya") == "Something without mushroom, since you really hate mushrooms."
+    assert diet_reply("How about spaghetti with tomato sauce?", "Can you suggest a pasta dish for dinner?", shown,
+                      "priya") is None

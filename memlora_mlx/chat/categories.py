@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ..ops.reply_diet import DIET_WORDS, asks_diet, asks_food_advice
+from ..ops.reply_diet import DIET_WORDS, DISLIKE_WORDS, asks_diet, asks_food_advice
 from ..ops.words import content_words
 
 # Twenty-fourth session's drive (scripts/chat_drive_ninth.txt): "What do I do for a living?" recalled "priyanka lives
@@ -121,10 +121,10 @@ def memory_words(memory: str) -> set[str]:
 
 
 def question_words(message: str) -> set[str]:
-    """What a question can share with a memory: its content words widened (`widen`), with the diet words when it asks
-    whether to eat or drink something."""
+    """What a question can share with a memory: its content words widened (`widen`), with the diet words (and a
+    dislike's) when it asks whether to eat or drink something or what to eat."""
     words = widen(content_words(message))
-    return words | DIET_WORDS if asks_diet(message) or asks_food_advice(message) else words
+    return words | DIET_WORDS | DISLIKE_WORDS if asks_diet(message) or asks_food_advice(message) else words
 
 
 def shares_words(message: str, words: set[str], memory: str) -> bool:

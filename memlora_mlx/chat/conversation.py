@@ -239,7 +239,7 @@ class Conversation:
         kinds = []
         if reply_diet.asks_diet(message) or reply_diet.asks_food_advice(message):
             kinds.append((f"{self.user_id} is vegetarian, vegan, allergic or intolerant, does not eat or drink, "
-                          "cuts down on sugar or caffeine",
+                          "cuts down on sugar or caffeine, hates a food",
                           reply_diet.says_diet))
         if words & categories.JOB_MARK:
             kinds.append((f"{self.user_id} works as", categories.says_job))
