@@ -97,14 +97,17 @@ class Reply:
             self.total_s = time.perf_counter() - self._t0
             if ended:
                 self.text = reply_op.drop_repeats(reply_op.without_memory_head(self.text))  # nor one it looped to
-                if reply_checks.memory_lines(self.text, answer_context(self.memories), conv.user_id):
-                    # a list made of the prompt's memory lines: asked once more without them (the checks keep them)
-                    diet = reply_diet.diet_said(self.understood, answer_context(self.memories), conv.user_id)
+                shown = answer_context(self.memories)
+                if reply_checks.memory_lines(self.text, shown, conv.user_id) \
+                        or reply_diet.rules_out_draft(self.text, self.understood, shown, conv.user_id):
+                    # a list made of the prompt's memory lines, or only of foods the diet rules out: asked once more
+                    # without the memories, the diet said as the user's (the checks keep the memories)
+                    diet = reply_diet.diet_said(self.understood, shown, conv.user_id)
                     again = " ".join(x for x in (self.understood, diet, reply_checks.ASK_AGAIN) if x)
                     self.text = reply_op.drop_repeats("".join(conv._open(again, [], self.previous)))
                     self.total_s = time.perf_counter() - self._t0
                 self.text, self.ungrounded = reply_checks.final_reply(
-                    self.text, self.message, answer_context(self.memories), conv.user_id, conv.today(),
+                    self.text, self.message, shown, conv.user_id, conv.today(),
                     understood=self.understood, previous=[m["content"] for m in self.previous])  # the app shows it
                 self.done = True
                 self._finish(before)

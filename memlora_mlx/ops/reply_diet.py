@@ -154,9 +154,15 @@ def _not_freed(m: re.Match) -> str:
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*\u2022])\s+(.+?[.!])\s*$", re.M)
 
 
-def _named(text: str, out: set[str]) -> dict:
-    return dict.fromkeys(t.lower() for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub(_not_freed, text))
-                         if content_words(t) & out)
+def _named(text: str, out: set[str]) -> list[str]:
+    """The words of `text` naming a food of `out`, one per food ("Mushroom Risotto … mushrooms": mushroom)."""
+    seen: set[str] = set()
+    named = []
+    for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub(_not_freed, text)):
+        if (food := content_words(t) & out) and not food <= seen:
+            seen |= food
+            named.append(t.lower())
+    return named
 
 
 def _advice_reply(draft: str, memories: list, user: str) -> str | None:
@@ -172,8 +178,17 @@ def _advice_reply(draft: str, memories: list, user: str) -> str | None:
             fit = [i.replace("**", "") for i in _ITEM.findall(draft) if not _named(i, out)]
             if fit:
                 return f"Since {since}: " + " ".join(fit)
-            return f"Something without {' or '.join(named)}, since {since}."
+            return f"{WITHOUT} {' or '.join(named)}, since {since}."
     return None
+
+
+WITHOUT = "Something without"  # food advice whose every suggestion the diet rules out
+
+
+def rules_out_draft(draft: str, message: str, memories: list, user: str) -> bool:
+    """`draft` answers a request for what to eat, and a memory shown rules out all it suggests ("Mushroom Risotto" to
+    priya, who hates mushrooms, forty-first session): the chat asks once more (`chat.Reply`)."""
+    return asks_food_advice(message) and (diet_reply(draft, message, memories, user) or "").startswith(WITHOUT)
 
 
 def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
