@@ -253,6 +253,12 @@ def test_a_relative_never_told_of_is_not_answered_with_another_relatives_memory(
     assert final_reply(said, "What's my brother's name?", husband, "priya", "2026-12-06")[0] == UNGROUNDED_REPLY
     assert final_reply("Your brother is called Sam.", "What's my brother called?", [], "priya",
                        "2026-12-06")[0] == UNGROUNDED_REPLY
+    assert final_reply("Your fiancee Tom is a chef.", "What does my fiancee do?", husband, "priya",
+                       "2026-12-06")[0] == "Your fiancee Tom is a chef."
+    # a pet told by its breed (the replay's sam)
+    comet = [{"text": "sam adopted a rescue greyhound named Comet.", "date": "2026-12-06"}]
+    assert final_reply("Your dog's name is Comet.", "What's my dog's name?", comet, "sam",
+                       "2026-12-06")[0] == "Your dog's name is Comet."
     gift = "A good book or a nice scarf."
     assert final_reply(gift, "What should I get my brother for his birthday?", husband, "priya",
                        "2026-12-06")[0] == gift

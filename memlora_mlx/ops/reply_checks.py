@@ -38,7 +38,7 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
                          drop_inference, drop_lecture, drop_mistimed, holds_forth, low_news_reply, misreads, parrots,
                          remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
-                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin,
+                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin, PETS,
                            misattributed, names_besides, own_travels, restated_to_user, takes_users_line)
 from .words import FIRST_PERSON_WORD, content_words
 
@@ -165,10 +165,11 @@ def grounded_reply(memories: list, user: str, n: int = GROUNDED_MEMORIES) -> str
 def untold_relative(message: str, memories: list) -> bool:
     """A question for a fact about a relative no memory shown tells of: the reply is a refusal, the draft's own or ours
     ("What's my brother's name?" with only "priya's husband Tom is a chef." shown got "Your brother's name is Tom.",
-    forty-first session's priya). Not advice asked for ("What should I get my brother for his birthday?")."""
+    forty-first session's priya). Not advice asked for ("What should I get my brother for his birthday?"), nor a pet,
+    told by its breed as often as not ("What's my dog's name?" and "sam adopted a rescue greyhound named Comet.")."""
     rel = asked_relation(message)
-    return bool(rel) and bool(ASKS_FOR_A_FACT.match(message)) and not _ADVICE_ASKED.search(message) \
-        and not naming(memories, kin(rel))
+    return bool(rel) and rel not in PETS and bool(ASKS_FOR_A_FACT.match(message)) \
+        and not _ADVICE_ASKED.search(message) and not naming(memories, kin(rel))
 
 
 _ADVICE_ASKED = re.compile(r"\b(?:should|could|can|shall|would)\s+(?:i|we)\b", re.I)

@@ -255,19 +255,18 @@ def asked_relation(message: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
-# The other words one relative is told by: "What does my partner do?" is answered by "… husband Tom is a chef."
-_KIN = {"partner": "wife husband girlfriend boyfriend fiance fiancee", "wife": "partner", "husband": "partner",
-        "girlfriend": "partner", "boyfriend": "partner", "fiance": "partner", "fiancee": "partner",
-        "mum": "mom mother", "mom": "mum mother", "mother": "mum mom", "dad": "father", "father": "dad",
-        "parents": "mum mom mother dad father", "kids": "children son daughter", "children": "kids son daughter",
-        "grandma": "granny grandmother", "granny": "grandma grandmother", "grandmother": "grandma granny",
-        "grandpa": "grandfather", "grandfather": "grandpa", "cat": "kitten", "kitten": "cat", "dog": "puppy",
-        "puppy": "dog", "neighbour": "neighbor", "neighbor": "neighbour"}
+# The words one relative may be told by: "What does my partner do?" is answered by "… husband Tom is a chef."
+_KIN_GROUPS = ["partner wife husband girlfriend boyfriend fiance fiancee spouse", "mum mom mother",
+               "dad father", "kids children son daughter", "grandma granny grandmother", "grandpa grandfather",
+               "neighbour neighbor"]
+_KIN = {w: g.split() for g in _KIN_GROUPS for w in g.split()}
+_KIN["parents"] = "parents mum mom mother dad father".split()
+PETS = frozenset("dog cat puppy kitten".split())  # told by breed or kind: "a rescue greyhound named Comet"
 
 
 def kin(relation: str) -> list[str]:
     """`relation` and the other words the same relative may be told by ("mum": mom, mother)."""
-    return [relation, *_KIN.get(relation, "").split()]
+    return _KIN.get(relation, [relation])
 
 
 def answers_for_user(reply: str, relation: str) -> bool:
