@@ -189,31 +189,10 @@ def test_a_food_disliked_is_recalled_and_kept_out_of_food_advice(tmp_path, embed
                       "priya") is None
 
 
-def test_food_advice_the_diet_rules_out_whole_is_asked_for_once_more(tmp_path, embedder):
+def test_food_advice_the_diet_rules_out_whole_names_each_food_once():
     # the forty-first session's priya, her draft cut: a mushroom risotto to someone who hates mushrooms
-    from memlora_mlx.chat.conversation import Conversation
-    from memlora_mlx.memory import Memory
-    from memlora_mlx.ops import reply_checks as C
-    from support.scripted_engine import ChatScriptedEngine
-
     risotto = ("Sure, here's a pasta dish for dinner that you might enjoy:\n\n- **Mushroom Risotto**: This classic "
                "dish is perfect for those who love mushrooms.")
     shown = [{"memory": "priya really hates mushrooms."}]
     assert diet_reply(risotto, "Can you suggest a pasta dish for dinner?", shown, "priya") == \
-        "Something without mushroom, since you really hate mushrooms."  # one word per food
-
-    class Risotto(ChatScriptedEngine):
-        def generate(self, messages, *, adapter=None, **kw):
-            if adapter != "reply":
-                return super().generate(messages, adapter=adapter, **kw)
-            asked = messages[-1]["content"]
-            if C.ASK_AGAIN in asked and "I really hate mushrooms." in asked:
-                return "How about spaghetti with garlic, lemon and courgette?"
-            return risotto
-
-    with Memory(engine=Risotto(), store=tmp_path / "store", embedder=embedder) as memory:
-        memory.add("priya really hates mushrooms.", user_id="priya", infer=False, session_date="2026-12-06")
-        conv = Conversation(memory, "priya", today=lambda: "2026-12-06")
-        reply = conv.turn("Can you suggest a pasta dish for dinner?")
-        "".join(reply)
-        assert reply.text == "How about spaghetti with garlic, lemon and courgette?"
+        "Something without mushroom, since you really hate mushrooms."  # not "mushroom or mushrooms"

@@ -178,17 +178,8 @@ def _advice_reply(draft: str, memories: list, user: str) -> str | None:
             fit = [i.replace("**", "") for i in _ITEM.findall(draft) if not _named(i, out)]
             if fit:
                 return f"Since {since}: " + " ".join(fit)
-            return f"{WITHOUT} {' or '.join(named)}, since {since}."
+            return f"Something without {' or '.join(named)}, since {since}."
     return None
-
-
-WITHOUT = "Something without"  # food advice whose every suggestion the diet rules out
-
-
-def rules_out_draft(draft: str, message: str, memories: list, user: str) -> bool:
-    """`draft` answers a request for what to eat, and a memory shown rules out all it suggests ("Mushroom Risotto" to
-    priya, who hates mushrooms, forty-first session): the chat asks once more (`chat.Reply`)."""
-    return asks_food_advice(message) and (diet_reply(draft, message, memories, user) or "").startswith(WITHOUT)
 
 
 def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
