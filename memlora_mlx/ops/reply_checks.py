@@ -32,7 +32,7 @@ from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about
                     memory_text, not_the_opening_again, opening, to_you)
 from .reply_dates import as_anchored, as_of_today
 from .reply_diet import diet_reply
-from .reply_grounding import ASKS_FOR_A_FACT, cut_additions, grounding_sources, ungrounded, unsupported
+from .reply_grounding import ASKS_FOR_A_FACT, asks_for_a_fact, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, drop_glad_guess, drop_greeting,
                          drop_inference, drop_lecture, drop_mistimed, holds_forth, low_news_reply, misreads, parrots,
@@ -168,11 +168,7 @@ def untold_relative(message: str, memories: list) -> bool:
     forty-first session's priya). Not advice asked for ("What should I get my brother for his birthday?"), nor a pet,
     told by its breed as often as not ("What's my dog's name?" and "sam adopted a rescue greyhound named Comet.")."""
     rel = asked_relation(message)
-    return bool(rel) and rel not in PETS and bool(ASKS_FOR_A_FACT.match(message)) \
-        and not _ADVICE_ASKED.search(message) and not naming(memories, kin(rel))
-
-
-_ADVICE_ASKED = re.compile(r"\b(?:should|could|can|shall|would)\s+(?:i|we)\b", re.I)
+    return bool(rel) and rel not in PETS and asks_for_a_fact(message) and not naming(memories, kin(rel))
 
 
 def naming(memories: list, words: list[str]) -> list:

@@ -87,6 +87,13 @@ _MODAL = re.compile(r"\b(?:can|could|should|might|may|would|maybe|perhaps)\b", r
 _ADVICE = re.compile(r"\b(?:recommend|suggest|try|consider|idea|option)", re.I)
 ASKS_FOR_A_FACT = re.compile(r"^\W*(?:what|where|who|when|which|how\s+(?:old|many|much|long))\b", re.I)
 _ADDRESSED = re.compile(r"\byou\b", re.I)
+
+
+def asks_for_a_fact(message: str) -> bool:
+    """"What/where/who/when/which …?" or "How old/many/much/long …?", not a request ("What should I cook?")."""
+    return bool(ASKS_FOR_A_FACT.match(message)) and not _MODAL.search(message)
+
+
 _NEGATED = re.compile(r"\b(?:not|never|haven't|hasn't|didn't|don't|doesn't)\b", re.I)
 
 
@@ -107,8 +114,7 @@ def _claims_nobody_made(reply: str, message: str, user: str) -> list[str]:
     """`unsupported` with no memory shown (the comments above)."""
     if _YES_NO_ABOUT_USER.match(message) and not _SAYS_UNKNOWN.search(reply):
         return _TOKEN.findall(reply)[:1]
-    if not (ASKS_FOR_A_FACT.match(message) and FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message) \
-            or _MODAL.search(message):
+    if not (asks_for_a_fact(message) and FIRST_PERSON_WORD.search(message)) or _ADDRESSED.search(message):
         return []
     asked, out = content_words(message) | content_words(user), []
     names = {t for t in _TOKEN.findall(message)[1:] if t[0].isupper() and _key(t) not in _NOT_NAMES}  # "my son Theo"
