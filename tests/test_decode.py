@@ -1,5 +1,7 @@
 """Prompt-lookup decoding: same tokens as one-token-at-a-time greedy decoding, cache left exact."""
 
+import re
+
 import memlora_mlx  # noqa: F401
 import mlx.core as mx
 import pytest
@@ -156,3 +158,17 @@ def test_logit_bias_bars_a_token_the_same_with_and_without_drafting(default_engi
     finally:
         default_engine.draft_tokens = saved
     assert outs[0] == outs[1]
+
+
+def test_bias_against_keeps_a_word_out_of_a_streamed_reply(default_engine):
+    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+    plain = "".join(default_engine.stream(msgs, max_tokens=16))
+    word = next(w for w in re.findall(r"[A-Za-z]{4,}", plain))  # a word the model chose ("Paris")
+    bias = default_engine.bias_against([word.lower()])
+    assert bias and set(bias.values()) == {-100.0}
+    barred = "".join(default_engine.stream(msgs, max_tokens=16, logit_bias=bias))
+    assert barred != plain and word.lower() not in barred.lower()
+    # a word split into a one-letter piece and the rest is barred by the rest ("M" + "ushroom" style)
+    for form in ("mushroom", "Mushroom", " mushroom", " Mushroom"):
+        ids = default_engine.tokenizer.encode(form, add_special_tokens=False)
+        assert any(i in default_engine.bias_against(["mushroom"]) for i in ids[:2])

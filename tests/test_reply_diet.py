@@ -196,3 +196,36 @@ def test_food_advice_the_diet_rules_out_whole_names_each_food_once():
     shown = [{"memory": "priya really hates mushrooms."}]
     assert diet_reply(risotto, "Can you suggest a pasta dish for dinner?", shown, "priya") == \
         "Something without mushroom, since you really hate mushrooms."  # not "mushroom or mushrooms"
+
+
+def test_food_advice_the_diet_rules_out_whole_is_asked_for_again_with_those_foods_barred(tmp_path, embedder):
+    # the forty-first session's priya got "Something without mushroom, …" in place of a dish
+    from memlora_mlx.chat.conversation import Conversation
+    from memlora_mlx.memory import Memory
+    from memlora_mlx.ops.reply_diet import unfit_advice
+    from support.scripted_engine import ChatScriptedEngine
+
+    risotto = ("Sure, here's a pasta dish for dinner that you might enjoy:\n\n- **Mushroom Risotto**: This classic "
+               "dish is perfect for those who love mushrooms.")
+    asked, shown = "Can you suggest a pasta dish for dinner?", [{"memory": "priya really hates mushrooms."}]
+    assert "mushroom" in unfit_advice(risotto, asked, shown, "priya")
+    assert unfit_advice(risotto + "\n- **Pesto Linguine**: Fresh basil and pine nuts.", asked, shown, "priya") == set()
+    assert unfit_advice("How about spaghetti with tomato sauce?", asked, shown, "priya") == set()
+    assert unfit_advice(risotto, "Do you like mushrooms?", shown, "priya") == set()  # not food advice
+    assert unfit_advice(risotto, asked, [{"memory": "priya's sister Anu hates mushrooms."}], "priya") == set()
+    bars = []
+
+    class Risotto(ChatScriptedEngine):
+        def generate(self, messages, *, adapter=None, logit_bias=None, **kw):
+            if adapter != "reply":
+                return super().generate(messages, adapter=adapter, **kw)
+            bars.append(set(logit_bias or ()))
+            return "How about spaghetti with garlic, lemon and courgette?" if "mushroom" in bars[-1] else risotto
+
+    with Memory(engine=Risotto(), store=tmp_path / "store", embedder=embedder) as memory:
+        memory.add("priya really hates mushrooms.", user_id="priya", infer=False, session_date="2026-12-06")
+        conv = Conversation(memory, "priya", today=lambda: "2026-12-06")
+        reply = conv.turn(asked)
+        "".join(reply)
+    assert reply.text == "How about spaghetti with garlic, lemon and courgette?"
+    assert bars[0] == set() and "mushroom" in bars[1]  # the draft free, the second ask with the diet's foods barred

@@ -98,13 +98,18 @@ class Reply:
             if ended:
                 self.text = reply_op.drop_repeats(reply_op.without_memory_head(self.text))  # nor one it looped to
                 shown = answer_context(self.memories)
+                ask, given = self.understood, self.memories
                 if reply_checks.memory_lines(self.text, shown, conv.user_id):
                     # a list made of the prompt's memory lines: asked once more without them, the diet said as the
                     # user's (the checks keep them). Not for a draft only of foods the diet rules out: asked again
                     # so, the 0.5B named the same food (priya's mushrooms, kwame's cheese; forty-first session)
                     diet = reply_diet.diet_said(self.understood, shown, conv.user_id)
-                    again = " ".join(x for x in (self.understood, diet, reply_checks.ASK_AGAIN) if x)
-                    self.text = reply_op.drop_repeats("".join(conv._open(again, [], self.previous)))
+                    ask, given = " ".join(x for x in (self.understood, diet, reply_checks.ASK_AGAIN) if x), []
+                    self.text = reply_op.drop_repeats("".join(conv._open(ask, given, self.previous)))
+                    self.total_s = time.perf_counter() - self._t0
+                barred = reply_diet.unfit_advice(self.text, self.understood, shown, conv.user_id)
+                if barred:  # food advice the diet rules out whole: asked the same once more, its foods' words barred
+                    self.text = reply_op.drop_repeats("".join(conv._open(ask, given, self.previous, barred)))
                     self.total_s = time.perf_counter() - self._t0
                 self.text, self.ungrounded = reply_checks.final_reply(
                     self.text, self.message, shown, conv.user_id, conv.today(),
@@ -317,10 +322,11 @@ class Conversation:
                                        budget=self.history_budget, limit=self.engine.context_length - self.max_tokens,
                                        previous=self.previous_exchange(message))
 
-    def _open(self, message: str, memories: list[dict], previous: list[dict] | None = None):
+    def _open(self, message: str, memories: list[dict], previous: list[dict] | None = None,
+              barred: set[str] | None = None):
         return reply_op.stream_reply(self.engine, message, answer_context(memories), self.prompt_history(),
                                      user=self.user_id, today=self.today(), max_tokens=self.max_tokens,
-                                     budget=self.history_budget, previous=previous)
+                                     budget=self.history_budget, previous=previous, barred=barred)
 
     def record(self, message: str, reply: str) -> None:
         """Add a finished exchange to the history (also for replies made elsewhere, e.g. about an image)."""

@@ -309,13 +309,27 @@ class Engine:
             self._emit({"type": "stats", **self.last_stats})
         return [row.text for row in rows]
 
+    def bias_against(self, words, value: float = -100.0) -> dict[int, float]:
+        """A `logit_bias` that keeps `words` out of the text: for each word as written and capitalised, alone and after
+        a space, its first token, or its second where the first is a piece of one or two letters ("M" + "ushroom")."""
+        bias: dict[int, float] = {}
+        for word in words:
+            for form in {word, word.capitalize(), " " + word, " " + word.capitalize()}:
+                ids = self.tokenizer.encode(form, add_special_tokens=False)
+                for i in ids[:2]:
+                    if len(ids) == 1 or len(self.tokenizer.decode([i]).strip()) >= 3:
+                        bias[i] = value
+                        break
+        return bias
+
     def stream(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
-               temperature: float = 0.0, stop: list[str] | None = None,
-               json_schema: dict | None = None) -> Iterator[str]:
+               temperature: float = 0.0, stop: list[str] | None = None, json_schema: dict | None = None,
+               logit_bias: dict[int, float] | None = None) -> Iterator[str]:
         """Yield text deltas as they are generated (MLX work stays on the worker thread).
         Closing the iterator early stops generation after the current token."""
+        args = (messages, adapter, max_tokens, temperature, stop, json_schema, logit_bias)
         if worker.on_worker():
-            for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema):
+            for d, _ in self._steps(*args):
                 yield d
             return
         q: queue.Queue = queue.Queue()
@@ -324,7 +338,7 @@ class Engine:
 
         def run():
             try:
-                for d, _ in self._steps(messages, adapter, max_tokens, temperature, stop, json_schema):
+                for d, _ in self._steps(*args):
                     q.put(d)
                     if cancel.is_set():
                         break

@@ -279,13 +279,16 @@ def build_messages(message: str, memories: list, history: list[dict], *, user: s
 
 def stream_reply(engine, message: str, memories: list, history: list[dict], *, user: str,
                  today: date | str | None = None, max_tokens: int = MAX_TOKENS,
-                 budget: int = HISTORY_BUDGET, previous: list[dict] | None = None) -> Iterator[str]:
-    """Text deltas of the reply (adapter "reply"; the bare base when none is loaded). Closing the iterator stops
-    generation after the current token."""
+                 budget: int = HISTORY_BUDGET, previous: list[dict] | None = None,
+                 barred: set[str] | None = None) -> Iterator[str]:
+    """Text deltas of the reply (adapter "reply"; the bare base when none is loaded), with `barred` words kept out.
+    Closing the iterator stops generation after the current token."""
     messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
                               budget=budget, limit=engine.context_length - max_tokens, previous=previous)
     text = ""
-    stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0, stop=[MEMORY_HEAD])
+    bias = engine.bias_against(sorted(barred)) if barred else None
+    stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0, stop=[MEMORY_HEAD],
+                           logit_bias=bias)
     try:
         for delta in without_date_lead(held_at_memory_head(stream)):
             text += delta

@@ -180,6 +180,19 @@ def _advice_reply(draft: str, memories: list, user: str) -> str | None:
     return None
 
 
+def unfit_advice(draft: str, message: str, memories: list, user: str) -> set[str]:
+    """When `draft` answers a request for what to eat with nothing the user's diet allows (a mushroom risotto to priya,
+    who hates mushrooms; forty-first session): every food the user's memories shown rule out, for the chat to ask once
+    more with their words barred (`Engine.bias_against`); asked again with the diet only said, the 0.5B named the same
+    food. Empty when the draft suggests something that fits, or no ruled-out food."""
+    if not asks_food_advice(message):
+        return set()
+    barred = set().union(*(ruled_out(t) for t in map(memory_text, memories) if about_user(t, user)))
+    if not _named(draft, barred) or any(not _named(i, barred) for i in _ITEM.findall(draft)):
+        return set()
+    return barred
+
+
 def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
     """The reply in place of `draft` when `message` asks about a food a memory shown rules out and the draft does not
     say no: "Better not: " and that memory said to the user; or asks what to eat and the draft names such a food:
