@@ -52,3 +52,18 @@ def test_preloaded_openblas_uses_this_cpus_kernels():
         pytest.skip("no OpenBLAS found to preload")
     assert got["core"] == blas.coretype(flags)  # not "Prescott", 0.3.15's fallback for CPUs it does not know
     assert got["err"] < 1e-3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="OpenBLAS is preloaded on Linux only")
+def test_doctor_warns_when_openblas_runs_generic_kernels():
+    best = blas.coretype(blas.cpu_flags())
+    if best is None:
+        pytest.skip("CPU without AVX2")
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Prescott"}  # what 0.3.15 picks by itself on CPUs it does not know
+    done = subprocess.run([sys.executable, "-m", "memlora_mlx.cli", "doctor", "--json"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    if "Prescott" not in info["blas"]:
+        pytest.skip("no OpenBLAS found to preload")
+    assert any(f"OPENBLAS_CORETYPE={best}" in w for w in info["warnings"])

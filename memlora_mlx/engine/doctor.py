@@ -41,6 +41,10 @@ def report() -> dict:
     warnings = []
     if "cpu" in info["device"].lower() and sys.platform == "linux" and not blas.active():
         warnings.append("slow path: reference BLAS in use (install an OpenBLAS, e.g. `uv sync` brings opencv's)")
+    best, core = blas.coretype(blas.cpu_flags()), blas.corename()
+    if best and core and core.lower() in ("prescott", "katmai", "core2", "penryn", "dunnington", "nehalem", "atom"):
+        warnings.append(f"OpenBLAS runs its {core} kernels on a CPU with {best}'s instructions: "
+                        f"set OPENBLAS_CORETYPE={best}")
     if info["gemm_fp32_gflops"] < 30 and "cpu" in info["device"].lower():
         warnings.append(f"fp32 GEMM at {info['gemm_fp32_gflops']} GFLOPS: expect slow prefill")
     info["warnings"] = warnings
