@@ -208,7 +208,7 @@ def test_food_advice_the_diet_rules_out_whole_is_asked_for_again_with_those_food
     risotto = ("Sure, here's a pasta dish for dinner that you might enjoy:\n\n- **Mushroom Risotto**: This classic "
                "dish is perfect for those who love mushrooms.")
     asked, shown = "Can you suggest a pasta dish for dinner?", [{"memory": "priya really hates mushrooms."}]
-    assert "mushroom" in unfit_advice(risotto, asked, shown, "priya")
+    assert {"mushroom", "mushrooms"} <= unfit_advice(risotto, asked, shown, "priya")  # " mushrooms" is one token
     assert unfit_advice(risotto + "\n- **Pesto Linguine**: Fresh basil and pine nuts.", asked, shown, "priya") == set()
     assert unfit_advice("How about spaghetti with tomato sauce?", asked, shown, "priya") == set()
     assert unfit_advice(risotto, "Do you like mushrooms?", shown, "priya") == set()  # not food advice
@@ -229,3 +229,14 @@ def test_food_advice_the_diet_rules_out_whole_is_asked_for_again_with_those_food
         "".join(reply)
     assert reply.text == "How about spaghetti with garlic, lemon and courgette?"
     assert bars[0] == set() and "mushroom" in bars[1]  # the draft free, the second ask with the diet's foods barred
+
+
+def test_pasta_by_its_name_is_ruled_out_for_gluten():
+    # the forty-second session's tomas, coeliac, asked again with "pasta" barred: "… spaghetti and tomato sauce."
+    from memlora_mlx.ops.reply_diet import unfit_advice
+
+    shown, asked = [{"memory": "tomas can't eat gluten."}], "What can I cook for dinner tonight?"
+    draft = "You can cook for dinner tonight with a simple dish like spaghetti and tomato sauce."
+    assert diet_reply(draft, asked, shown, "tomas") == "Something without spaghetti, since you can't eat gluten."
+    assert {"spaghetti", "pasta", "lasagne", "gnocchi"} <= unfit_advice(draft, asked, shown, "tomas")
+    assert diet_reply("How about a risotto with peas and lemon?", asked, shown, "tomas") is None

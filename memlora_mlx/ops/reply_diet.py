@@ -35,8 +35,11 @@ _KINDS = {
     "vegan": "egg eggs omelette mayonnaise honey",  # the rest of what a vegan does not eat
     "alcohol": "alcohol beer wine vodka whisky whiskey cocktail gin rum cider champagne prosecco sake tequila "
                "margarita pint lager ale",
+    # pasta by its names too: "spaghetti and tomato sauce" to tomas, who can't eat gluten (forty-second session)
     "gluten": "gluten bread pasta pizza cake wheat flour noodles croissant bagel sandwich toast cookies biscuits "
-              "couscous pastry",
+              "couscous pastry spaghetti lasagne lasagna macaroni penne ravioli tagliatelle fettuccine linguine "
+              "gnocchi dumplings pancakes waffles muffins crackers barley rye semolina pretzel buns baguette brioche "
+              "naan pitta pita ramen udon pie tart beer",
     "nuts": "nut nuts peanut peanuts almond almonds cashew cashews walnut walnuts hazelnut pistachio pecan satay",
     # what one cuts down on ("yuki is trying to cut down on sugar.", thirtieth session)
     "sugar": "sugar sweets candy chocolate cake cakes dessert biscuits cookies ice-cream soda cola doughnut donut "
@@ -184,13 +187,14 @@ def unfit_advice(draft: str, message: str, memories: list, user: str) -> set[str
     """When `draft` answers a request for what to eat with nothing the user's diet allows (a mushroom risotto to priya,
     who hates mushrooms; forty-first session): every food the user's memories shown rule out, for the chat to ask once
     more with their words barred (`Engine.bias_against`); asked again with the diet only said, the 0.5B named the same
-    food. Empty when the draft suggests something that fits, or no ruled-out food."""
+    food. Empty when the draft suggests something that fits, or no ruled-out food. Plurals are barred too (" mushrooms"
+    is a token of its own)."""
     if not asks_food_advice(message):
         return set()
     barred = set().union(*(ruled_out(t) for t in map(memory_text, memories) if about_user(t, user)))
     if not _named(draft, barred) or any(not _named(i, barred) for i in _ITEM.findall(draft)):
         return set()
-    return barred
+    return barred | {w + "s" for w in barred} | {w + "es" for w in barred if w.endswith(("o", "sh", "ch"))}
 
 
 def diet_reply(draft: str, message: str, memories: list, user: str) -> str | None:
