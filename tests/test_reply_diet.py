@@ -88,7 +88,8 @@ def test_a_food_asked_for_by_name_is_checked_against_the_diet():
     draft = "Sure, I can recommend a cheese called Parmesan. It's a classic and has a mild, slightly sweet flavor."
     vegan = [{"memory": "kwame is vegan."}]
     assert asks_food_advice(asked) and not asks_food_advice("Can you recommend a good book?")
-    assert diet_reply(draft, asked, vegan, "kwame") == "Something without cheese, since you are vegan."
+    assert diet_reply(draft, asked, vegan, "kwame") == \
+        "Something without cheese or parmesan, since you are vegan."  # Parmesan by name (forty-second session)
     assert diet_said(asked, vegan, "kwame") == "I am vegan."
     assert diet_reply("Try a cashew-based vegan cheese.", asked, vegan, "kwame") is None  # not the cheese ruled out
     # free only of what it says: a vegan cake still holds gluten, almond milk still an almond
@@ -240,3 +241,11 @@ def test_pasta_by_its_name_is_ruled_out_for_gluten():
     assert diet_reply(draft, asked, shown, "tomas") == "Something without spaghetti, since you can't eat gluten."
     assert {"spaghetti", "pasta", "lasagne", "gnocchi"} <= unfit_advice(draft, asked, shown, "tomas")
     assert diet_reply("How about a risotto with peas and lemon?", asked, shown, "tomas") is None
+
+
+def test_cheeses_by_name_are_dairy():
+    # the forty-second session's kwame (vegan), asked again with "cheese" barred: a "cheesy" pizza with mozzarella
+    draft = "Sure, here's a simple recipe for a vegan cheesy pizza:\n\nIngredients:\n- 1/4 cup shredded mozzarella"
+    shown, asked = [{"memory": "kwame is vegan."}], "Can you recommend a cheese to try?"
+    assert diet_reply(draft, asked, shown, "kwame") == "Something without mozzarella, since you are vegan."
+    assert {"parmesan", "cheddar", "feta"} <= ruled_out("kwame is vegan.")

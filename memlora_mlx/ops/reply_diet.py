@@ -28,7 +28,10 @@ DIET_WORDS = content_words("vegetarian vegan pescatarian allergic allergy intole
                            "diet eat drink meat alcohol sugar caffeine")
 
 _KINDS = {
-    "dairy": "milk cheese butter cream yoghurt yogurt latte cappuccino milkshake custard cheesecake ice-cream dairy",
+    # cheeses by name: asked again with "cheese" barred, kwame (vegan) got a "cheesy" pizza with mozzarella
+    "dairy": "milk cheese butter cream yoghurt yogurt latte cappuccino milkshake custard cheesecake ice-cream dairy "
+             "cheesy mozzarella parmesan cheddar brie feta gouda camembert ricotta mascarpone halloumi paneer gruyere "
+             "stilton burrata manchego emmental roquefort gorgonzola",
     "meat": "meat chicken beef pork lamb bacon ham sausage sausages steak kebab burger turkey duck meatballs salami "
             "pepperoni veal venison mutton",
     "fish": "fish salmon tuna prawn prawns shrimp cod sushi seafood crab lobster mussels anchovies sardines",
