@@ -262,3 +262,20 @@ def test_a_made_up_consequence_of_the_news_is_cut():
 ])
 def test_news_of_something_to_come_is_not_had_happening_now(news, draft, shown):
     assert C.final_reply(draft, news, [], "ines", today="2026-12-05") == (shown, [])
+
+
+def test_how_about_you_is_dropped_after_something_the_user_told():
+    # the forty-second session's ravi and tomas, verbatim drafts
+    cricket = "You're right, cricket is a very popular sport. How about you?"  # the rest holds forth: said back
+    assert C.final_reply(cricket, "I play cricket every Sunday.", [], "ravi")[0] == \
+        "Got it: you play cricket every Sunday."
+    assert C.final_reply("That sounds lovely! How about you?", "We spent a week in Cornwall in August.", [],
+                         "priya")[0] == "That sounds lovely!"
+    assert N.drop_turned_back("I'm sorry to hear that. It's normal to have a long night shift. How about you?",
+                              "Ugh, I had a really long night shift.") == \
+        "I'm sorry to hear that. It's normal to have a long night shift."
+    # asked back after a question, it stays; alone, it is left to the other checks
+    fine = "I'm doing well, thank you. How about you?"
+    assert C.final_reply(fine, "How's your day going?", [], "priya")[0] == fine
+    assert N.drop_turned_back("How about you?", "Hello!") == "How about you?"
+    assert N.drop_turned_back("Nice! And you?", "I just got back from Rome.") == "Nice!"

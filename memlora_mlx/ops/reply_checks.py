@@ -35,7 +35,8 @@ from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, asks_for_a_fact, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, drop_glad_guess, drop_greeting,
-                         drop_inference, drop_lecture, drop_mistimed, holds_forth, low_news_reply, misreads, parrots,
+                         drop_inference, drop_lecture, drop_mistimed, drop_turned_back, holds_forth, low_news_reply,
+                         misreads, parrots,
                          remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin, PETS,
@@ -290,6 +291,7 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     if wrong_tone(draft, said):  # "I'm knackered." -> "I'm glad you found the meeting interesting."
         return SYMPATHY, []
     text = not_the_opening_again(drop_unasked(drop_endearment(draft), message), user)  # "You're right," / ", sweetie"
+    text = drop_turned_back(text, said)  # "I play cricket every Sunday." -> "… How about you?"
     text = drop_repeats(text)  # "You're right, I'm sorry to hear that. I'm sorry to hear that." without the opening
     text = drop_greeting(text, said, user)  # "Hello bram, you're a bus mechanic in Groningen. How are you?"
     if not (text := drop_advice(text, said)):  # "It's important to …" nobody asked for, and nothing else to the user

@@ -83,6 +83,20 @@ def says_nothing(reply: str, message: str) -> bool:
         and reply.rstrip().endswith("?") and not content_words(reply)
 
 
+# "How about you?" ending a reply to something the user told ("I play cricket every Sunday." -> "Cricket is a very
+# popular sport. How about you?", the forty-second session's ravi; tomas's night shift): it asks them back what they
+# just said. Kept after a question ("How's your day going?" -> "I'm doing well, thank you. How about you?").
+_TURNED_BACK = re.compile(r"\s*(?:(?:and\s+)?(?:how|what)\s+about\s+you(?:rself)?|and\s+you(?:rself)?)\s*\?\s*$", re.I)
+
+
+def drop_turned_back(reply: str, message: str) -> str:
+    """`reply` without a closing "How about you?" when `message` asks nothing; as it was if nothing else is left."""
+    if message.rstrip().endswith("?"):
+        return reply
+    kept = _TURNED_BACK.sub("", reply)
+    return kept if kept.strip() else reply
+
+
 # A remark about the day said back ("Traffic was awful this morning." -> "Got it: Traffic was awful this morning.", the
 # thirtieth session's pedro, tomasz and noor drives: the 0.5B parrots such a remark, the parrot gives way to the
 # remark said back; "Got it: Work was exhausting today." to the thirty-second session's bram): a remark that tells
