@@ -240,6 +240,10 @@ def test_pasta_by_its_name_is_ruled_out_for_gluten():
     draft = "You can cook for dinner tonight with a simple dish like spaghetti and tomato sauce."
     assert diet_reply(draft, asked, shown, "tomas") == "Something without spaghetti, since you can't eat gluten."
     assert {"spaghetti", "pasta", "lasagne", "gnocchi"} <= unfit_advice(draft, asked, shown, "tomas")
+    # the food asked for is not barred (kwame, vegan, got a recipe for "chesse" with "cheese" barred)
+    vegan = [{"memory": "kwame is vegan."}]
+    cheese = unfit_advice("Try Parmesan.", "Can you recommend a cheese to try?", vegan, "kwame")
+    assert {"parmesan", "milk"} <= cheese and not {"cheese", "cheeses"} & cheese
     assert diet_reply("How about a risotto with peas and lemon?", asked, shown, "tomas") is None
 
 
