@@ -160,15 +160,34 @@ def test_logit_bias_bars_a_token_the_same_with_and_without_drafting(default_engi
     assert outs[0] == outs[1]
 
 
-def test_bias_against_keeps_a_word_out_of_a_streamed_reply(default_engine):
+def test_barred_words_stay_out_the_same_with_and_without_drafting(default_engine):
+    saved = default_engine.draft_tokens
     msgs = [{"role": "user", "content": "What is the capital of France?"}]
-    plain = "".join(default_engine.stream(msgs, max_tokens=16))
-    word = next(w for w in re.findall(r"[A-Za-z]{4,}", plain))  # a word the model chose ("Paris")
-    bias = default_engine.bias_against([word.lower()])
-    assert bias and set(bias.values()) == {-100.0}
-    barred = "".join(default_engine.stream(msgs, max_tokens=16, logit_bias=bias))
-    assert barred != plain and word.lower() not in barred.lower()
-    # a word split into a one-letter piece and the rest is barred by the rest ("M" + "ushroom" style)
-    for form in ("mushroom", "Mushroom", " mushroom", " Mushroom"):
-        ids = default_engine.tokenizer.encode(form, add_special_tokens=False)
-        assert any(i in default_engine.bias_against(["mushroom"]) for i in ids[:2])
+    try:
+        outs = []
+        for k in (0, 8):
+            default_engine.draft_tokens = k
+            plain = "".join(default_engine.stream(msgs, max_tokens=16))
+            word = re.findall(r"[A-Za-z]{4,}", plain)[0]  # a word the model chose ("Paris")
+            barred = "".join(default_engine.stream(msgs, max_tokens=16, barred=[word.lower()]))
+            assert barred != plain and word.lower() not in barred.lower()
+            outs.append(barred)
+    finally:
+        default_engine.draft_tokens = saved
+    assert outs[0] == outs[1]
+
+
+def test_word_ban_bars_whole_words_never_a_piece_other_words_share(default_engine):
+    from memlora_mlx.engine.word_ban import WordBan
+
+    tok = default_engine.tokenizer
+    foods = ["butters", "candys", "americano", "pepperoni", "shellfish", "kale", "ale", "rice", "pizza", "mushroom"]
+    ban = WordBan(tok, foods, default_engine.vocab_size)
+    for i in ban.always | ban.word_start:  # barred alone: whole words only (" but" of " butters" is not)
+        assert tok.decode([i]).strip().lower() in foods
+    first, *rest = tok.encode("Mushroom", add_special_tokens=False)
+    assert rest, "a word of several tokens"
+    assert rest[0] not in ban.barred_now() or rest[0] in ban.always  # free at the start ...
+    ban.consume(first)
+    assert rest[0] in ban.barred_now()  # ... barred right after its first piece
+    assert not ban.allowed()[rest[0]]

@@ -217,10 +217,10 @@ def test_food_advice_the_diet_rules_out_whole_is_asked_for_again_with_those_food
     bars = []
 
     class Risotto(ChatScriptedEngine):
-        def generate(self, messages, *, adapter=None, logit_bias=None, **kw):
+        def generate(self, messages, *, adapter=None, barred=None, **kw):
             if adapter != "reply":
                 return super().generate(messages, adapter=adapter, **kw)
-            bars.append(set(logit_bias or ()))
+            bars.append(set(barred or ()))
             return "How about spaghetti with garlic, lemon and courgette?" if "mushroom" in bars[-1] else risotto
 
     with Memory(engine=Risotto(), store=tmp_path / "store", embedder=embedder) as memory:

@@ -101,14 +101,14 @@ class Reply:
                 ask, given = self.understood, self.memories
                 if reply_checks.memory_lines(self.text, shown, conv.user_id):
                     # a list made of the prompt's memory lines: asked once more without them, the diet said as the
-                    # user's (the checks keep them). Not for a draft only of foods the diet rules out: asked again
-                    # so, the 0.5B named the same food (priya's mushrooms, kwame's cheese; forty-first session)
+                    # user's (the checks keep them)
                     diet = reply_diet.diet_said(self.understood, shown, conv.user_id)
                     ask, given = " ".join(x for x in (self.understood, diet, reply_checks.ASK_AGAIN) if x), []
                     self.text = reply_op.drop_repeats("".join(conv._open(ask, given, self.previous)))
                     self.total_s = time.perf_counter() - self._t0
                 barred = reply_diet.unfit_advice(self.text, self.understood, shown, conv.user_id)
                 if barred:  # food advice the diet rules out whole: asked the same once more, its foods' words barred
+                    # (with the diet only said, the 0.5B named the same food: priya's mushrooms, forty-first session)
                     self.text = reply_op.drop_repeats("".join(conv._open(ask, given, self.previous, barred)))
                     self.total_s = time.perf_counter() - self._t0
                 self.text, self.ungrounded = reply_checks.final_reply(

@@ -158,7 +158,7 @@ class Engine:
             raise GenerationError(f"cannot apply the chat template: {e}") from e
 
     # --- generation ----------------------------------------------------------------------------
-    def _steps(self, messages, adapter, max_tokens, temperature, stop, json_schema=None, logit_bias=None):
+    def _steps(self, messages, adapter, max_tokens, temperature, stop, json_schema=None, logit_bias=None, barred=None):
         """Generator on the MLX thread: yields (text_delta, response)."""
         from mlx_lm.generate import stream_generate
         from mlx_lm.sample_utils import make_logits_processors, make_sampler
@@ -185,6 +185,12 @@ class Engine:
             from .constrained import JsonSchemaProcessor
 
             proc = JsonSchemaProcessor(self.tokenizer, json_schema, self.vocab_size)
+        if barred:
+            if proc is not None:
+                raise GenerationError("barred words and a JSON schema cannot be combined")
+            from .word_ban import WordBan
+
+            proc = WordBan(self.tokenizer, barred, self.vocab_size)
         if temperature == 0 and self.draft_tokens > 0:
             from .decode import stream_lookup
 
@@ -309,25 +315,13 @@ class Engine:
             self._emit({"type": "stats", **self.last_stats})
         return [row.text for row in rows]
 
-    def bias_against(self, words, value: float = -100.0) -> dict[int, float]:
-        """A `logit_bias` that keeps `words` out of the text: for each word as written and capitalised, alone and after
-        a space, its first token, or its second where the first is a piece of one or two letters ("M" + "ushroom")."""
-        bias: dict[int, float] = {}
-        for word in words:
-            for form in {word, word.capitalize(), " " + word, " " + word.capitalize()}:
-                ids = self.tokenizer.encode(form, add_special_tokens=False)
-                for i in ids[:2]:
-                    if len(ids) == 1 or len(self.tokenizer.decode([i]).strip()) >= 3:
-                        bias[i] = value
-                        break
-        return bias
-
     def stream(self, messages: list[dict], *, adapter: str | None = None, max_tokens: int = 256,
                temperature: float = 0.0, stop: list[str] | None = None, json_schema: dict | None = None,
-               logit_bias: dict[int, float] | None = None) -> Iterator[str]:
-        """Yield text deltas as they are generated (MLX work stays on the worker thread).
-        Closing the iterator early stops generation after the current token."""
-        args = (messages, adapter, max_tokens, temperature, stop, json_schema, logit_bias)
+               barred: list[str] | None = None) -> Iterator[str]:
+        """Yield text deltas as they are generated (MLX work stays on the worker thread), `barred` words kept out
+        (`word_ban.WordBan`; not with a `json_schema`). Closing the iterator early stops generation after the current
+        token."""
+        args = (messages, adapter, max_tokens, temperature, stop, json_schema, None, barred)
         if worker.on_worker():
             for d, _ in self._steps(*args):
                 yield d

@@ -286,9 +286,8 @@ def stream_reply(engine, message: str, memories: list, history: list[dict], *, u
     messages = build_messages(message, memories, history, user=user, today=today, count_tokens=engine.count_tokens,
                               budget=budget, limit=engine.context_length - max_tokens, previous=previous)
     text = ""
-    bias = engine.bias_against(sorted(barred)) if barred else None
     stream = engine.stream(messages, adapter="reply", max_tokens=max_tokens, temperature=0.0, stop=[MEMORY_HEAD],
-                           logit_bias=bias)
+                           barred=sorted(barred) if barred else None)
     try:
         for delta in without_date_lead(held_at_memory_head(stream)):
             text += delta

@@ -36,8 +36,7 @@ from .reply_grounding import ASKS_FOR_A_FACT, asks_for_a_fact, cut_additions, gr
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, drop_glad_guess, drop_greeting,
                          drop_inference, drop_lecture, drop_mistimed, drop_turned_back, holds_forth, low_news_reply,
-                         misreads, parrots,
-                         remark_reply, says_nothing, worry_reply, wrong_tone)
+                         misreads, parrots, remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin, PETS,
                            misattributed, names_besides, own_travels, restated_to_user, takes_users_line)

@@ -189,10 +189,10 @@ def _advice_reply(draft: str, memories: list, user: str) -> str | None:
 def unfit_advice(draft: str, message: str, memories: list, user: str) -> set[str]:
     """When `draft` answers a request for what to eat with nothing the user's diet allows (a mushroom risotto to priya,
     who hates mushrooms; forty-first session): every food the user's memories shown rule out, for the chat to ask once
-    more with their words barred (`Engine.bias_against`); asked again with the diet only said, the 0.5B named the same
-    food. Empty when the draft suggests something that fits, or no ruled-out food. Plurals are barred too (" mushrooms"
-    is a token of its own); a food the message names is not (kwame, vegan, asked for "a cheese" with "cheese" barred,
-    got a recipe for "chesse"; the diet check still holds the new draft to it)."""
+    more with their words barred (`Engine.stream(..., barred=…)`); asked again with the diet only said, the 0.5B named
+    the same food. Empty when the draft suggests something that fits, or no ruled-out food. Plurals are barred too
+    (" mushrooms" is a token of its own); a food the message names is not (kwame, vegan, asked for "a cheese" with
+    "cheese" barred, got a recipe for "chesse"; the diet check still holds the new draft to it)."""
     if not asks_food_advice(message):
         return set()
     out = set().union(*(ruled_out(t) for t in map(memory_text, memories) if about_user(t, user)))

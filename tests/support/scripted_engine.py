@@ -113,9 +113,6 @@ class ScriptedEngine:
         return [self.generate(m, adapter=adapter, max_tokens=max_tokens, json_schema=json_schema, stop=stop)
                 for m in conversations]
 
-    def bias_against(self, words, value=-100.0) -> dict:
-        return {w: value for w in words}  # this stand-in's "tokens" are words (`count_tokens`)
-
     def stream(self, messages, *, adapter=None, max_tokens=256, temperature=0.0, **kw):
         out = self.generate(messages, adapter=adapter, max_tokens=max_tokens, temperature=temperature, **kw)
         for i in range(0, len(out), 16):
