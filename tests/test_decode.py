@@ -142,38 +142,44 @@ def test_update_schema_admits_only_decisions_valid_for_the_memories_shown(defaul
     assert update.json_schema(0)["properties"]["event"] == {"const": "ADD"}  # nothing shown: only ADD
 
 
-def test_logit_bias_bars_a_token_the_same_with_and_without_drafting(default_engine):
-    saved = default_engine.draft_tokens
-    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+def _with_and_without_drafting(engine, run) -> list:
+    """run()'s result with each decoder: one token at a time (mlx-lm) and prompt lookup."""
+    saved, outs = engine.draft_tokens, []
     try:
-        outs = []
         for k in (0, 8):
-            default_engine.draft_tokens = k
-            plain = default_engine.generate(msgs, max_tokens=12)
-            first = default_engine.tokenizer.encode(plain)[0]
-            barred = default_engine.generate(msgs, max_tokens=12, logit_bias={first: -100.0})
-            assert barred != plain and default_engine.tokenizer.encode(barred)[0] != first
-            assert default_engine.generate(msgs, max_tokens=12, logit_bias={first: 0.0}) == plain
-            outs.append(barred)
+            engine.draft_tokens = k
+            outs.append(run())
     finally:
-        default_engine.draft_tokens = saved
+        engine.draft_tokens = saved
+    return outs
+
+
+def test_logit_bias_bars_a_token_the_same_with_and_without_drafting(default_engine):
+    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+
+    def run():
+        plain = default_engine.generate(msgs, max_tokens=12)
+        first = default_engine.tokenizer.encode(plain)[0]
+        barred = default_engine.generate(msgs, max_tokens=12, logit_bias={first: -100.0})
+        assert barred != plain and default_engine.tokenizer.encode(barred)[0] != first
+        assert default_engine.generate(msgs, max_tokens=12, logit_bias={first: 0.0}) == plain
+        return barred
+
+    outs = _with_and_without_drafting(default_engine, run)
     assert outs[0] == outs[1]
 
 
 def test_barred_words_stay_out_the_same_with_and_without_drafting(default_engine):
-    saved = default_engine.draft_tokens
     msgs = [{"role": "user", "content": "What is the capital of France?"}]
-    try:
-        outs = []
-        for k in (0, 8):
-            default_engine.draft_tokens = k
-            plain = "".join(default_engine.stream(msgs, max_tokens=16))
-            word = re.findall(r"[A-Za-z]{4,}", plain)[0]  # a word the model chose ("Paris")
-            barred = "".join(default_engine.stream(msgs, max_tokens=16, barred=[word.lower()]))
-            assert barred != plain and word.lower() not in barred.lower()
-            outs.append(barred)
-    finally:
-        default_engine.draft_tokens = saved
+
+    def run():
+        plain = "".join(default_engine.stream(msgs, max_tokens=16))
+        word = re.findall(r"[A-Za-z]{4,}", plain)[0]  # a word the model chose ("Paris")
+        barred = "".join(default_engine.stream(msgs, max_tokens=16, barred=[word.lower()]))
+        assert barred != plain and word.lower() not in barred.lower()
+        return barred
+
+    outs = _with_and_without_drafting(default_engine, run)
     assert outs[0] == outs[1]
 
 
