@@ -279,3 +279,18 @@ def test_how_about_you_is_dropped_after_something_the_user_told():
     assert C.final_reply(fine, "How's your day going?", [], "priya")[0] == fine
     assert N.drop_turned_back("How about you?", "Hello!") == "How about you?"
     assert N.drop_turned_back("Nice! And you?", "I just got back from Rome.") == "Nice!"
+
+
+def test_good_news_of_the_users_own_gets_congratulations_when_the_draft_gives_way():
+    # the forty-second session's mei, verbatim: her draft gave her job instead
+    shown = [{"memory": "mei is an architect in Glasgow."}]
+    assert C.final_reply("You are an architect in Glasgow.", "I just got promoted at work!", shown, "mei")[0] == \
+        N.CONGRATULATIONS
+    for news in ("We're expecting a baby in May.", "I passed my driving test!", "I've just graduated."):
+        assert N.good_news_reply(news) == N.CONGRATULATIONS, news
+    # someone else's news, a question, or a draft that already fits: as before
+    assert N.good_news_reply("My brother Wen is getting married next month.") is None
+    assert N.good_news_reply("I passed my exam, didn't I?") is None
+    assert N.good_news_reply("I'm expecting a parcel today.") is None
+    assert C.final_reply("Congratulations on your promotion!", "I just got promoted at work!", shown, "mei")[0] == \
+        "Congratulations on your promotion!"

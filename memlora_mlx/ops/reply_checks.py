@@ -35,8 +35,8 @@ from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, asks_for_a_fact, cut_additions, grounding_sources, ungrounded, unsupported
 from .reply_negation import contradicts
 from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, drop_glad_guess, drop_greeting,
-                         drop_inference, drop_lecture, drop_mistimed, drop_turned_back, holds_forth, low_news_reply,
-                         misreads, parrots, remark_reply, says_nothing, worry_reply, wrong_tone)
+                         drop_inference, drop_lecture, drop_mistimed, drop_turned_back, good_news_reply, holds_forth,
+                         low_news_reply, misreads, parrots, remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
                            claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin, PETS,
                            misattributed, names_besides, own_travels, restated_to_user, takes_users_line)
@@ -122,9 +122,10 @@ _HELLO = content_words("hi hello hey good morning afternoon evening again there 
 
 def said_back(message: str, user: str) -> str:
     """"My girlfriend Priya is a dentist." from lee -> "Got it: your girlfriend Priya is a dentist."; a remark on the
-    day by its tone (`remark_reply`); a worry about an event with good wishes (`worry_reply`); a greeting with a
-    greeting ("Hey, it's Yusuf." got "Got it: Hey, it's you.", thirty-third session)."""
-    if remark := remark_reply(message) or worry_reply(message) or low_news_reply(message):
+    day by its tone (`remark_reply`); a worry about an event with good wishes (`worry_reply`); bad or good news of the
+    user's with sympathy or congratulations; a greeting with a greeting ("Hey, it's Yusuf." got "Got it: Hey, it's
+    you.", thirty-third session)."""
+    if remark := remark_reply(message) or worry_reply(message) or low_news_reply(message) or good_news_reply(message):
         return remark
     if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said
         return AGAIN.format(user=user)

@@ -281,6 +281,20 @@ def low_news_reply(message: str) -> str | None:
     return SORRY if not message.rstrip().endswith("?") and _LOW.search(message) else None
 
 
+# Good news of the user's own said back ("I just got promoted at work!" -> "Got it: you just got promoted at work!", the
+# forty-second session's mei, whose draft gave her job instead): when the draft gives way, congratulations.
+_GOOD_NEWS = re.compile(r"^\W*(?:i|we)(?:'ve|'m|'re| have| am| are)?\s+(?:just\s+|finally\s+|have\s+)?"
+                        r"(?:got\s+(?:promoted|engaged|married|accepted|into|the\s+job|a\s+new\s+job|my\s+degree)|"
+                        r"been\s+promoted|passed|graduated|won|bought\s+(?:a|our|my)\s+(?:house|flat|home)|"
+                        r"expecting\s+(?:a\s+baby|twins|our\s+first|my\s+first)|got\s+a\s+(?:promotion|raise))\b", re.I)
+CONGRATULATIONS = "Congratulations, that's great news!"
+
+
+def good_news_reply(message: str) -> str | None:
+    """`CONGRATULATIONS` for good news of the user's own when the reply gives way to the message said back, or None."""
+    return CONGRATULATIONS if not message.rstrip().endswith("?") and _GOOD_NEWS.search(message) else None
+
+
 def wrong_tone(reply: str, message: str) -> bool:
     """News of a bad day, a low mood or a mishap answered with gladness or enjoyment ("I'm glad you're feeling
     better." to "My car broke down yesterday, so I'm taking the bus this week.", thirty-eighth session)."""
