@@ -253,3 +253,11 @@ def test_cheeses_by_name_are_dairy():
     shown, asked = [{"memory": "kwame is vegan."}], "Can you recommend a cheese to try?"
     assert diet_reply(draft, asked, shown, "kwame") == "Something without mozzarella, since you are vegan."
     assert {"parmesan", "cheddar", "feta"} <= ruled_out("kwame is vegan.")
+
+
+def test_seafood_is_ruled_out_for_a_shellfish_allergy():
+    # the forty-second session's mei, verbatim draft
+    shown, asked = [{"memory": "mei is allergic to shellfish."}], "What should I order at a seafood restaurant?"
+    assert diet_reply("You should order a seafood sandwich.", asked, shown, "mei") == \
+        "Something without seafood, since you are allergic to shellfish."
+    assert diet_reply("Try the grilled sea bass with lemon.", asked, shown, "mei") is None

@@ -48,7 +48,8 @@ _KINDS = {
     "sugar": "sugar sweets candy chocolate cake cakes dessert biscuits cookies ice-cream soda cola doughnut donut "
              "brownie cheesecake",
     "caffeine": "caffeine coffee espresso latte cappuccino americano tea cola",
-    "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops",
+    # "seafood" too: "You should order a seafood sandwich." to mei, allergic to shellfish (forty-second session)
+    "shellfish": "shellfish prawn prawns shrimp crab lobster mussels oysters scallops seafood clams calamari squid",
     # "hana doesn't eat pork." and "Can I have a bacon sandwich?" (thirty-first session's drive: "Sure, you can …")
     "pork": "pork bacon ham sausage sausages salami pepperoni chorizo prosciutto pancetta gammon",
     "beef": "beef steak burger burgers hamburger meatballs mince brisket",
