@@ -291,7 +291,8 @@ def test_good_news_of_the_users_own_gets_congratulations_when_the_draft_gives_wa
     # someone else's news, a question, or a draft that already fits: as before
     assert N.good_news_reply("My brother Wen is getting married next month.") is None
     assert N.good_news_reply("I passed my exam, didn't I?") is None
-    for not_news in ("I'm expecting a parcel today.", "I won't make it tonight.", "I've passed out twice today."):
+    for not_news in ("I'm expecting a parcel today.", "I won't make it tonight.", "I've passed out twice today.",
+                     "I got into trouble at work."):
         assert N.good_news_reply(not_news) is None, not_news
     assert N.good_news_reply("We won the pub quiz!") == N.CONGRATULATIONS
     assert C.final_reply("Congratulations on your promotion!", "I just got promoted at work!", shown, "mei")[0] == \

@@ -284,7 +284,7 @@ def low_news_reply(message: str) -> str | None:
 # Good news of the user's own said back ("I just got promoted at work!" -> "Got it: you just got promoted at work!", the
 # forty-second session's mei, whose draft gave her job instead): when the draft gives way, congratulations.
 _GOOD_NEWS = re.compile(r"^\W*(?:i|we)(?:'ve|'m|'re| have| am| are)?\s+(?:just\s+|finally\s+|have\s+)?"
-                        r"(?:got\s+(?:promoted|engaged|married|accepted|into|the\s+job|a\s+new\s+job|my\s+degree)|"
+                        r"(?:got\s+(?:promoted|engaged|married|accepted|the\s+job|a\s+new\s+job|my\s+degree)|"
                         r"been\s+promoted|passed\s+(?:my|the|our|all)|graduated|won\s+(?:a|an|the|my|our|first)|"
                         r"bought\s+(?:a|our|my)\s+(?:house|flat|home)|"
                         r"expecting\s+(?:a\s+baby|twins|our\s+first|my\s+first)|got\s+a\s+(?:promotion|raise))\b", re.I)
