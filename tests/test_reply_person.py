@@ -262,3 +262,14 @@ def test_a_relative_never_told_of_is_not_answered_with_another_relatives_memory(
     gift = "A good book or a nice scarf."
     assert final_reply(gift, "What should I get my brother for his birthday?", husband, "priya",
                        "2026-12-06")[0] == gift
+
+
+def test_kin_tells_a_group_by_its_members_not_a_member_by_another():
+    from memlora_mlx.ops.reply_checks import untold_relative
+    from memlora_mlx.ops.reply_person import kin
+
+    assert {"son", "daughter"} <= set(kin("kids")) and "daughter" not in kin("son") and "mum" not in kin("dad")
+    assert "husband" in kin("partner") and "puppy" in kin("dog")
+    daughter = [{"memory": "ana's daughter Mia is six."}]
+    assert untold_relative("What's my son's name?", daughter)  # the daughter does not tell of a son
+    assert not untold_relative("How old are my kids?", daughter)

@@ -257,10 +257,12 @@ def asked_relation(message: str) -> str | None:
 
 # The words one relative may be told by: "What does my partner do?" is answered by "… husband Tom is a chef."
 _KIN_GROUPS = ["partner wife husband girlfriend boyfriend fiance fiancee spouse", "mum mom mother",
-               "dad father", "kids children son daughter", "grandma granny grandmother", "grandpa grandfather",
-               "neighbour neighbor"]
+               "dad father", "kids children", "grandma granny grandmother", "grandpa grandfather",
+               "neighbour neighbor", "dog puppy", "cat kitten"]
 _KIN = {w: g.split() for g in _KIN_GROUPS for w in g.split()}
+# a group told by its members, not a member by another: "my kids" by "my son", but "my son" not by "my daughter"
 _KIN["parents"] = "parents mum mom mother dad father".split()
+_KIN["kids"] = _KIN["children"] = "kids children son daughter".split()
 PETS = frozenset("dog cat puppy kitten".split())  # told by breed or kind: "a rescue greyhound named Comet"
 
 
