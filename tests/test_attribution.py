@@ -93,6 +93,25 @@ def test_the_answer_op_refuses_what_another_persons_memory_shown_answers():
         assert answer.asked_of_another(answer.build_messages(q, mems)) is None
 
 
+def test_the_answer_op_refuses_an_answer_only_another_persons_memory_holds():
+    """The question's words fit both people alike (no refusal before the model), but the answer's words are the
+    other person's memory: conv-26/30/41's questions, ten memories shown, 11 adversarial refused, 1 answerable."""
+    from memlora_mlx.ops import answer
+
+    shown = [{"text": "Joanna loves hosting a gaming night with friends.", "date": "2022-06-03", "speaker": "Joanna"},
+             {"text": "Nate bought custom controller decorations for the gaming night.", "date": "2022-06-03",
+              "speaker": "Nate"}]
+    asked_of_joanna = answer.build_messages("What did Joanna buy for her gaming night?", shown)
+    assert answer.asked_of_another(asked_of_joanna) is None  # the question alone does not tell
+    assert answer.answer_of_another("custom controller decorations", asked_of_joanna) == "Nate"
+    assert answer.final_answer("Custom controller decorations", asked_of_joanna) == answer.UNKNOWN_ANSWER
+    asked_of_nate = answer.build_messages("What did Nate buy for the gaming night?", shown)
+    assert answer.final_answer("Custom controller decorations", asked_of_nate) == "Custom controller decorations"
+    # words of both (half in each: under the margin), or of nobody's memory: the answer stands
+    for said in ("controller decorations and friends", "a new console"):
+        assert answer.final_answer(said, asked_of_joanna) == said
+
+
 def test_speaker_margin_option():
     from memlora_mlx.eval.cli import _margin
 

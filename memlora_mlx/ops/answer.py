@@ -9,7 +9,7 @@ from .dates import WHEN, anchored_phrases, mark_relative_dates, phrases_by_date
 from .leaks import example_text, find_leaks
 from .parsing import format_date
 from .person import third_person
-from .whose import elsewhere
+from .whose import answered_elsewhere, elsewhere
 from .words import content_words
 
 UNKNOWN_ANSWER = "I don't know"
@@ -107,15 +107,26 @@ def asked_of_another(messages: list[dict]) -> str | None:
     return elsewhere(question, lines)
 
 
+def answer_of_another(answer: str, messages: list[dict]) -> str | None:
+    """The person whose memory shown holds the answer's words (by half of them more than any memory of the person the
+    question names: `whose.answered_elsewhere`): an adversarial question the question's words do not give away. On
+    conv-26/30/41's questions it refused 9 more adversarial ones and no answerable one the adapter answered right
+    (forty-third session; the rule chosen on them with ten memories shown, where it refused 11 and 1)."""
+    shown, _, question = messages[-1]["content"].rpartition("\nQuestion: ")
+    lines = [m.groups() for m in map(_DATED_SPEAKER.match, shown.splitlines()) if m]
+    return answered_elsewhere(question, answer, lines)
+
+
 def final_answer(text: str, messages: list[dict]) -> str:
     """`clean_answer`, and the refusal when the answer came from the worked example: it is not in the memories,
     so the op does not know (the bare 0.5B answered "Paris" to 7 of conv-42's 260 questions), or when the question
-    names one person and another's memory fits it better (`asked_of_another`); a date answer in the form its memory
-    gives it (`dated_answer`)."""
+    names one person and another's memory fits it better (`asked_of_another`) or holds the answer
+    (`answer_of_another`); a date answer in the form its memory gives it (`dated_answer`)."""
     ans = clean_answer(text)
     if example_leaks(ans, messages) or asked_of_another(messages):
         return UNKNOWN_ANSWER
-    return dated_answer(ans, messages)
+    ans = dated_answer(ans, messages)
+    return UNKNOWN_ANSWER if answer_of_another(ans, messages) else ans
 
 
 def answer_question(engine, question: str, memories: list[dict], *, max_tokens: int = 32,

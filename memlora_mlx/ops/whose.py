@@ -45,3 +45,18 @@ def elsewhere(question: str, memories: list[tuple[str, str]], margin: float = 0.
     fit = {p: max(share(asked, t, people) for q, t in memories if q == p) for p in people}
     best = max(fit, key=fit.get)
     return best if best != who[0] and fit[best] > fit[who[0]] + margin else None
+
+
+def answered_elsewhere(question: str, answer: str, memories: list[tuple[str, str]], margin: float = 0.5) -> str | None:
+    """The person whose memory holds the answer's words, when the question names one other person of the (person,
+    text) `memories` (two people or more) and that memory holds at least `margin` more of the answer's content words,
+    names aside, than any of the named person's; else None. An answer taken from the other speaker's memory: "a cute
+    little bookmark" for "What did Nate make …?" where only Joanna's memory says it."""
+    people = sorted({p for p, _ in memories})
+    who = named(question, people)
+    said = asked_words(answer, people)
+    if len(people) < 2 or len(who) != 1 or not said:
+        return None
+    held = {p: max(share(said, t, people) for q, t in memories if q == p) for p in people}
+    best = max((p for p in people if p != who[0]), key=held.get)
+    return best if held[best] >= held[who[0]] + margin else None
