@@ -33,6 +33,10 @@ RECALL_MARGIN = 0.1
 # again?" scored 0.848 on "mia just adopted a puppy." and 0.738 on "mia's puppy is called Bean and she's a beagle.",
 # which the answer needs (MiniLM favours the shorter memory).
 RELATED_MARGIN = 0.15
+# A query that does not name the user ("Who is getting married?": no I/my to put in the third person) lacks that
+# lift: "mei's brother Wen is getting married in January 2027." scored 0.434 on it (forty-second session's drive,
+# the next memory 0.18), so a memory sharing a content word with such a message may lie UNNAMED_LIFT under min_score.
+UNNAMED_LIFT = 0.1
 # ...and about what the message asks: the cosine of the message and the memory said to the user ("Your partner Tessa
 # is a vet."), no name on either side, at least MIN_RELEVANCE. The name lifts "rui's partner Tessa is a vet." to 0.56
 # against "What's rui's brother's name?", and the 0.5B then answered "Your brother's name is Tessa."; name-free it is
@@ -207,7 +211,8 @@ class Conversation:
         one, deduplicated (search dicts). The query is the message in the third person ("Where do I work?" -> "Where
         does alex work?"), the form memories are stored in: on the drive's six questions this raised the right
         memory's cosine from 0.19-0.47 to 0.62-0.79; a follow-up is resolved first (`understood`). A memory that
-        shares a content word with the message may lie RELATED_MARGIN under the best one. Of those, only the
+        shares a content word with the message may lie RELATED_MARGIN under the best one (and UNNAMED_LIFT under
+        min_score when the query does not name the user). Of those, only the
         ones about what the message asks are kept: `relevance` at least min_relevance, or a content word in common
         with the message. They go best relevance first: the reply's 0.5B tends to answer from the first one shown,
         and on scripts/recall_relevance.py's pairs plus the twenty-fourth session's drive the memory that answers is
@@ -220,7 +225,9 @@ class Conversation:
         hits = self.memory.search(query, user_id=self.user_id, limit=self.top_k)["results"]
         scores = [h.get("score") or 0.0 for h in hits]
         best = max(scores, default=0.0)
-        floor, related = max(self.min_score, best - self.margin), max(self.min_score, best - RELATED_MARGIN)
+        named = re.search(rf"\b{re.escape(self.user_id)}\b", query, flags=re.I)
+        lowest = self.min_score - (0.0 if named else UNNAMED_LIFT)  # for a memory that shares a word with it
+        floor, related = max(self.min_score, best - self.margin), max(lowest, best - RELATED_MARGIN)
         words = categories.question_words(message) - content_words(self.user_id)  # "pets" also matches "tortoise"
 
         def shares(h: dict) -> bool:
