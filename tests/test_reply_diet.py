@@ -3,7 +3,7 @@
 import pytest
 
 from memlora_mlx.ops.reply_checks import final_reply
-from memlora_mlx.ops.reply_diet import asks_diet, asks_food_advice, diet_reply, diet_said, ruled_out
+from memlora_mlx.ops.reply_diet import asks_diet, asks_food_advice, diet_reply, diet_said, free_form, ruled_out
 
 
 def test_what_a_memory_rules_out():
@@ -88,13 +88,19 @@ def test_a_food_asked_for_by_name_is_checked_against_the_diet():
     draft = "Sure, I can recommend a cheese called Parmesan. It's a classic and has a mild, slightly sweet flavor."
     vegan = [{"memory": "kwame is vegan."}]
     assert asks_food_advice(asked) and not asks_food_advice("Can you recommend a good book?")
-    assert diet_reply(draft, asked, vegan, "kwame") == \
-        "Something without cheese or parmesan, since you are vegan."  # Parmesan by name (forty-second session)
+    # Parmesan by name (forty-second session); the cheese asked for, in the form the diet allows (forty-third)
+    assert diet_reply(draft, asked, vegan, "kwame") == "Try a vegan cheese, since you are vegan."
     assert diet_said(asked, vegan, "kwame") == "I am vegan."
     assert diet_reply("Try a cashew-based vegan cheese.", asked, vegan, "kwame") is None  # not the cheese ruled out
     # free only of what it says: a vegan cake still holds gluten, almond milk still an almond
     assert diet_reply("Try a vegan cake.", "Can you recommend a cake?", [{"memory": "kwame can't eat gluten."}],
+                      "kwame") == "Try a gluten-free cake, since you can't eat gluten."
+    assert diet_reply("Try a vegan cake.", "Can you recommend a gluten-free cake?",
+                      [{"memory": "kwame can't eat gluten."}],
                       "kwame") == "Something without cake, since you can't eat gluten."
+    assert diet_reply("Try a cheese pizza.", "Can you recommend a cheese?", [{"memory": "kwame's sister is vegan."}],
+                      "kwame") is None  # not the user's diet
+    assert free_form("Can you recommend a cheese?", "kwame is allergic to peanuts.") is None  # no form: not that diet
     assert diet_reply("Try almond milk.", "Can you recommend a milk?", [{"memory": "kwame is allergic to almonds."}],
                       "kwame") == "Something without almond, since you are allergic to almonds."
 
@@ -251,7 +257,9 @@ def test_cheeses_by_name_are_dairy():
     # the forty-second session's kwame (vegan), asked again with "cheese" barred: a "cheesy" pizza with mozzarella
     draft = "Sure, here's a simple recipe for a vegan cheesy pizza:\n\nIngredients:\n- 1/4 cup shredded mozzarella"
     shown, asked = [{"memory": "kwame is vegan."}], "Can you recommend a cheese to try?"
-    assert diet_reply(draft, asked, shown, "kwame") == "Something without mozzarella, since you are vegan."
+    assert diet_reply(draft, "What can I cook tonight?", shown, "kwame") == \
+        "Something without mozzarella, since you are vegan."
+    assert diet_reply(draft, asked, shown, "kwame") == "Try a vegan cheese, since you are vegan."  # the one asked for
     assert {"parmesan", "cheddar", "feta"} <= ruled_out("kwame is vegan.")
 
 

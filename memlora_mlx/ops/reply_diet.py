@@ -170,7 +170,28 @@ def _named(text: str, out: set[str]) -> list[str]:
     return named
 
 
-def _advice_reply(draft: str, memories: list, user: str) -> str | None:
+# A food asked for by name that the diet rules out whole is offered in the form the diet allows: "Can you recommend
+# a cheese to try?" from kwame, vegan, had ended as "Something without cheese, since you are vegan." (forty-second
+# session)
+_FREE_FORM = [(re.compile(r"\bvegan\b", re.I), "vegan", ("dairy", "meat", "fish", "vegan")),
+              (re.compile(r"\bvegetarian\b", re.I), "vegetarian", ("meat", "fish")),
+              (re.compile(r"\blactose\b|\bdairy\b", re.I), "dairy-free", ("dairy",)),
+              (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), "gluten-free", ("gluten",))]
+
+
+def free_form(asked: str, memory: str) -> str | None:
+    """"a vegan cheese" for "Can you recommend a cheese to try?" and "kwame is vegan.": the food the message names, in
+    the form the memory's diet allows; None when the diet has no such form or the message names none of its foods."""
+    for rule, adjective, kinds in _FREE_FORM:
+        foods = set().union(*(FOODS[k] for k in kinds))
+        if rule.search(memory) and not _FREE_OF.search(asked):
+            named = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", asked) if content_words(w) & foods]
+            if named:
+                return f"a {adjective} {named[0].lower()}"
+    return None
+
+
+def _advice_reply(draft: str, memories: list, user: str, message: str = "") -> str | None:
     for m in memories:
         text = memory_text(m)
         out = ruled_out(text)
@@ -183,6 +204,8 @@ def _advice_reply(draft: str, memories: list, user: str) -> str | None:
             fit = [i.replace("**", "") for i in _ITEM.findall(draft) if not _named(i, out)]
             if fit:
                 return f"Since {since}: " + " ".join(fit)
+            if form := free_form(message, text):
+                return f"Try {form}, since {since}."
             return f"Something without {' or '.join(named)}, since {since}."
     return None
 
@@ -208,7 +231,7 @@ def diet_reply(draft: str, message: str, memories: list, user: str) -> str | Non
     say no: "Better not: " and that memory said to the user; or asks what to eat and the draft names such a food:
     "Something without chicken or meat, since you are vegan.". None when the draft may stand."""
     if asks_food_advice(message):
-        return _advice_reply(draft, memories, user)
+        return _advice_reply(draft, memories, user, message)
     if not asks_diet(message):
         return None
     asked = content_words(message)
