@@ -189,12 +189,13 @@ def asked_period(text: str) -> tuple[date, date] | None:
 # session's hana drive), so "When am I going to Lisbon?" had nothing to answer from. For one chat message with one
 # date and one fact that names no date and shares two words with the date's clause, the date is put back at the
 # fact's end. So is a weekday habit: "Every Saturday I go climbing with my friend Tom." gave "ines goes climbing with
-# ines's friend Tom." (thirty-seventh session's ines drive), and "What do I do on Saturdays?" found nothing.
+# ines's friend Tom." (thirty-seventh session's ines drive), and "What do I do on Saturdays?" found nothing. A fact
+# with the weekday said as a plural has its date ("… a choir on Tuesdays on Tuesdays.", forty-third session's sofia).
 _SAID_DATE = re.compile(
     rf"\b(?:(?:in|on|during|since|by|until|from)\s+)?(?:the (?:weekend|week|{WEEKDAYS}) (?:before|after|of) )?"
     rf"(?:\d{{1,2}} )?(?:{MONTH_NAMES}) \d{{4}}\b|\b(?:in|during|since)\s+(?:19|20)\d\d\b"
     rf"|\b(?:every (?:{WEEKDAYS})|on (?:{WEEKDAYS})s)(?: (?:morning|afternoon|evening|night)s?)?\b", re.IGNORECASE)
-_HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{MONTH_NAMES}|{WEEKDAYS}|today|tonight|tomorrow|yesterday)\b"
+_HAS_DATE = re.compile(rf"\b(?:(?:19|20)\d\d|{MONTH_NAMES}|(?:{WEEKDAYS})s?|today|tonight|tomorrow|yesterday)\b"
                        r"|\b(?:next|last|this) (?:week|weekend|month|year)\b", re.IGNORECASE)
 
 

@@ -13,6 +13,7 @@ from .dates import fact_dates_absolute, mark_relative_dates, said_day_dated, wit
 from .extract_numbers import invented_numbers
 from .extract_remarks import remark_swapped
 from .fact_text import fact_key, goes_on_from, said_once
+from .message_facts import set_right
 from .leaks import example_text, find_leaks
 from .parsing import as_text, format_date, get_key, normalize_text, parse_json
 from .passing import SPEAKER_LINE, lasting
@@ -164,9 +165,12 @@ def adapter_for(engine, turns: list[Turn], whole: bool = True) -> str | None:
 
 def _facts_of(out: str, messages: list[dict], turns: list[Turn], adapter: str | None) -> list[str]:
     """`kept_facts`; of one chat message, none passing ("dara had a long day."), "today" as the day's date and its one
-    date on its one fact."""
+    date on its one fact, set right against the message (`message_facts.set_right`)."""
     facts, given = kept_facts(out, messages, [t.speaker for t in turns]), messages[-1]["content"]
-    return with_said_date(said_day_dated(lasting(facts, given), given), given) if adapter == CHAT_ADAPTER else facts
+    if adapter != CHAT_ADAPTER:
+        return facts
+    return set_right(with_said_date(said_day_dated(lasting(facts, given), given), given), turns[-1].text,
+                     turns[-1].speaker)
 
 
 def extract_facts(engine, turns: list[Turn], session_date: str | None, *, max_tokens: int = 256,

@@ -1,0 +1,57 @@
+"""Facts of one chat message set right against the message itself: the `extract-chat` route only (`extract._facts_of`;
+LoCoMo's windows never come here). The forty-third session's sofia drive stored "sofia sings in a choir on Tuesdays on
+Tuesdays." (a phrase said twice), "sofia is running for a while." from "… so no running for a while." (the "no"
+lost) and "sofia just started school." from "Our son Tiago is five and just started school." (the son's news)."""
+
+from __future__ import annotations
+
+import re
+
+from .words import content_words
+
+_DOUBLED = re.compile(r"\b((?:[\w']+\s+){1,3}[\w']+)\s+\1\b", re.I)
+_NEGATOR = re.compile(r"\b(?:no|not|never|nobody|nothing)\b|n't\b", re.I)
+# the word a "no"/"not"/"never"/"-n't" denies: "no running", "don't eat", "can't really eat", "not a fan"
+_DENIED = re.compile(r"(?:\b(?:no|not|never)|n't)\s+(?:(?:a|an|the|really|much|more|longer|any|even)\s+)*([A-Za-z']+)",
+                     re.I)
+# "our son Tiago is five and just started school": whose the "and" clause is, when it has no subject of its own
+_KIN_CLAUSE = re.compile(r"\b(?:my|our)\s+([a-z]+)\s+([A-Z][a-z]+)\s+[^.!?;,]*?\band\s+"
+                         r"(?!(?:i|i'm|i've|we|we're|my|our|he|she|they|it)\b)([^.!?;]+)", re.I)
+
+
+def phrase_once(fact: str) -> str:
+    """A phrase of two to four words said twice in a row said once: "… a choir on Tuesdays on Tuesdays." ->
+    "… a choir on Tuesdays."."""
+    return _DOUBLED.sub(r"\1", fact)
+
+
+def lost_negation(fact: str, message: str) -> bool:
+    """The message denies a word ("so no running for a while") that the fact says without any denial ("sofia is
+    running for a while.")."""
+    if _NEGATOR.search(fact):
+        return False
+    denied = set().union(*(content_words(m.group(1)) for m in _DENIED.finditer(message)))
+    return bool(denied & content_words(fact))
+
+
+def clause_owner(fact: str, message: str, user: str) -> str:
+    """A fact said of the user ("sofia just started school.") that is the "and" clause of a relative's or a pet's news
+    in the message ("Our son Tiago is five and just started school.") said of them: "sofia's son Tiago just started
+    school."; other facts unchanged."""
+    head = f"{user} "
+    if not fact.lower().startswith(head.lower()):
+        return fact
+    rest = fact[len(head):]
+    for m in _KIN_CLAUSE.finditer(message):
+        said = content_words(rest) - content_words(user)
+        if said and said <= content_words(m.group(3)):
+            return f"{fact[:len(user)]}'s {m.group(1).lower()} {m.group(2)} {rest}"
+    return fact
+
+
+def set_right(facts: list[str], message: str, user: str | None) -> list[str]:
+    """`facts` of one chat message by `user`: each phrase said once, of whom its clause is about, none that lost the
+    message's denial."""
+    out = [phrase_once(f) for f in facts]
+    out = [clause_owner(f, message, user) for f in out] if user else out
+    return [f for f in out if not lost_negation(f, message)]
