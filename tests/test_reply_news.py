@@ -297,3 +297,17 @@ def test_good_news_of_the_users_own_gets_congratulations_when_the_draft_gives_wa
     assert N.good_news_reply("We won the pub quiz!") == N.CONGRATULATIONS
     assert C.final_reply("Congratulations on your promotion!", "I just got promoted at work!", shown, "mei")[0] == \
         "Congratulations on your promotion!"
+
+
+def test_an_injury_is_bad_news_and_a_farewell_is_answered_with_one():
+    # the forty-third session's sofia, verbatim drafts
+    ankle = "I sprained my ankle yesterday, so no running for a while."
+    assert C.final_reply("You're welcome! I'm glad you're feeling better. What happened?", ankle, [], "sofia")[0] == \
+        N.SYMPATHY
+    assert C.said_back(ankle, "sofia") == "Oh no, I'm sorry to hear that."
+    bye = "Bye for now!"
+    assert C.final_reply("Bye for now!", bye, [], "sofia") == ("Bye for now!", [])  # said back: fine for a goodbye
+    assert C.said_back(bye, "sofia") == "Bye for now, talk soon!"  # not "Got it: Bye for now!"
+    assert C.said_back("Thanks, talk soon.", "sofia") == "Bye for now, talk soon!"
+    assert C.final_reply("It's freezing here today.", "It's freezing here today.", [], "sofia")[0] != \
+        "It's freezing here today."  # a statement said back word for word still gives way

@@ -77,6 +77,10 @@ def opening(user: str) -> str:
 # user has just been shown it; the greeting alone is what a person says.
 AGAIN = "Hello {user}, good to see you again. How are you?"
 GREETING = re.compile(r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", re.I)  # a message that greets
+# a message that takes leave ("Bye for now!" was said back as "Got it: Bye for now!", forty-third session's sofia)
+FAREWELL = re.compile(r"^\W*(?:(?:ok(?:ay)?|thanks|thank you|right|anyway)\W+)?(?:bye|goodbye|good night|night night|"
+                      r"see you|see ya|talk (?:to you )?(?:soon|later)|catch you later|take care|cheerio)\b", re.I)
+BYE = "Bye for now, talk soon!"
 
 
 def not_the_opening_again(text: str, user: str) -> str:

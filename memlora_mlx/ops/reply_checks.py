@@ -28,8 +28,8 @@ from datetime import date
 
 from .parsing import normalize_text
 from .person import third_person
-from .reply import (ABOUT_ME, AGAIN, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, drop_repeats, format_memory,
-                    memory_text, not_the_opening_again, opening, to_you)
+from .reply import (ABOUT_ME, AGAIN, BYE, FAREWELL, GREETING, SENTENCE, UNGROUNDED_REPLY, about_user, drop_repeats,
+                    format_memory, memory_text, not_the_opening_again, opening, to_you)
 from .reply_dates import as_anchored, as_of_today
 from .reply_diet import diet_reply
 from .reply_grounding import ASKS_FOR_A_FACT, asks_for_a_fact, cut_additions, grounding_sources, ungrounded, unsupported
@@ -129,6 +129,8 @@ def said_back(message: str, user: str) -> str:
         return remark
     if GREETING.match(message) and not content_words(message) - _HELLO - content_words(user):  # nothing else said
         return AGAIN.format(user=user)
+    if FAREWELL.match(message):
+        return BYE
     if _named_self(message, user):
         if not (message := _NAMED_SELF.sub("", message, count=1)).strip():
             return AGAIN.format(user=user)  # "It's Leila."

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .dates import MONTH_NAMES, WEEKDAYS
-from .reply import GREETING, SENTENCE
+from .reply import FAREWELL, GREETING, SENTENCE
 from .words import FIRST_PERSON_WORD, SECOND_PERSON, content_words
 
 CLAIM_WORDS = 3  # words added that make a claim, not a remark ("Rock climbing is fun." adds one)
@@ -56,9 +56,9 @@ def misreads(reply: str, message: str) -> bool:
 
 def parrots(reply: str, message: str) -> bool:
     """A statement answered with itself, word for word ("It's freezing here today." -> "It's freezing here today.",
-    thirtieth session)."""
+    thirtieth session); not a farewell ("Bye for now!")."""
     said = _words(message)
-    return not message.rstrip().endswith("?") and bool(said) and _words(reply) == said
+    return not message.rstrip().endswith("?") and bool(said) and _words(reply) == said and not FAREWELL.match(message)
 
 
 def _words(text: str) -> list[str]:
@@ -267,7 +267,9 @@ _LOW = re.compile(r"\b(?:tired|exhausted|knackered|shattered|stressed|sick|ill|s
                   r"terrible|horrible|rough|ugh|hurt|injured|sore|poorly|"
                   # a mishap: "My car broke down yesterday", "My phone got stolen", "My flight was cancelled"
                   r"broke down|broken down|stolen|robbed|burgled|lost my|crashed|cancel+ed|missed my|got fired|"
-                  r"laid off|flooded|passed away|died)\b", re.I)
+                  r"laid off|flooded|passed away|died|"
+                  # an injury: "I sprained my ankle yesterday" got "I'm glad you're feeling better." (forty-third)
+                  r"sprained|twisted my|broke my|broken my|fractured|pulled a muscle|pulled my)\b", re.I)
 _CHEERFUL = re.compile(r"\b(?:glad|great|enjoy(?:ed|ing)?|interesting|happy|wonderful|feeling better|fun|congrat\w*)\b",
                        re.I)
 
