@@ -269,3 +269,14 @@ def test_seafood_is_ruled_out_for_a_shellfish_allergy():
     assert diet_reply("You should order a seafood sandwich.", asked, shown, "mei") == \
         "Something without seafood, since you are allergic to shellfish."
     assert diet_reply("Try the grilled sea bass with lemon.", asked, shown, "mei") is None
+
+
+def test_dessert_ideas_are_food_advice():
+    # the forty-third session's sofia, lactose intolerant: "Any dessert ideas for tonight?" recalled no diet memory
+    # and the draft's "Banana ice cream" stood
+    assert asks_food_advice("Any dessert ideas for tonight?") and asks_food_advice("Can you recommend a dessert?")
+    draft = "Sure, here are some dessert ideas for tonight:\n\n1. Chocolate chip cookies\n2. Banana ice cream"
+    shown = [{"memory": "sofia is lactose intolerant."}]
+    assert diet_reply(draft, "Any dessert ideas for tonight?", shown, "sofia") == \
+        "Something without ice-cream, since you are lactose intolerant."
+    assert not asks_food_advice("Any ideas for a birthday present?")

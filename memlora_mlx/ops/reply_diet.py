@@ -122,10 +122,11 @@ def says_no(reply: str, foods: set[str]) -> bool:
 
 # "what should I cook tonight?" from a vegan got "You should cook a hearty stew of vegetables, chicken, and a side of
 # grilled meat." (thirtieth session): advice on what to eat is checked against the diet too
-_ADVICE_ASKED = re.compile(r"\bwhat\s+(?:should|shall|can|could)\s+(?:i|we)\s+(?:cook|eat|make|have|order|get)\b"
-                           r"|\b(?:dinner|lunch|breakfast|meal|snack|recipe)\s+(?:ideas?|suggestions?)\b"
-                           r"|\b(?:suggest|recommend)\b.*\b(?:dinner|lunch|breakfast|meal|snack|recipe|dish|food)\b",
-                           re.I)
+# "Any dessert ideas for tonight?" from sofia, lactose intolerant, got banana ice cream (forty-third session)
+_MEALS = r"(?:dinner|lunch|breakfast|meal|snack|recipe|dish|food|dessert|pudding|treat|bake|baking)s?"
+_ADVICE_ASKED = re.compile(rf"\bwhat\s+(?:should|shall|can|could)\s+(?:i|we)\s+(?:cook|eat|make|have|order|get|bake)\b"
+                           rf"|\b{_MEALS}\s+(?:ideas?|suggestions?)\b"
+                           rf"|\b(?:suggest|recommend)\b.*\b{_MEALS}\b", re.I)
 
 
 # "Can you recommend a cheese to try?" got Parmesan, and "kwame is vegan." was not recalled (cosine 0.23; the
@@ -163,6 +164,7 @@ def _named(text: str, out: set[str]) -> list[str]:
     """The words of `text` naming a food of `out`, one per food ("Mushroom Risotto … mushrooms": mushroom)."""
     seen: set[str] = set()
     named = []
+    text = re.sub(r"\bice\s+cream", "ice-cream", text, flags=re.I)  # one food: not "without ice or cream"
     for t in re.findall(r"[A-Za-z][A-Za-z'-]*", _FREE_OF.sub(_not_freed, text)):
         if (food := content_words(t) & out) and not food <= seen:
             seen |= food
