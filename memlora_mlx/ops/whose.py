@@ -33,18 +33,26 @@ def share(asked: set[str], text: str, names: list[str]) -> float:
     return len(asked & content_words(without_names(text, names))) / len(asked) if asked else 0.0
 
 
+def _weighed(question: str, text: str, memories: list[tuple[str, str]]) -> tuple[str, dict[str, float]] | None:
+    """The one person `question` names of the (person, text) `memories` (two people or more), and each person's best
+    share of `text`'s words (names aside); None when the question names not exactly one of them or `text` has none."""
+    people = sorted({p for p, _ in memories})
+    who = named(question, people)
+    words = asked_words(text, people)
+    if len(people) < 2 or len(who) != 1 or not words:
+        return None
+    return who[0], {p: max(share(words, t, people) for q, t in memories if q == p) for p in people}
+
+
 def elsewhere(question: str, memories: list[tuple[str, str]], margin: float = 0.0) -> str | None:
     """The person whose memory fits `question` best, when the question names one other person of the (person, text)
     `memories` (two people or more) and that memory holds a larger share of its words (by more than `margin`) than
     any of the named person's; else None."""
-    people = sorted({p for p, _ in memories})
-    who = named(question, people)
-    asked = asked_words(question, people)
-    if len(people) < 2 or len(who) != 1 or not asked:
+    if not (weighed := _weighed(question, question, memories)):
         return None
-    fit = {p: max(share(asked, t, people) for q, t in memories if q == p) for p in people}
+    who, fit = weighed
     best = max(fit, key=fit.get)
-    return best if best != who[0] and fit[best] > fit[who[0]] + margin else None
+    return best if best != who and fit[best] > fit[who] + margin else None
 
 
 def answered_elsewhere(question: str, answer: str, memories: list[tuple[str, str]], margin: float = 0.5) -> str | None:
@@ -52,11 +60,8 @@ def answered_elsewhere(question: str, answer: str, memories: list[tuple[str, str
     text) `memories` (two people or more) and that memory holds at least `margin` more of the answer's content words,
     names aside, than any of the named person's; else None. An answer taken from the other speaker's memory: "a cute
     little bookmark" for "What did Nate make …?" where only Joanna's memory says it."""
-    people = sorted({p for p, _ in memories})
-    who = named(question, people)
-    said = asked_words(answer, people)
-    if len(people) < 2 or len(who) != 1 or not said:
+    if not (weighed := _weighed(question, answer, memories)):
         return None
-    held = {p: max(share(said, t, people) for q, t in memories if q == p) for p in people}
-    best = max((p for p in people if p != who[0]), key=held.get)
-    return best if held[best] >= held[who[0]] + margin else None
+    who, held = weighed
+    best = max((p for p in held if p != who), key=held.get)
+    return best if held[best] >= held[who] + margin else None
