@@ -273,3 +273,16 @@ def test_kin_tells_a_group_by_its_members_not_a_member_by_another():
     daughter = [{"memory": "ana's daughter Mia is six."}]
     assert untold_relative("What's my son's name?", daughter)  # the daughter does not tell of a son
     assert not untold_relative("How old are my kids?", daughter)
+
+
+def test_a_question_about_someone_named_is_not_answered_with_anothers_memory():
+    # the forty-third session's jonas, verbatim: his own job given to his wife
+    shown = [{"memory": "jonas's wife Clara is a dentist."}, {"memory": "jonas teaches maths at a school in Hamburg."}]
+    asked = "What does Clara do?"
+    assert C.final_reply("Clara teaches maths at a school in Hamburg.", asked, shown, "jonas") == \
+        ("What I remember: Your wife Clara is a dentist.", [])
+    for right in ("Clara is a dentist.", "Your wife Clara is a dentist.", "Clara is a dentist in Hamburg."):
+        assert C.final_reply(right, asked, shown, "jonas") == (right, [])
+    shown = [{"memory": "kwame's wife Abena works as a pharmacist."}, {"memory": "kwame is an electrician."}]
+    assert C.final_reply("Abena is an electrician.", "What does Abena do?", shown, "kwame")[0] == \
+        "What I remember: Your wife Abena works as a pharmacist."

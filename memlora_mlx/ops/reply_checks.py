@@ -38,8 +38,8 @@ from .reply_news import (SYMPATHY, drop_advice, drop_doubled, drop_endearment, d
                          drop_inference, drop_lecture, drop_mistimed, drop_turned_back, good_news_reply, holds_forth,
                          low_news_reply, misreads, parrots, remark_reply, says_nothing, worry_reply, wrong_tone)
 from .reply_person import (about_itself, answered_as_asker, answers_for_user, as_said_to_user, asked_relation,
-                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, kin, PETS,
-                           misattributed, names_besides, own_travels, restated_to_user, takes_users_line)
+                           claims_anothers, drop_misattributed, drop_user_name_claim, gives_anothers, given_to_named,
+                           kin, PETS, misattributed, names_besides, own_travels, restated_to_user, takes_users_line)
 from .words import FIRST_PERSON_WORD, content_words
 
 # A refusal about what the user told ("I'm sorry, but I don't have any information about your favourite food.") while
@@ -310,6 +310,8 @@ def _checked(draft: str, message: str, memories: list, user: str, today, underst
     if gives_anothers(text, said, memories, user):  # "What's my job?" -> "I am a pharmacist." (his wife's job)
         own = [m for m in memories if about_user(memory_text(m), user)]
         return (grounded_reply(own, user) if own else UNGROUNDED_REPLY), []
+    if names := given_to_named(text, said, memories, user):  # "What does Clara do?" -> the user's job given to her
+        return grounded_reply(naming(memories, names), user), []
     text = restated_to_user(text, said)  # "You're a structural engineer and I design footbridges."
     text = drop_misattributed(text, said)  # "I remember that you moved to Stavanger" when Ruth did
     if not said.rstrip().endswith("?") and claims_anothers(text, said) or takes_users_line(text, said):

@@ -306,6 +306,28 @@ def gives_anothers(text: str, message: str, memories: list, user: str) -> bool:
     return False
 
 
+def given_to_named(text: str, message: str, memories: list, user: str) -> list[str]:
+    """The names a question asks about ("What does Clara do?") that the reply gives another memory's words: "Clara
+    teaches maths at a school in Hamburg." with "jonas's wife Clara is a dentist." and "jonas teaches maths at a school
+    in Hamburg." shown (the forty-third session's jonas): a sentence naming them with more words of a memory that does
+    not name them than of theirs, one at least only that memory holds."""
+    if not message.rstrip().endswith("?"):
+        return []
+    texts = [to_you(memory_text(m), user) for m in memories]
+    out = []
+    for name in names_besides(message, user):
+        named_ = [t for t in texts if re.search(rf"\b{name}\b", t)]
+        theirs = set().union(*map(content_words, named_)) if named_ else set()
+        others = [content_words(t) for t in texts if t not in named_]
+        for sentence in SENTENCE.findall(text):
+            words = content_words(sentence) - content_words(name) - content_words(message)
+            if named_ and re.search(rf"\b{name}\b", sentence) and \
+                    any(words & o - theirs and len(words & o) > len(words & theirs) for o in others):
+                out.append(name)
+                break
+    return out
+
+
 # "My name is Leila and I work as a nurse." got "Nice to see you. I'm a nurse, so I don't have a name." (the fortieth
 # session's leila): the user's own line said as the assistant's, in words the message did not use ("I'm a" for "I
 # work as a"), so `restated_to_user` cannot give it back. A statement so answered is said back instead.
