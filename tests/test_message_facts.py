@@ -35,6 +35,8 @@ def test_what_the_message_says_stays():
     assert not lost_negation("tomas can't eat gluten.", "I can't eat gluten, I have coeliac disease.")
     assert not lost_negation("tomas has coeliac disease.", "I can't eat gluten, I have coeliac disease.")
     assert lost_negation("tomas eats gluten.", "I can't eat gluten.")
+    assert not lost_negation("ana's daughter eats everything.",
+                             "My son doesn't eat meat and my daughter eats everything.")
     assert not lost_negation("mo is moving to Paris.", "I'm not sure yet, but I'm moving to Paris.")
     # "and" with a subject of its own, or a fact said of the relative already: unchanged
     assert clause_owner("sofia works as a vet.", "My partner Lars is a chef and I work as a vet.", "sofia") == \
@@ -42,3 +44,5 @@ def test_what_the_message_says_stays():
     assert clause_owner("sofia loves the beach.", "Our dog Pipoca is two and loves the beach.", "sofia") == \
         "sofia's dog Pipoca loves the beach."
     assert clause_owner("sofia loves the beach.", "I love the beach.", "sofia") == "sofia loves the beach."
+    # a relative without a name: no name to give the clause to ("lives" is no name)
+    assert clause_owner("ana loves cats.", "My sister lives in Leeds and loves cats.", "ana") == "ana loves cats."

@@ -280,3 +280,9 @@ def test_dessert_ideas_are_food_advice():
     assert diet_reply(draft, "Any dessert ideas for tonight?", shown, "sofia") == \
         "Something without ice-cream, since you are lactose intolerant."
     assert not asks_food_advice("Any ideas for a birthday present?")
+    assert not asks_food_advice("Can you recommend a way to treat a cold?")
+    vegetarian = [{"memory": "sofia is vegetarian."}]
+    assert free_form("Can you recommend a burger?", "sofia is vegetarian.") == "a vegetarian burger"
+    assert free_form("Can you recommend a salmon dish?", "sofia is vegetarian.") is None  # not "a vegetarian salmon"
+    assert diet_reply("Try a grilled salmon.", "Can you recommend a salmon dish?", vegetarian, "sofia") == \
+        "Something without salmon, since you are vegetarian."

@@ -12,11 +12,12 @@ from .words import content_words
 _DOUBLED = re.compile(r"\b((?:[\w']+\s+){1,3}[\w']+)\s+\1\b", re.I)
 _NEGATOR = re.compile(r"\b(?:no|not|never|nobody|nothing)\b|n't\b", re.I)
 # the word a "no"/"not"/"never"/"-n't" denies: "no running", "don't eat", "can't really eat", "not a fan"
-_DENIED = re.compile(r"(?:\b(?:no|not|never)|n't)\s+(?:(?:a|an|the|really|much|more|longer|any|even)\s+)*([A-Za-z']+)",
-                     re.I)
+_DENIED = re.compile(r"(?:\b(?:no|not|never)|n't)\s+(?:(?:a|an|the|really|much|more|longer|any|even)\s+)*([A-Za-z']+)"
+                     r"([^.!?;,]*)", re.I)
+_CLAUSE_END = re.compile(r"\b(?:and|but|so|or|because|while)\b", re.I)
 # "our son Tiago is five and just started school": whose the "and" clause is, when it has no subject of its own
-_KIN_CLAUSE = re.compile(r"\b(?:my|our)\s+([a-z]+)\s+([A-Z][a-z]+)\s+[^.!?;,]*?\band\s+"
-                         r"(?!(?:i|i'm|i've|we|we're|my|our|he|she|they|it)\b)([^.!?;]+)", re.I)
+_KIN_CLAUSE = re.compile(r"\b(?i:my|our)\s+([a-z]+)\s+([A-Z][a-z]+)\s+[^.!?;,]*?\band\s+"
+                         r"(?!(?i:i|i'm|i've|we|we're|my|our|he|she|they|it)\b)([^.!?;]+)")  # a name is capitalised
 
 
 def phrase_once(fact: str) -> str:
@@ -27,11 +28,16 @@ def phrase_once(fact: str) -> str:
 
 def lost_negation(fact: str, message: str) -> bool:
     """The message denies a word ("so no running for a while") that the fact says without any denial ("sofia is
-    running for a while.")."""
+    running for a while."), with a word of what follows it in its clause when there is one ("doesn't eat meat" is
+    not denied by "… my daughter eats everything")."""
     if _NEGATOR.search(fact):
         return False
-    denied = set().union(*(content_words(m.group(1)) for m in _DENIED.finditer(message)))
-    return bool(denied & content_words(fact))
+    said = content_words(fact)
+    for m in _DENIED.finditer(message):
+        after = content_words(_CLAUSE_END.split(m.group(2))[0])
+        if content_words(m.group(1)) & said and (not after or after & said):
+            return True
+    return False
 
 
 def clause_owner(fact: str, message: str, user: str) -> str:

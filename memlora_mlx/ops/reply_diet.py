@@ -123,7 +123,7 @@ def says_no(reply: str, foods: set[str]) -> bool:
 # "what should I cook tonight?" from a vegan got "You should cook a hearty stew of vegetables, chicken, and a side of
 # grilled meat." (thirtieth session): advice on what to eat is checked against the diet too
 # "Any dessert ideas for tonight?" from sofia, lactose intolerant, got banana ice cream (forty-third session)
-_MEALS = r"(?:dinner|lunch|breakfast|meal|snack|recipe|dish|food|dessert|pudding|treat|bake|baking)s?"
+_MEALS = r"(?:dinner|lunch|breakfast|meal|snack|recipe|dish|food|dessert|pudding|bake|baking)s?"  # not "treat": a cold
 _ADVICE_ASKED = re.compile(rf"\bwhat\s+(?:should|shall|can|could)\s+(?:i|we)\s+(?:cook|eat|make|have|order|get|bake)\b"
                            rf"|\b{_MEALS}\s+(?:ideas?|suggestions?)\b"
                            rf"|\b(?:suggest|recommend)\b.*\b{_MEALS}\b", re.I)
@@ -175,8 +175,8 @@ def _named(text: str, out: set[str]) -> list[str]:
 # A food asked for by name that the diet rules out whole is offered in the form the diet allows: "Can you recommend
 # a cheese to try?" from kwame, vegan, had ended as "Something without cheese, since you are vegan." (forty-second
 # session)
-_FREE_FORM = [(re.compile(r"\bvegan\b", re.I), "vegan", ("dairy", "meat", "fish", "vegan")),
-              (re.compile(r"\bvegetarian\b", re.I), "vegetarian", ("meat", "fish")),
+_FREE_FORM = [(re.compile(r"\bvegan\b", re.I), "vegan", ("dairy", "meat")),  # not "a vegan salmon"
+              (re.compile(r"\bvegetarian\b", re.I), "vegetarian", ("meat",)),
               (re.compile(r"\blactose\b|\bdairy\b", re.I), "dairy-free", ("dairy",)),
               (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), "gluten-free", ("gluten",))]
 
