@@ -20,7 +20,7 @@ def said_once(fact: str) -> str:
     return f"{m['owner']} {m['rel']} is called {m['name']}." if m else fact
 
 
-_NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
+NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
 _SHORT_NAME = re.compile(r"\b[A-Z][A-Za-z]?\b")  # names too short for `content_words`
 
 
@@ -30,7 +30,7 @@ def fact_key(fact: str) -> str:
     from one message and were both stored (the thirty-ninth session's noor); "Nate is vegan." and "Nate is not
     vegan." keep apart, as do "Ana has a cat." and "Ana has a cat called Mo"."""
     short_names = {w.lower() for w in _SHORT_NAME.findall(fact)} - FUNCTION_WORDS  # "a cat called Mo", "the UK"
-    return " ".join(sorted(content_words(fact) | {n.lower() for n in _NEGATION.findall(fact)} | short_names
+    return " ".join(sorted(content_words(fact) | {n.lower() for n in NEGATION.findall(fact)} | short_names
                            | set(re.findall(r"\d+", fact))))  # "museum number 29" is not "… number 30"
 
 

@@ -1,16 +1,15 @@
 """Facts of one chat message set right against the message itself: the `extract-chat` route only (`extract._facts_of`;
-LoCoMo's windows never come here). The forty-third session's sofia drive stored "sofia sings in a choir on Tuesdays on
-Tuesdays." (a phrase said twice), "sofia is running for a while." from "… so no running for a while." (the "no"
-lost) and "sofia just started school." from "Our son Tiago is five and just started school." (the son's news)."""
+LoCoMo's windows never come here). The forty-third session's sofia drive stored "sofia is running for a while." from
+"… so no running for a while." (the "no" lost) and "sofia just started school." from "Our son Tiago is five and just
+started school." (the son's news)."""
 
 from __future__ import annotations
 
 import re
 
+from .fact_text import NEGATION
 from .words import content_words
 
-_DOUBLED = re.compile(r"\b((?:[\w']+\s+){1,3}[\w']+)\s+\1\b", re.I)
-_NEGATOR = re.compile(r"\b(?:no|not|never|nobody|nothing)\b|n't\b", re.I)
 # the word a "no"/"not"/"never"/"-n't" denies: "no running", "don't eat", "can't really eat", "not a fan"
 _DENIED = re.compile(r"(?:\b(?:no|not|never)|n't)\s+(?:(?:a|an|the|really|much|more|longer|any|even)\s+)*([A-Za-z']+)"
                      r"([^.!?;,]*)", re.I)
@@ -20,17 +19,11 @@ _KIN_CLAUSE = re.compile(r"\b(?i:my|our)\s+([a-z]+)\s+([A-Z][a-z]+)\s+[^.!?;,]*?
                          r"(?!(?i:i|i'm|i've|we|we're|my|our|he|she|they|it)\b)([^.!?;]+)")  # a name is capitalised
 
 
-def phrase_once(fact: str) -> str:
-    """A phrase of two to four words said twice in a row said once: "… a choir on Tuesdays on Tuesdays." ->
-    "… a choir on Tuesdays."."""
-    return _DOUBLED.sub(r"\1", fact)
-
-
 def lost_negation(fact: str, message: str) -> bool:
     """The message denies a word ("so no running for a while") that the fact says without any denial ("sofia is
     running for a while."), with a word of what follows it in its clause when there is one ("doesn't eat meat" is
     not denied by "… my daughter eats everything")."""
-    if _NEGATOR.search(fact):
+    if NEGATION.search(fact):
         return False
     said = content_words(fact)
     for m in _DENIED.finditer(message):
@@ -56,8 +49,6 @@ def clause_owner(fact: str, message: str, user: str) -> str:
 
 
 def set_right(facts: list[str], message: str, user: str | None) -> list[str]:
-    """`facts` of one chat message by `user`: each phrase said once, of whom its clause is about, none that lost the
-    message's denial."""
-    out = [phrase_once(f) for f in facts]
-    out = [clause_owner(f, message, user) for f in out] if user else out
+    """`facts` of one chat message by `user`: each of whom its clause is about, none that lost the message's denial."""
+    out = [clause_owner(f, message, user) for f in facts] if user else list(facts)
     return [f for f in out if not lost_negation(f, message)]

@@ -57,14 +57,14 @@ _KINDS = {
 FOODS = {kind: content_words(words) for kind, words in _KINDS.items()}
 ALL_FOODS = set().union(*FOODS.values())
 _KIND_OF = {next(iter(content_words(k))): k for k in _KINDS if k != "vegan"}  # "allergic to nuts": every nut
-# what a memory's diet word rules out
-_RULES = [(re.compile(r"\blactose\b|\bdairy\b", re.I), ("dairy",)),
-          (re.compile(r"\bvegan\b", re.I), ("dairy", "meat", "fish", "vegan")),
-          (re.compile(r"\bvegetarian\b", re.I), ("meat", "fish")),
-          (re.compile(r"\bpescatarian\b", re.I), ("meat",)),
-          (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), ("gluten",)),
+# what a memory's diet word rules out, and the form of a food asked for by name that it allows ("a vegan cheese")
+_RULES = [(re.compile(r"\blactose\b|\bdairy\b", re.I), ("dairy",), ("dairy-free", ("dairy",))),
+          (re.compile(r"\bvegan\b", re.I), ("dairy", "meat", "fish", "vegan"), ("vegan", ("dairy", "meat"))),
+          (re.compile(r"\bvegetarian\b", re.I), ("meat", "fish"), ("vegetarian", ("meat",))),  # not "a … salmon"
+          (re.compile(r"\bpescatarian\b", re.I), ("meat",), None),
+          (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), ("gluten",), ("gluten-free", ("gluten",))),
           (re.compile(r"\balcohol\b|\bteetotal\b|\bsober\b|\b(?:doesn't|does not|don't|do not|never) drinks?\s*[.!]?$",
-                      re.I), ("alcohol",))]
+                      re.I), ("alcohol",), None)]
 # "allergic to peanuts", "doesn't eat lamb", "can't stand coffee": the words after it
 _OBJECT = re.compile(r"\b(?:allergic to|intolerant to|(?:doesn't|does not|don't|do not|can't|cannot|never|won't)\s+"
                      r"(?:eat|drink|have|stand|like)|avoids?|avoiding|hates?|dislikes?|cut(?:s|ting)? (?:down on|out)|"
@@ -103,7 +103,7 @@ def says_diet(memory: str) -> bool:
 def ruled_out(memory: str) -> set[str]:
     """The food words (`content_words` forms) `memory` says its subject does not eat or drink."""
     out: set[str] = set()
-    for rule, kinds in _RULES:
+    for rule, kinds, _ in _RULES:
         if rule.search(memory):
             out |= set().union(*(FOODS[k] for k in kinds))
     for m in _OBJECT.finditer(memory):
@@ -175,21 +175,16 @@ def _named(text: str, out: set[str]) -> list[str]:
 # A food asked for by name that the diet rules out whole is offered in the form the diet allows: "Can you recommend
 # a cheese to try?" from kwame, vegan, had ended as "Something without cheese, since you are vegan." (forty-second
 # session)
-_FREE_FORM = [(re.compile(r"\bvegan\b", re.I), "vegan", ("dairy", "meat")),  # not "a vegan salmon"
-              (re.compile(r"\bvegetarian\b", re.I), "vegetarian", ("meat",)),
-              (re.compile(r"\blactose\b|\bdairy\b", re.I), "dairy-free", ("dairy",)),
-              (re.compile(r"\bgluten\b|\bco?eliac\b", re.I), "gluten-free", ("gluten",))]
-
-
 def free_form(asked: str, memory: str) -> str | None:
     """"a vegan cheese" for "Can you recommend a cheese to try?" and "kwame is vegan.": the food the message names, in
-    the form the memory's diet allows; None when the diet has no such form or the message names none of its foods."""
-    for rule, adjective, kinds in _FREE_FORM:
-        foods = set().union(*(FOODS[k] for k in kinds))
-        if rule.search(memory) and not _FREE_OF.search(asked):
+    the form the memory's diet allows (`_RULES`); None when the diet has no such form or the message names none of its
+    foods."""
+    for rule, _, form in _RULES:
+        if form and rule.search(memory) and not _FREE_OF.search(asked):
+            foods = set().union(*(FOODS[k] for k in form[1]))
             named = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", asked) if content_words(w) & foods]
             if named:
-                return f"a {adjective} {named[0].lower()}"
+                return f"a {form[0]} {named[0].lower()}"
     return None
 
 
